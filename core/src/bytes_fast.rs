@@ -1,0 +1,526 @@
+//! [`BytesRingBufferFast`]: byte messages copied into fixed slots of one slab.
+
+use core::fmt;
+use core::iter::FusedIterator;
+use core::ops::{Index, Range};
+
+use crate::capacity::{alloc_zeroed_bytes, round_capacity};
+use crate::cursor::Cursor;
+use crate::generic::index_out_of_range;
+use crate::unique::UniqueIndex;
+use crate::{CapacityError, FastError};
+
+/// The largest slot a [`BytesRingBufferFast`] accepts, in bytes (2^31).
+pub const MAX_SLOT_SIZE: usize = 1 << 31;
+
+/// Default `expected_item_size` of [`BytesRingBufferFast::new`], in bytes.
+pub const DEFAULT_EXPECTED_ITEM_SIZE: usize = 128;
+
+/// Default `buffer_percent` of [`BytesRingBufferFast::new`].
+pub const DEFAULT_BUFFER_PERCENT: f64 = 25.0;
+
+/// A ring of byte messages copied into fixed-size slots of one pre-allocated slab.
+///
+/// The slot size is `expected_item_size × (1 + buffer_percent / 100)` rounded up to a
+/// power of two (256 bytes with the defaults 128 and 25 %). A message longer than a slot
+/// is refused with [`FastError::Oversize`] and nothing is written. After creation no
+/// operation allocates, except those that return owned copies
+/// ([`consume`](Self::consume), [`consume_all`](Self::consume_all),
+/// [`unwrapped`](Self::unwrapped)); use [`consume_into`](Self::consume_into) or the
+/// borrowing reads on hot paths.
+///
+/// ```
+/// use mmring_core::{BytesRingBufferFast, FastError};
+///
+/// let mut ring = BytesRingBufferFast::builder(1024).expected_item_size(64).build()?;
+/// assert_eq!(ring.slot_size(), 128);
+/// ring.insert(b"bid 101.5")?;
+/// assert_eq!(ring.peekleft(), Some(&b"bid 101.5"[..]));
+/// assert_eq!(
+///     ring.insert(&[0; 200]),
+///     Err(FastError::Oversize { len: 200, slot: 128 })
+/// );
+/// let mut out = Vec::with_capacity(128);
+/// assert!(ring.consume_into(&mut out));
+/// assert_eq!(out, b"bid 101.5");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct BytesRingBufferFast {
+    /// `capacity × slot_size` bytes; slot `s` is `slab[s << slot_shift ..][..lens[s]]`.
+    slab: Box<[u8]>,
+    /// Length of the message in each slot (stale for free slots); at most the slot size.
+    lens: Box<[u32]>,
+    /// log2 of the slot size.
+    slot_shift: u32,
+    cursor: Cursor,
+    /// Present exactly when `only_insert_unique` is set; indexes every live message.
+    unique: Option<UniqueIndex>,
+}
+
+/// Options of a [`BytesRingBufferFast`]; start from [`BytesRingBufferFast::builder`].
+///
+/// ```
+/// use mmring_core::{BytesRingBufferFast, CapacityError};
+///
+/// let ring = BytesRingBufferFast::builder(8)
+///     .expected_item_size(100)
+///     .buffer_percent(0.0)
+///     .only_insert_unique(true)
+///     .build()?;
+/// assert_eq!(ring.slot_size(), 128);
+/// assert_eq!(
+///     BytesRingBufferFast::builder(8).buffer_percent(-1.0).build().unwrap_err(),
+///     CapacityError::BufferPercent { value: -1.0 }
+/// );
+/// # Ok::<(), CapacityError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BytesRingBufferFastBuilder {
+    max_capacity: usize,
+    expected_item_size: usize,
+    buffer_percent: f64,
+    only_insert_unique: bool,
+}
+
+impl BytesRingBufferFastBuilder {
+    /// Typical message size in bytes (default 128); must be at least 1.
+    pub fn expected_item_size(mut self, bytes: usize) -> Self {
+        self.expected_item_size = bytes;
+        self
+    }
+
+    /// Head room above `expected_item_size`, in percent (default 25.0); must be finite
+    /// and ≥ 0.
+    pub fn buffer_percent(mut self, percent: f64) -> Self {
+        self.buffer_percent = percent;
+        self
+    }
+
+    /// Skip inserting a message equal to one the ring holds (default `false`).
+    pub fn only_insert_unique(mut self, yes: bool) -> Self {
+        self.only_insert_unique = yes;
+        self
+    }
+
+    /// Creates the ring and allocates its slab.
+    ///
+    /// # Errors
+    /// [`CapacityError::ZeroItemSize`], [`CapacityError::BufferPercent`],
+    /// [`CapacityError::SlotTooLarge`], or the capacity errors of
+    /// [`BytesRingBufferFast::new`] (including a slab `capacity × slot size` that
+    /// overflows or cannot be allocated).
+    pub fn build(self) -> Result<BytesRingBufferFast, CapacityError> {
+        let slot_size = slot_size(self.expected_item_size, self.buffer_percent)?;
+        let capacity = round_capacity(self.max_capacity)?;
+        let slab_len = capacity
+            .checked_mul(slot_size)
+            .filter(|&len| isize::try_from(len).is_ok())
+            .ok_or(CapacityError::Allocation {
+                capacity,
+                item_bytes: slot_size,
+            })?;
+        let slab = alloc_zeroed_bytes(slab_len, capacity)?;
+        let mut lengths = Vec::new();
+        lengths
+            .try_reserve_exact(capacity)
+            .map_err(|_| CapacityError::Allocation {
+                capacity,
+                item_bytes: slot_size,
+            })?;
+        lengths.resize(capacity, 0u32);
+        let unique = if self.only_insert_unique {
+            Some(UniqueIndex::new(capacity)?)
+        } else {
+            None
+        };
+        Ok(BytesRingBufferFast {
+            slab,
+            lens: lengths.into_boxed_slice(),
+            slot_shift: slot_size.trailing_zeros(),
+            cursor: Cursor::new(capacity),
+            unique,
+        })
+    }
+}
+
+/// The slot size for `expected` bytes plus `percent` head room, a power of two.
+fn slot_size(expected: usize, percent: f64) -> Result<usize, CapacityError> {
+    if expected == 0 {
+        return Err(CapacityError::ZeroItemSize);
+    }
+    if !percent.is_finite() || percent < 0.0 {
+        return Err(CapacityError::BufferPercent { value: percent });
+    }
+    let wanted = (expected as f64 * (1.0 + percent / 100.0)).ceil();
+    // `as` saturates for floats past `usize::MAX`, which the check below rejects.
+    let requested = (wanted as usize).max(expected);
+    if requested > MAX_SLOT_SIZE {
+        return Err(CapacityError::SlotTooLarge { requested });
+    }
+    Ok(requested.next_power_of_two())
+}
+
+impl BytesRingBufferFast {
+    /// Creates an empty ring of `max_capacity` (rounded up to a power of two) slots of
+    /// the default size (256 bytes: 128 expected + 25 %).
+    ///
+    /// # Errors
+    /// [`CapacityError::Zero`], [`CapacityError::Overflow`] or
+    /// [`CapacityError::Allocation`].
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let ring = BytesRingBufferFast::new(3)?;
+    /// assert_eq!((ring.capacity(), ring.slot_size()), (4, 256));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn new(max_capacity: usize) -> Result<Self, CapacityError> {
+        Self::builder(max_capacity).build()
+    }
+
+    /// Starts a ring with options.
+    pub fn builder(max_capacity: usize) -> BytesRingBufferFastBuilder {
+        BytesRingBufferFastBuilder {
+            max_capacity,
+            expected_item_size: DEFAULT_EXPECTED_ITEM_SIZE,
+            buffer_percent: DEFAULT_BUFFER_PERCENT,
+            only_insert_unique: false,
+        }
+    }
+
+    /// The size of one slot: the longest message the ring accepts.
+    pub fn slot_size(&self) -> usize {
+        1 << self.slot_shift
+    }
+
+    /// Whether duplicates are skipped.
+    pub fn only_insert_unique(&self) -> bool {
+        self.unique.is_some()
+    }
+
+    /// Copies `item` into the next slot, evicting the oldest message when full.
+    ///
+    /// With `only_insert_unique`, a message equal to a held one is skipped and the call
+    /// still returns `Ok(())`.
+    ///
+    /// # Errors
+    /// [`FastError::Oversize`] when `item` is longer than a slot; nothing is written.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let mut ring = BytesRingBufferFast::new(2)?;
+    /// ring.insert(b"a")?;
+    /// ring.insert(b"b")?;
+    /// ring.insert(b"c")?;
+    /// assert_eq!(ring.unwrapped(), [b"b", b"c"]);
+    /// assert_eq!(ring.overwritten(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert(&mut self, item: &[u8]) -> Result<(), FastError> {
+        self.check_fits(item)?;
+        self.insert_fitting(item);
+        Ok(())
+    }
+
+    /// Inserts every message in order, as repeated [`insert`](Self::insert) would, but
+    /// all or nothing: every length is checked before any byte is written.
+    ///
+    /// # Errors
+    /// [`FastError::Oversize`] for the first message longer than a slot; the ring is
+    /// unchanged.
+    ///
+    /// ```
+    /// # use mmring_core::{BytesRingBufferFast, FastError};
+    /// let mut ring = BytesRingBufferFast::builder(4).expected_item_size(4).buffer_percent(0.0).build()?;
+    /// assert!(matches!(ring.insert_batch(&[b"ok", b"too long"]), Err(FastError::Oversize { .. })));
+    /// assert!(ring.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert_batch(&mut self, items: &[&[u8]]) -> Result<(), FastError> {
+        items.iter().try_for_each(|item| self.check_fits(item))?;
+        for item in items {
+            self.insert_fitting(item);
+        }
+        Ok(())
+    }
+
+    /// Removes the oldest message and returns a copy of it (one allocation; see
+    /// [`consume_into`](Self::consume_into) for none).
+    pub fn consume(&mut self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        self.consume_into(&mut out).then_some(out)
+    }
+
+    /// Removes the oldest message into `out`, replacing its contents; `false` (and
+    /// `out` untouched) when empty. Allocates nothing once `out` has a slot's capacity.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let mut ring = BytesRingBufferFast::new(2)?;
+    /// let mut out = b"stale".to_vec();
+    /// assert!(!ring.consume_into(&mut out));
+    /// ring.insert(b"fresh")?;
+    /// assert!(ring.consume_into(&mut out));
+    /// assert_eq!(out, b"fresh");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn consume_into(&mut self, out: &mut Vec<u8>) -> bool {
+        let Some(slot) = self.cursor.checked_slot(0) else {
+            return false;
+        };
+        out.clear();
+        out.extend_from_slice(self.message(slot));
+        self.release_oldest();
+        true
+    }
+
+    /// Removes every message and returns copies, oldest → newest.
+    pub fn consume_all(&mut self) -> Vec<Vec<u8>> {
+        let all = self.unwrapped();
+        self.clear();
+        all
+    }
+
+    /// Copies of the messages, oldest → newest.
+    pub fn unwrapped(&self) -> Vec<Vec<u8>> {
+        self.iter().map(<[u8]>::to_vec).collect()
+    }
+
+    /// The oldest message, borrowed from its slot.
+    pub fn peekleft(&self) -> Option<&[u8]> {
+        self.get(0)
+    }
+
+    /// The newest message, borrowed from its slot.
+    pub fn peekright(&self) -> Option<&[u8]> {
+        self.cursor.newest().map(|slot| self.message(slot))
+    }
+
+    /// The message at `index`, 0 being the oldest.
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        self.cursor
+            .checked_slot(index)
+            .map(|slot| self.message(slot))
+    }
+
+    /// The message at `index`, counting from the newest for negative values.
+    pub fn get_signed(&self, index: isize) -> Option<&[u8]> {
+        self.cursor
+            .signed_slot(index)
+            .map(|slot| self.message(slot))
+    }
+
+    /// Replaces the newest message with a copy of `item`.
+    ///
+    /// # Errors
+    /// [`FastError::Empty`] on an empty ring, [`FastError::Oversize`] when `item` does
+    /// not fit a slot, and, with `only_insert_unique`, [`FastError::Duplicate`] when
+    /// another held message equals `item`. Nothing is written in each case.
+    pub fn overwrite_latest(&mut self, item: &[u8]) -> Result<(), FastError> {
+        let newest = self.cursor.newest().ok_or(FastError::Empty)?;
+        self.check_fits(item)?;
+        if let Some(index) = &self.unique {
+            let hash = index.hash(item);
+            match index.find(hash, item, |slot| self.message(slot)) {
+                Some(slot) if slot != newest => return Err(FastError::Duplicate),
+                _ => {}
+            }
+            if let Some(index) = &mut self.unique {
+                index.remove(newest);
+                index.insert(hash, newest);
+            }
+        }
+        self.write_slot(newest, item);
+        Ok(())
+    }
+
+    /// Whether a held message equals `item`; O(1) expected with `only_insert_unique`,
+    /// a scan otherwise.
+    pub fn contains(&self, item: &[u8]) -> bool {
+        match &self.unique {
+            Some(index) => index.contains(index.hash(item), item, |slot| self.message(slot)),
+            None => self.iter().any(|held| held == item),
+        }
+    }
+
+    /// Forgets every message; the slab is kept.
+    pub fn clear(&mut self) {
+        if let Some(index) = &mut self.unique {
+            index.clear();
+        }
+        self.cursor.clear();
+    }
+
+    /// Number of messages held.
+    pub fn len(&self) -> usize {
+        self.cursor.len()
+    }
+
+    /// Maximum number of messages held (a power of two).
+    pub fn capacity(&self) -> usize {
+        self.cursor.capacity()
+    }
+
+    /// Whether the ring holds no messages.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the next insert of a new message will evict the oldest.
+    pub fn is_full(&self) -> bool {
+        self.cursor.is_full()
+    }
+
+    /// How many messages inserts have evicted since the ring was created.
+    pub fn overwritten(&self) -> u64 {
+        self.cursor.overwritten()
+    }
+
+    /// Iterates the messages oldest → newest, borrowed from their slots.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let mut ring = BytesRingBufferFast::new(4)?;
+    /// ring.insert_batch(&[b"a", b"bc"])?;
+    /// assert_eq!(ring.iter().map(<[u8]>::len).sum::<usize>(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter(&self) -> FastIter<'_> {
+        FastIter {
+            ring: self,
+            logical: 0..self.len(),
+        }
+    }
+
+    fn check_fits(&self, item: &[u8]) -> Result<(), FastError> {
+        if item.len() > self.slot_size() {
+            return Err(FastError::Oversize {
+                len: item.len(),
+                slot: self.slot_size(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Inserts a message already known to fit a slot.
+    fn insert_fitting(&mut self, item: &[u8]) {
+        if let Some(index) = &self.unique {
+            let hash = index.hash(item);
+            if index.contains(hash, item, |slot| self.message(slot)) {
+                return;
+            }
+            let oldest = self
+                .cursor
+                .checked_slot(0)
+                .filter(|_| self.cursor.is_full());
+            let next = self.cursor.next_slot();
+            if let Some(index) = &mut self.unique {
+                if let Some(oldest) = oldest {
+                    index.remove(oldest);
+                }
+                index.insert(hash, next);
+            }
+        }
+        let push = self.cursor.push();
+        self.write_slot(push.slot, item);
+    }
+
+    fn release_oldest(&mut self) {
+        if let (Some(index), Some(slot)) = (&mut self.unique, self.cursor.checked_slot(0)) {
+            index.remove(slot);
+        }
+        self.cursor.pop();
+    }
+
+    fn write_slot(&mut self, slot: usize, item: &[u8]) {
+        debug_assert!(item.len() <= self.slot_size());
+        let start = slot << self.slot_shift;
+        self.slab[start..start + item.len()].copy_from_slice(item);
+        // Fits: a slot is at most `MAX_SLOT_SIZE` = 2^31 bytes.
+        self.lens[slot] = item.len() as u32;
+    }
+
+    fn message(&self, slot: usize) -> &[u8] {
+        let start = slot << self.slot_shift;
+        &self.slab[start..start + self.lens[slot] as usize]
+    }
+}
+
+impl fmt::Debug for BytesRingBufferFast {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Equal when the messages are equal in order; options and counters are not compared.
+impl PartialEq for BytesRingBufferFast {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for BytesRingBufferFast {}
+
+/// `ring[i]` is the message at `i`, 0 being the oldest.
+///
+/// # Panics
+/// When `index >= len()`, like `Vec`.
+impl Index<usize> for BytesRingBufferFast {
+    type Output = [u8];
+
+    fn index(&self, index: usize) -> &[u8] {
+        match self.get(index) {
+            Some(message) => message,
+            None => index_out_of_range(index, self.len()),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a BytesRingBufferFast {
+    type Item = &'a [u8];
+    type IntoIter = FastIter<'a>;
+
+    fn into_iter(self) -> FastIter<'a> {
+        self.iter()
+    }
+}
+
+/// Borrowing iterator over a [`BytesRingBufferFast`], oldest → newest.
+#[derive(Clone)]
+pub struct FastIter<'a> {
+    ring: &'a BytesRingBufferFast,
+    /// Logical positions (0 = oldest) not yet yielded.
+    logical: Range<usize>,
+}
+
+impl<'a> Iterator for FastIter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let index = self.logical.next()?;
+        Some(self.ring.message(self.ring.cursor.slot(index)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.logical.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for FastIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let index = self.logical.next_back()?;
+        Some(self.ring.message(self.ring.cursor.slot(index)))
+    }
+}
+
+impl ExactSizeIterator for FastIter<'_> {}
+
+impl FusedIterator for FastIter<'_> {}
+
+impl fmt::Debug for FastIter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}

@@ -1,0 +1,64 @@
+//! Ring buffers for low-latency systems, portable to every target (including
+//! `wasm32-unknown-unknown`).
+//!
+//! Four in-process rings share one set of semantics: the capacity is rounded up to a
+//! power of two, `insert` never fails for lack of room (into a full ring it evicts the
+//! oldest item and counts it in `overwritten()`), `consume` takes the oldest item
+//! (FIFO), and every read goes oldest → newest.
+//!
+//! | ring | items | pick it for |
+//! |---|---|---|
+//! | [`GenericRingBuffer<T>`] | any `T` | queues and history windows of your own types |
+//! | [`NumericRingBuffer<T>`] | `i8`…`u64`, `f32`, `f64` | price/size windows: `memcpy` batches, `sum`/`mean`/`min`/`max` |
+//! | [`BytesRingBuffer`] | [`bytes::Bytes`] | variable-size messages handed over from a network stack without copying |
+//! | [`BytesRingBufferFast`] | byte slices copied into fixed slots | hot paths with a known message size: no allocation per message |
+//!
+//! [`packed`] frames many messages into one buffer (little-endian `u32` length, then
+//! the bytes), byte-compatible with the seed's Python framing.
+//!
+//! ```
+//! use mmring_core::{BytesRingBuffer, GenericRingBuffer, NumericRingBuffer};
+//!
+//! let mut orders = GenericRingBuffer::new(1024)?;
+//! orders.insert(("BUY", 100));
+//! assert_eq!(orders.consume(), Some(("BUY", 100)));
+//!
+//! let mut mids = NumericRingBuffer::<f64>::new(3)?; // rounded up to 4
+//! mids.insert_batch(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+//! assert_eq!(mids.unwrapped(), [2.0, 3.0, 4.0, 5.0]);
+//! assert_eq!(mids.overwritten(), 1);
+//!
+//! let mut frames = BytesRingBuffer::builder(64).only_insert_unique(true).build()?;
+//! assert!(frames.insert(&b"tick"[..]));
+//! assert!(!frames.insert(&b"tick"[..])); // a duplicate is skipped
+//! # Ok::<(), mmring_core::CapacityError>(())
+//! ```
+//!
+//! # Choices where the seed was silent
+//! - Rings compare equal (`==`) by their items in order; capacity and counters are not
+//!   compared.
+//! - `insert_batch` drops the items it evicts (and counts them); call `insert` in a loop
+//!   to receive each one.
+//! - With `only_insert_unique`, an `overwrite_latest` whose item equals another held
+//!   item is refused (the ring is unchanged); equal to the newest itself, it replaces it.
+//! - `BytesRingBufferFast::insert` skips a duplicate with `Ok(())`, as `BytesRingBuffer`
+//!   returns `false`: a skipped duplicate is the configured behaviour, not an error.
+
+mod capacity;
+mod cursor;
+mod error;
+mod unique;
+
+pub mod bytes;
+pub mod bytes_fast;
+pub mod generic;
+pub mod numeric;
+pub mod packed;
+
+pub use crate::bytes::{BytesRingBuffer, BytesRingBufferBuilder};
+pub use crate::bytes_fast::{BytesRingBufferFast, BytesRingBufferFastBuilder};
+pub use crate::error::{CapacityError, FastError};
+pub use crate::generic::GenericRingBuffer;
+pub use crate::numeric::{Numeric, NumericRingBuffer};
+pub use crate::packed::PackedError;
+pub use ::bytes::Bytes;
