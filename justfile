@@ -11,7 +11,7 @@ bench:
     cargo bench -p mmring-core --bench rings
 
 # Every check CI runs.
-test: fmt-check clippy test-workspace doc wasm-check miri
+test: fmt-check clippy test-workspace doc wasm-check miri loom
 
 # Formatting.
 fmt-check: components
@@ -44,3 +44,8 @@ miri:
 # rustfmt and clippy on the stable toolchain (no-ops when present).
 components:
     rustup component add rustfmt clippy
+
+# Loom models of the shared ring's wait/notify protocol (own target dir: --cfg loom
+# rebuilds every dependency).
+loom:
+    RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --test loom_shared --release

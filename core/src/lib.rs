@@ -54,6 +54,7 @@ pub mod bytes_fast;
 pub mod generic;
 pub mod numeric;
 pub mod packed;
+pub mod shared;
 
 pub use crate::bytes::{BytesRingBuffer, BytesRingBufferBuilder};
 pub use crate::bytes_fast::{BytesRingBufferFast, BytesRingBufferFastBuilder};
@@ -61,6 +62,7 @@ pub use crate::error::{CapacityError, FastError};
 pub use crate::generic::GenericRingBuffer;
 pub use crate::numeric::{Numeric, NumericRingBuffer};
 pub use crate::packed::PackedError;
+pub use crate::shared::SharedRingBuffer;
 pub use ::bytes::Bytes;
 
 /// The examples of the project README, compiled and run as doctests.

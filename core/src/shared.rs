@@ -1,0 +1,721 @@
+//! [`SharedRingBuffer`]: a thread-safe handle to any ring, with async and blocking
+//! consumers.
+//!
+//! # Protocol
+//! The ring and a count of registered waiters live under one mutex. A consumer first
+//! tries to take an item; only when the ring is empty (and open) does it register a
+//! listener on an [`event_listener::Event`], still under the lock, and wait. A producer
+//! inserts under the lock and, if the ring grew while someone waits, notifies one
+//! *additional* listener after unlocking. Because registering and inserting are
+//! serialised by the mutex, a waiter either sees the item or is registered before the
+//! producer looks at the count: no wake-up is lost. Consumers that find items never
+//! touch the event, and producers with nobody waiting pay one comparison.
+//!
+//! A listener that is notified and then dropped (a cancelled `aconsume`) passes its
+//! notification on to another listener, so cancellation loses no item. `close` marks
+//! the ring closed under the lock and wakes everyone; waiters then drain what is left
+//! and get `None`. The protocol is checked by a loom model (`tests/loom_shared.rs`).
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+#[cfg(not(target_family = "wasm"))]
+use std::time::{Duration, Instant};
+
+use event_listener::{Event, EventListener, IntoNotification as _};
+use futures_core::Stream;
+
+#[cfg(not(loom))]
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[cfg(loom)]
+use loom::sync::{Arc, Mutex, MutexGuard};
+
+use crate::{
+    Bytes, BytesRingBuffer, BytesRingBufferFast, FastError, GenericRingBuffer, Numeric,
+    NumericRingBuffer,
+};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The rings a [`SharedRingBuffer`] can wrap: the four rings of this crate.
+///
+/// Its methods are the rings' own; a [`SharedRingBuffer`] uses them to consume
+/// generically.
+pub trait Ring: sealed::Sealed + Send {
+    /// What `consume` hands out (an owned item).
+    type Item: Send;
+    /// Removes and returns the oldest item.
+    fn consume(&mut self) -> Option<Self::Item>;
+    /// Removes every item, oldest first.
+    fn consume_all(&mut self) -> Vec<Self::Item>;
+    /// Number of items held.
+    fn len(&self) -> usize;
+    /// Whether the ring holds no items.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Maximum number of items held.
+    fn capacity(&self) -> usize;
+    /// Whether the next insert will evict.
+    fn is_full(&self) -> bool;
+    /// Drops every item.
+    fn clear(&mut self);
+    /// How many items inserts have evicted.
+    fn overwritten(&self) -> u64;
+}
+
+macro_rules! ring {
+    ($ring:ty, $item:ty $(, $($generics:tt)*)?) => {
+        impl$(<$($generics)*>)? sealed::Sealed for $ring {}
+        impl$(<$($generics)*>)? Ring for $ring {
+            type Item = $item;
+            fn consume(&mut self) -> Option<$item> {
+                <$ring>::consume(self)
+            }
+            fn consume_all(&mut self) -> Vec<$item> {
+                <$ring>::consume_all(self)
+            }
+            fn len(&self) -> usize {
+                <$ring>::len(self)
+            }
+            fn capacity(&self) -> usize {
+                <$ring>::capacity(self)
+            }
+            fn is_full(&self) -> bool {
+                <$ring>::is_full(self)
+            }
+            fn clear(&mut self) {
+                <$ring>::clear(self)
+            }
+            fn overwritten(&self) -> u64 {
+                <$ring>::overwritten(self)
+            }
+        }
+        impl$(<$($generics)*>)? $ring {
+            /// Moves the ring behind a [`SharedRingBuffer`]: a `Clone + Send + Sync`
+            /// handle with async and blocking consumers.
+            pub fn into_shared(self) -> SharedRingBuffer<Self> {
+                SharedRingBuffer::new(self)
+            }
+        }
+    };
+}
+
+ring!(GenericRingBuffer<T>, T, T: Send);
+ring!(NumericRingBuffer<T>, T, T: Numeric);
+ring!(BytesRingBuffer, Bytes);
+ring!(BytesRingBufferFast, Vec<u8>);
+
+/// A `Clone + Send + Sync` handle to a ring shared by threads and async tasks.
+///
+/// Every method takes `&self` and returns owned values (clones, copies, [`Bytes`]),
+/// never references into the ring; [`with`](Self::with) gives short locked access for
+/// anything else. Consumers can wait: [`aconsume`](Self::aconsume) and
+/// [`aconsume_iterable`](Self::aconsume_iterable) in any async runtime,
+/// [`consume_blocking`](Self::consume_blocking) on a thread. Each item goes to exactly
+/// one consumer. [`close`](Self::close) wakes every waiter; waiting on a closed, empty
+/// ring gives `None`.
+///
+/// ```
+/// use mmring_core::GenericRingBuffer;
+/// use std::time::Duration;
+///
+/// let ticks = GenericRingBuffer::new(1024)?.into_shared();
+/// let producer = ticks.clone();
+/// let feed = std::thread::spawn(move || {
+///     for px in [101.5, 101.75] {
+///         producer.insert(px);
+///     }
+///     producer.close();
+/// });
+/// let mut seen = Vec::new();
+/// while let Some(px) = ticks.consume_blocking(Duration::from_secs(5)) {
+///     seen.push(px);
+/// }
+/// feed.join().unwrap();
+/// assert_eq!(seen, [101.5, 101.75]);
+/// # Ok::<(), mmring_core::CapacityError>(())
+/// ```
+pub struct SharedRingBuffer<R> {
+    inner: Arc<Inner<R>>,
+}
+
+struct Inner<R> {
+    state: Mutex<State<R>>,
+    /// Notified once per item that arrives while consumers wait, and for everyone on
+    /// close.
+    items: Event,
+}
+
+struct State<R> {
+    ring: R,
+    closed: bool,
+    /// Consumers registered on `items` and not yet done waiting.
+    waiting: usize,
+}
+
+/// What a consumer found under the lock.
+enum Step<T> {
+    Item(T),
+    Closed,
+    /// Empty and open: a listener was registered (and counted) under the lock.
+    Wait(EventListener),
+}
+
+impl<R> Clone for SharedRingBuffer<R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<R: Ring> SharedRingBuffer<R> {
+    /// Shares `ring`; same as `ring.into_shared()`.
+    pub fn new(ring: R) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    ring,
+                    closed: false,
+                    waiting: 0,
+                }),
+                items: Event::new(),
+            }),
+        }
+    }
+
+    /// Runs `f` with the ring locked and returns its result. Items that `f` inserts
+    /// wake waiting consumers. Keep `f` short: every other handle waits for it.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let prices = NumericRingBuffer::<f64>::new(8)?.into_shared();
+    /// prices.with(|ring| ring.insert_batch(&[1.0, 2.0, 3.0]));
+    /// let window = prices.with(|ring| ring.make_contiguous().to_vec());
+    /// assert_eq!(window, [1.0, 2.0, 3.0]);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn with<U>(&self, f: impl FnOnce(&mut R) -> U) -> U {
+        let mut state = self.lock();
+        let before = state.ring.len();
+        let out = f(&mut state.ring);
+        let arrived = state.ring.len().saturating_sub(before);
+        let wake = if state.waiting > 0 { arrived } else { 0 };
+        drop(state);
+        if wake > 0 {
+            self.inner.items.notify(wake.additional());
+        }
+        out
+    }
+
+    /// Runs `f` with the ring locked, for reads.
+    fn read<U>(&self, f: impl FnOnce(&R) -> U) -> U {
+        f(&self.lock().ring)
+    }
+
+    /// Removes and returns the oldest item without waiting.
+    pub fn consume(&self) -> Option<R::Item> {
+        self.lock().ring.consume()
+    }
+
+    /// Removes every item and returns them oldest → newest.
+    pub fn consume_all(&self) -> Vec<R::Item> {
+        self.lock().ring.consume_all()
+    }
+
+    /// Waits for the oldest item: resolves as soon as one exists, or with `None` once
+    /// the ring is closed and empty. Works in any executor. Cancelling the future
+    /// loses no item: a wake-up it received passes to another waiter.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(4)?.into_shared();
+    /// ring.insert("tick");
+    /// let item = futures_executor_block_on(ring.aconsume());
+    /// assert_eq!(item, Some("tick"));
+    /// # fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     use std::task::{Context, Poll, Waker};
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    /// #             return v;
+    /// #         }
+    /// #     }
+    /// # }
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub async fn aconsume(&self) -> Option<R::Item> {
+        let mut wait = Registration::new(self);
+        loop {
+            match wait.step() {
+                Step::Item(item) => return Some(item),
+                Step::Closed => return None,
+                Step::Wait(listener) => listener.await,
+            }
+        }
+    }
+
+    /// A stream of items, oldest first, that waits whenever the ring is empty and ends
+    /// once the ring is closed and drained. It owns a handle, so it can be moved into a
+    /// spawned task.
+    pub fn aconsume_iterable(&self) -> Consume<R> {
+        Consume {
+            shared: self.clone(),
+            registered: false,
+            listener: None,
+        }
+    }
+
+    /// Waits on this thread up to `timeout` for the oldest item. `None` when the
+    /// timeout passes, or once the ring is closed and empty.
+    /// `Duration::MAX` waits without a deadline.
+    ///
+    /// Not available on `wasm32`, where the main thread cannot block: use
+    /// [`aconsume`](Self::aconsume).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn consume_blocking(&self, timeout: Duration) -> Option<R::Item> {
+        use event_listener::Listener as _;
+        let deadline = Instant::now().checked_add(timeout);
+        let mut wait = Registration::new(self);
+        loop {
+            match wait.step() {
+                Step::Item(item) => return Some(item),
+                Step::Closed => return None,
+                Step::Wait(listener) => match deadline {
+                    None => listener.wait(),
+                    Some(deadline) => {
+                        if listener.wait_deadline(deadline).is_none() {
+                            // Timed out; an item may have arrived just now.
+                            drop(wait);
+                            return self.consume();
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Closes the ring for waiting: wakes every waiter, and from now on waiting on an
+    /// empty ring returns `None` at once. Items still held (and items inserted later)
+    /// can still be consumed. Idempotent.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.inner.items.notify(usize::MAX);
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Number of items held.
+    pub fn len(&self) -> usize {
+        self.read(R::len)
+    }
+
+    /// Whether the ring holds no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the next insert will evict the oldest item.
+    pub fn is_full(&self) -> bool {
+        self.read(R::is_full)
+    }
+
+    /// Maximum number of items held.
+    pub fn capacity(&self) -> usize {
+        self.read(R::capacity)
+    }
+
+    /// How many items inserts have evicted since the ring was created.
+    pub fn overwritten(&self) -> u64 {
+        self.read(R::overwritten)
+    }
+
+    /// Drops every item.
+    pub fn clear(&self) {
+        self.lock().ring.clear();
+    }
+
+    /// One step of a consumer, under one lock: a consumer that was `registered` is
+    /// counted out, then it takes an item, or learns the ring is closed, or registers
+    /// a listener (and is counted in again).
+    fn step(&self, registered: &mut bool) -> Step<R::Item> {
+        let mut state = self.lock();
+        if core::mem::take(registered) {
+            state.waiting -= 1;
+        }
+        if let Some(item) = state.ring.consume() {
+            return Step::Item(item);
+        }
+        if state.closed {
+            return Step::Closed;
+        }
+        state.waiting += 1;
+        *registered = true;
+        Step::Wait(self.inner.items.listen())
+    }
+
+    /// A consumer with the classic lost wake-up, for the loom model to catch: it checks
+    /// the ring, releases the lock, and only then registers, so an insert in between
+    /// sees nobody waiting and notifies nobody. Never use it.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn consume_blocking_check_then_listen(&self) -> Option<R::Item> {
+        use event_listener::Listener as _;
+        loop {
+            {
+                let mut state = self.lock();
+                if let Some(item) = state.ring.consume() {
+                    return Some(item);
+                }
+                if state.closed {
+                    return None;
+                }
+            }
+            let listener = {
+                let mut state = self.lock();
+                state.waiting += 1;
+                self.inner.items.listen()
+            };
+            listener.wait();
+            self.lock().waiting -= 1;
+        }
+    }
+
+    /// Counts out a consumer that stops waiting without another [`step`](Self::step).
+    fn unregister(&self, registered: bool) {
+        if registered {
+            self.lock().waiting -= 1;
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<R>> {
+        // A panic while locked (in a user's `with` closure or an item's `Clone`) leaves
+        // the ring consistent: every ring operation either completes or changes nothing.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A borrowing consumer's registration; counts itself out when dropped mid-wait (a
+/// cancelled future or a timeout).
+struct Registration<'a, R: Ring> {
+    shared: &'a SharedRingBuffer<R>,
+    registered: bool,
+}
+
+impl<'a, R: Ring> Registration<'a, R> {
+    fn new(shared: &'a SharedRingBuffer<R>) -> Self {
+        Self {
+            shared,
+            registered: false,
+        }
+    }
+
+    fn step(&mut self) -> Step<R::Item> {
+        self.shared.step(&mut self.registered)
+    }
+}
+
+impl<R: Ring> Drop for Registration<'_, R> {
+    fn drop(&mut self) {
+        self.shared.unregister(self.registered);
+    }
+}
+
+/// The stream of [`SharedRingBuffer::aconsume_iterable`]: yields items oldest first,
+/// waits while the ring is empty, ends once it is closed and drained.
+#[must_use = "streams do nothing unless polled"]
+pub struct Consume<R: Ring> {
+    shared: SharedRingBuffer<R>,
+    /// Whether this stream is counted among the ring's waiters.
+    registered: bool,
+    /// The pending wait, present while `registered`.
+    listener: Option<EventListener>,
+}
+
+impl<R: Ring> Stream for Consume<R> {
+    type Item = R::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<R::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(listener) = &mut this.listener {
+                match Pin::new(listener).poll(cx) {
+                    Poll::Ready(()) => this.listener = None,
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            match this.shared.step(&mut this.registered) {
+                Step::Item(item) => return Poll::Ready(Some(item)),
+                Step::Closed => return Poll::Ready(None),
+                Step::Wait(listener) => this.listener = Some(listener),
+            }
+        }
+    }
+}
+
+impl<R: Ring> Drop for Consume<R> {
+    fn drop(&mut self) {
+        self.shared.unregister(self.registered);
+    }
+}
+
+impl<R: Ring> fmt::Debug for Consume<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consume")
+            .field("waiting", &self.listener.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Ring> fmt::Debug for SharedRingBuffer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("SharedRingBuffer")
+            .field("len", &state.ring.len())
+            .field("capacity", &state.ring.capacity())
+            .field("closed", &state.closed)
+            .field("waiting", &state.waiting)
+            .finish()
+    }
+}
+
+impl<T: Send> SharedRingBuffer<GenericRingBuffer<T>> {
+    /// Appends `item`, waking a waiting consumer; when full, returns the evicted oldest.
+    pub fn insert(&self, item: T) -> Option<T> {
+        self.with(|ring| ring.insert(item))
+    }
+
+    /// Inserts every item in order (see [`GenericRingBuffer::insert_batch`]) under one
+    /// lock.
+    pub fn insert_batch(&self, items: impl IntoIterator<Item = T>) {
+        self.with(|ring| ring.insert_batch(items));
+    }
+
+    /// Replaces the newest item; `Err(item)` when empty.
+    pub fn overwrite_latest(&self, item: T) -> Result<T, T> {
+        self.with(|ring| ring.overwrite_latest(item))
+    }
+}
+
+impl<T: Send + Clone> SharedRingBuffer<GenericRingBuffer<T>> {
+    /// A clone of the oldest item.
+    pub fn peekleft(&self) -> Option<T> {
+        self.read(|ring| ring.peekleft().cloned())
+    }
+
+    /// A clone of the newest item.
+    pub fn peekright(&self) -> Option<T> {
+        self.read(|ring| ring.peekright().cloned())
+    }
+
+    /// A clone of the item at `index` (0 = oldest).
+    pub fn get(&self, index: usize) -> Option<T> {
+        self.read(|ring| ring.get(index).cloned())
+    }
+
+    /// A clone of the item at a signed index (−1 = newest).
+    pub fn get_signed(&self, index: isize) -> Option<T> {
+        self.read(|ring| ring.get_signed(index).cloned())
+    }
+
+    /// Clones of every item, oldest → newest.
+    pub fn unwrapped(&self) -> Vec<T> {
+        self.read(GenericRingBuffer::unwrapped)
+    }
+}
+
+impl<T: Send + PartialEq> SharedRingBuffer<GenericRingBuffer<T>> {
+    /// Whether some item equals `item`.
+    pub fn contains(&self, item: &T) -> bool {
+        self.read(|ring| ring.contains(item))
+    }
+}
+
+impl<T: Numeric> SharedRingBuffer<NumericRingBuffer<T>> {
+    /// Appends `value`, waking a waiting consumer; when full, returns the evicted oldest.
+    pub fn insert(&self, value: T) -> Option<T> {
+        self.with(|ring| ring.insert(value))
+    }
+
+    /// Appends a slice with at most two `memcpy`s, under one lock.
+    pub fn insert_batch(&self, values: &[T]) {
+        self.with(|ring| ring.insert_batch(values));
+    }
+
+    /// Replaces the newest value; `Err(value)` when empty.
+    pub fn overwrite_latest(&self, value: T) -> Result<T, T> {
+        self.with(|ring| ring.overwrite_latest(value))
+    }
+
+    /// The oldest value.
+    pub fn peekleft(&self) -> Option<T> {
+        self.read(NumericRingBuffer::peekleft)
+    }
+
+    /// The newest value.
+    pub fn peekright(&self) -> Option<T> {
+        self.read(NumericRingBuffer::peekright)
+    }
+
+    /// The value at `index` (0 = oldest).
+    pub fn get(&self, index: usize) -> Option<T> {
+        self.read(|ring| ring.get(index))
+    }
+
+    /// The value at a signed index (−1 = newest).
+    pub fn get_signed(&self, index: isize) -> Option<T> {
+        self.read(|ring| ring.get_signed(index))
+    }
+
+    /// A copy of the values, oldest → newest.
+    pub fn unwrapped(&self) -> Vec<T> {
+        self.read(NumericRingBuffer::unwrapped)
+    }
+
+    /// Whether some value equals `value`.
+    pub fn contains(&self, value: T) -> bool {
+        self.read(|ring| ring.contains(value))
+    }
+
+    /// Sum of the window in `f64`; `None` when empty.
+    pub fn sum(&self) -> Option<f64> {
+        self.read(NumericRingBuffer::sum)
+    }
+
+    /// Mean of the window in `f64`; `None` when empty.
+    pub fn mean(&self) -> Option<f64> {
+        self.read(NumericRingBuffer::mean)
+    }
+
+    /// Smallest value (NaN skipped); `None` when empty.
+    pub fn min(&self) -> Option<T> {
+        self.read(NumericRingBuffer::min)
+    }
+
+    /// Largest value (NaN skipped); `None` when empty.
+    pub fn max(&self) -> Option<T> {
+        self.read(NumericRingBuffer::max)
+    }
+}
+
+impl SharedRingBuffer<BytesRingBuffer> {
+    /// Appends a message, waking a waiting consumer; `false` when skipped as a duplicate.
+    pub fn insert(&self, item: impl Into<Bytes>) -> bool {
+        self.with(|ring| ring.insert(item))
+    }
+
+    /// Inserts every message in order (see [`BytesRingBuffer::insert_batch`]) under one
+    /// lock.
+    pub fn insert_batch(&self, items: impl IntoIterator<Item = impl Into<Bytes>>) {
+        self.with(|ring| ring.insert_batch(items));
+    }
+
+    /// Replaces the newest message (see [`BytesRingBuffer::overwrite_latest`]).
+    pub fn overwrite_latest(&self, item: impl Into<Bytes>) -> Result<Bytes, Bytes> {
+        self.with(|ring| ring.overwrite_latest(item))
+    }
+
+    /// The oldest message (a cheap clone).
+    pub fn peekleft(&self) -> Option<Bytes> {
+        self.read(|ring| ring.peekleft().cloned())
+    }
+
+    /// The newest message (a cheap clone).
+    pub fn peekright(&self) -> Option<Bytes> {
+        self.read(|ring| ring.peekright().cloned())
+    }
+
+    /// The message at `index` (0 = oldest).
+    pub fn get(&self, index: usize) -> Option<Bytes> {
+        self.read(|ring| ring.get(index).cloned())
+    }
+
+    /// The message at a signed index (−1 = newest).
+    pub fn get_signed(&self, index: isize) -> Option<Bytes> {
+        self.read(|ring| ring.get_signed(index).cloned())
+    }
+
+    /// The messages, oldest → newest (cheap clones).
+    pub fn unwrapped(&self) -> Vec<Bytes> {
+        self.read(BytesRingBuffer::unwrapped)
+    }
+
+    /// Whether a held message equals `item`.
+    pub fn contains(&self, item: &[u8]) -> bool {
+        self.read(|ring| ring.contains(item))
+    }
+}
+
+impl SharedRingBuffer<BytesRingBufferFast> {
+    /// Copies a message into the next slot, waking a waiting consumer.
+    ///
+    /// # Errors
+    /// [`FastError::Oversize`] when it does not fit a slot.
+    pub fn insert(&self, item: &[u8]) -> Result<(), FastError> {
+        self.with(|ring| ring.insert(item))
+    }
+
+    /// Inserts every message, all or nothing (see
+    /// [`BytesRingBufferFast::insert_batch`]), under one lock.
+    ///
+    /// # Errors
+    /// [`FastError::Oversize`] for the first message that does not fit a slot.
+    pub fn insert_batch(&self, items: &[&[u8]]) -> Result<(), FastError> {
+        self.with(|ring| ring.insert_batch(items))
+    }
+
+    /// Replaces the newest message (see [`BytesRingBufferFast::overwrite_latest`]).
+    ///
+    /// # Errors
+    /// As [`BytesRingBufferFast::overwrite_latest`].
+    pub fn overwrite_latest(&self, item: &[u8]) -> Result<(), FastError> {
+        self.with(|ring| ring.overwrite_latest(item))
+    }
+
+    /// Removes the oldest message into `out` without waiting (see
+    /// [`BytesRingBufferFast::consume_into`]).
+    pub fn consume_into(&self, out: &mut Vec<u8>) -> bool {
+        self.lock().ring.consume_into(out)
+    }
+
+    /// A copy of the oldest message.
+    pub fn peekleft(&self) -> Option<Vec<u8>> {
+        self.read(|ring| ring.peekleft().map(<[u8]>::to_vec))
+    }
+
+    /// A copy of the newest message.
+    pub fn peekright(&self) -> Option<Vec<u8>> {
+        self.read(|ring| ring.peekright().map(<[u8]>::to_vec))
+    }
+
+    /// A copy of the message at `index` (0 = oldest).
+    pub fn get(&self, index: usize) -> Option<Vec<u8>> {
+        self.read(|ring| ring.get(index).map(<[u8]>::to_vec))
+    }
+
+    /// A copy of the message at a signed index (−1 = newest).
+    pub fn get_signed(&self, index: isize) -> Option<Vec<u8>> {
+        self.read(|ring| ring.get_signed(index).map(<[u8]>::to_vec))
+    }
+
+    /// Copies of the messages, oldest → newest.
+    pub fn unwrapped(&self) -> Vec<Vec<u8>> {
+        self.read(BytesRingBufferFast::unwrapped)
+    }
+
+    /// Whether a held message equals `item`.
+    pub fn contains(&self, item: &[u8]) -> bool {
+        self.read(|ring| ring.contains(item))
+    }
+}
