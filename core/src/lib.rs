@@ -55,6 +55,7 @@ pub mod generic;
 pub mod numeric;
 pub mod packed;
 pub mod shared;
+pub mod spsc;
 
 pub use crate::bytes::{BytesRingBuffer, BytesRingBufferBuilder};
 pub use crate::bytes_fast::{BytesRingBufferFast, BytesRingBufferFastBuilder};

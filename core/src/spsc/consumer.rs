@@ -1,0 +1,356 @@
+//! The reading side of the record protocol.
+
+#[cfg(not(loom))]
+use std::sync::atomic::{
+    Ordering::{Acquire, Relaxed, Release},
+    fence,
+};
+
+#[cfg(loom)]
+use loom::sync::atomic::{
+    Ordering::{Acquire, Relaxed, Release},
+    fence,
+};
+
+use super::record::{
+    HEADER_BYTES, KIND_MESSAGE, KIND_PADDING, decode_head, load_bytes, record_bytes,
+};
+use super::region::{Region, check_capacity};
+use super::{ConsumeError, LayoutError, Policy};
+
+/// The one reader of a ring. See the [module docs](super) for the protocol.
+///
+/// ```
+/// use mmring_core::spsc::{self, Policy};
+///
+/// let (mut tx, mut rx) = spsc::channel(64, Policy::DropOldest)?;
+/// for i in 0..5u8 {
+///     tx.insert(&[i; 12])?; // 32-byte records: two fit
+/// }
+/// assert_eq!(rx.try_consume()?, Some(vec![3; 12]));
+/// assert_eq!(rx.dropped(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Consumer<M: Region> {
+    region: M,
+    policy: Policy,
+    /// `capacity - 1`; the data area is `capacity` bytes, a power of two.
+    mask: u64,
+    max_message: usize,
+    /// Position of the next record to read; equals the published `read_pos`.
+    read_pos: u64,
+    /// Sequence number expected next.
+    read_seq: u64,
+    /// Messages consumed.
+    read: u64,
+    /// Messages found evicted before they could be read.
+    dropped: u64,
+    /// Last `write_pos` seen; stale, re-read only when the reader catches up with it.
+    write_cache: u64,
+}
+
+/// Where to stop after finding a message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Take {
+    /// Consume it: advance and publish the read position.
+    Consume,
+    /// Only look at it.
+    Peek,
+}
+
+impl<M: Region> Consumer<M> {
+    /// Takes the reading side of `region`, resuming from the indices it holds.
+    ///
+    /// # Errors
+    /// [`LayoutError`] when the data area is not a power of two ≥ 32 bytes, when
+    /// `max_message` exceeds `capacity - 16`, or when the stored indices are
+    /// inconsistent.
+    pub fn new(region: M, policy: Policy, max_message: usize) -> Result<Self, LayoutError> {
+        let capacity = (region.data().len() as u64) * 8;
+        check_capacity(capacity)?;
+        if max_message as u64 > capacity - HEADER_BYTES as u64 {
+            return Err(LayoutError::MaxMessage {
+                max_message: max_message as u64,
+                capacity,
+            });
+        }
+        let control = region.control();
+        let write_pos = control.producer.write_pos.load(Acquire);
+        let read_pos = control.consumer.read_pos.load(Acquire);
+        let indices = |reason| Err(LayoutError::Indices { reason });
+        if write_pos % 8 != 0 || read_pos % 8 != 0 {
+            return indices("a position is not a multiple of 8");
+        }
+        if read_pos > write_pos {
+            return indices("consumer position ahead of the producer");
+        }
+        if policy == Policy::Reject && write_pos - read_pos > capacity {
+            return indices("more unread bytes than the ring holds");
+        }
+        Ok(Self {
+            policy,
+            mask: capacity - 1,
+            max_message,
+            read_pos,
+            read_seq: control.consumer.read_seq.load(Relaxed),
+            read: control.consumer.read.load(Relaxed),
+            dropped: control.consumer.dropped.load(Relaxed),
+            write_cache: write_pos,
+            region,
+        })
+    }
+
+    /// Removes the oldest message into `out` (replacing its contents); `false` when
+    /// there is none. Allocates nothing once `out` has room for the message.
+    ///
+    /// # Errors
+    /// [`ConsumeError::Corrupt`] when the region holds an invalid record or index that
+    /// the producer is not overwriting; the consumer stays where it was.
+    pub fn try_consume_into(&mut self, out: &mut Vec<u8>) -> Result<bool, ConsumeError> {
+        self.next(out, Take::Consume)
+    }
+
+    /// Removes and returns the oldest message.
+    ///
+    /// # Errors
+    /// As [`try_consume_into`](Self::try_consume_into).
+    pub fn try_consume(&mut self) -> Result<Option<Vec<u8>>, ConsumeError> {
+        let mut out = Vec::new();
+        Ok(self.next(&mut out, Take::Consume)?.then_some(out))
+    }
+
+    /// A copy of the oldest unread message, left in the ring.
+    ///
+    /// # Errors
+    /// As [`try_consume_into`](Self::try_consume_into).
+    pub fn peekleft(&mut self) -> Result<Option<Vec<u8>>, ConsumeError> {
+        let mut out = Vec::new();
+        Ok(self.next(&mut out, Take::Peek)?.then_some(out))
+    }
+
+    /// A copy of the newest message, if it is unread.
+    ///
+    /// # Errors
+    /// As [`try_consume_into`](Self::try_consume_into).
+    pub fn peekright(&mut self) -> Result<Option<Vec<u8>>, ConsumeError> {
+        let producer = &self.region.control().producer;
+        let mut out = Vec::new();
+        loop {
+            let write_pos = producer.write_pos.load(Acquire);
+            if write_pos == self.read_pos {
+                return Ok(None);
+            }
+            let newest = producer.newest.load(Acquire);
+            if newest < self.read_pos {
+                return Ok(None);
+            }
+            let write_pos = producer.write_pos.load(Acquire);
+            match self.read_record(newest, write_pos, &mut out)? {
+                Record::Message { .. } => return Ok(Some(out)),
+                // Evicted while we looked: the producer has written a newer one.
+                Record::Overtaken => continue,
+                Record::Padding { .. } => {
+                    return Err(self.corrupt(newest, "the newest record is padding"));
+                }
+            }
+        }
+    }
+
+    /// Messages waiting to be read (a snapshot).
+    pub fn len(&self) -> usize {
+        let producer = &self.region.control().producer;
+        let written = producer.written.load(Acquire);
+        let oldest_seq = match self.policy {
+            Policy::DropOldest => producer.oldest_seq.load(Acquire),
+            Policy::Reject => 0,
+        };
+        written.saturating_sub(self.read_seq.max(oldest_seq)) as usize
+    }
+
+    /// Whether no message is waiting (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Messages lost to eviction: those skipped so far, plus those evicted since the
+    /// last read (a snapshot; exact once the consumer has caught up).
+    pub fn dropped(&self) -> u64 {
+        let pending = match self.policy {
+            Policy::DropOldest => {
+                let oldest_seq = self.region.control().producer.oldest_seq.load(Acquire);
+                oldest_seq.saturating_sub(self.read_seq)
+            }
+            Policy::Reject => 0,
+        };
+        self.dropped + pending
+    }
+
+    /// Messages consumed since the region was created.
+    pub fn read(&self) -> u64 {
+        self.read
+    }
+
+    /// The size of the data area in bytes.
+    pub fn capacity(&self) -> usize {
+        (self.mask + 1) as usize
+    }
+
+    /// The overflow policy.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// The memory this consumer reads.
+    pub fn region(&self) -> &M {
+        &self.region
+    }
+
+    /// Finds the oldest readable message, copies it into `out`, and consumes it if
+    /// asked. Every iteration moves `pos` forward or returns, so a region that nobody
+    /// writes cannot make this loop forever.
+    fn next(&mut self, out: &mut Vec<u8>, take: Take) -> Result<bool, ConsumeError> {
+        let mut pos = self.read_pos;
+        loop {
+            if pos == self.write_cache {
+                self.refresh_write(pos)?;
+                if pos == self.write_cache {
+                    return Ok(false);
+                }
+            }
+            if self.policy == Policy::DropOldest {
+                let oldest = self.region.control().producer.oldest.load(Acquire);
+                if oldest > pos {
+                    pos = self.overtaken_to(pos, oldest)?;
+                    continue;
+                }
+            }
+            match self.read_record(pos, self.write_cache, out)? {
+                Record::Padding { next } => pos = next,
+                Record::Overtaken => {}
+                Record::Message { seq, next } => {
+                    if seq < self.read_seq {
+                        return Err(self.corrupt(pos, "sequence number went backwards"));
+                    }
+                    if take == Take::Consume {
+                        self.dropped += seq - self.read_seq;
+                        self.read_seq = seq + 1;
+                        self.read += 1;
+                        self.read_pos = next;
+                        let line = &self.region.control().consumer;
+                        line.read_seq.store(self.read_seq, Relaxed);
+                        line.read.store(self.read, Relaxed);
+                        line.dropped.store(self.dropped, Relaxed);
+                        line.read_pos.store(next, Release);
+                    }
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    /// Reads the record at `pos` into `out` (replacing its contents), given that the
+    /// producer has committed up to `write_pos`.
+    fn read_record(
+        &self,
+        pos: u64,
+        write_pos: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<Record, ConsumeError> {
+        let data = self.region.data();
+        let word = ((pos & self.mask) / 8) as usize;
+        let (len, kind) = decode_head(data[word].load(Relaxed));
+        let len = len as usize;
+        let problem = match kind {
+            KIND_PADDING => {
+                let next = (pos | self.mask) + 1;
+                if next <= write_pos {
+                    return Ok(if self.intact(pos) {
+                        Record::Padding { next }
+                    } else {
+                        Record::Overtaken
+                    });
+                }
+                "padding runs past the write position"
+            }
+            KIND_MESSAGE => {
+                let record = record_bytes(len.min(self.max_message + 1)) as u64;
+                if len > self.max_message {
+                    "length exceeds the largest message"
+                } else if (pos & self.mask) + record > self.mask + 1 {
+                    "record crosses the end of the data area"
+                } else if pos + record > write_pos {
+                    "record runs past the write position"
+                } else {
+                    let seq = data[word + 1].load(Relaxed);
+                    out.clear();
+                    load_bytes(&data[word + 2..], len, out);
+                    return Ok(if self.intact(pos) {
+                        Record::Message {
+                            seq,
+                            next: pos + record,
+                        }
+                    } else {
+                        Record::Overtaken
+                    });
+                }
+            }
+            _ => "unknown record kind",
+        };
+        // What looked wrong may only be the producer writing over it.
+        if self.intact(pos) {
+            Err(self.corrupt(pos, problem))
+        } else {
+            Ok(Record::Overtaken)
+        }
+    }
+
+    /// Whether the record at `pos` was not evicted while we read it (seqlock check).
+    fn intact(&self, pos: u64) -> bool {
+        match self.policy {
+            Policy::Reject => true,
+            Policy::DropOldest => {
+                // Pairs with the producer's release fence after it publishes `oldest`:
+                // if any load above saw data written after that fence, this load sees
+                // the new `oldest`.
+                fence(Acquire);
+                self.region.control().producer.oldest.load(Relaxed) <= pos
+            }
+        }
+    }
+
+    /// Re-reads the producer's position, checking it against ours.
+    fn refresh_write(&mut self, pos: u64) -> Result<(), ConsumeError> {
+        let write_pos = self.region.control().producer.write_pos.load(Acquire);
+        if write_pos < pos || write_pos % 8 != 0 {
+            return Err(self.corrupt(pos, "write position behind the read position"));
+        }
+        self.write_cache = write_pos;
+        Ok(())
+    }
+
+    /// Moves past records the producer evicted before we read them.
+    fn overtaken_to(&mut self, pos: u64, oldest: u64) -> Result<u64, ConsumeError> {
+        if oldest > self.write_cache {
+            self.refresh_write(pos)?;
+        }
+        if oldest > self.write_cache || oldest % 8 != 0 {
+            return Err(self.corrupt(pos, "oldest position outside the written stream"));
+        }
+        Ok(oldest)
+    }
+
+    fn corrupt(&self, position: u64, reason: &'static str) -> ConsumeError {
+        ConsumeError::Corrupt { position, reason }
+    }
+}
+
+/// What [`Consumer::read_record`] found.
+enum Record {
+    /// A message, copied out; the next record starts at `next`.
+    Message { seq: u64, next: u64 },
+    /// Padding up to the lap boundary `next`.
+    Padding { next: u64 },
+    /// Evicted while being read; whatever was copied is garbage.
+    Overtaken,
+}

@@ -1,0 +1,174 @@
+//! The single-producer single-consumer record protocol behind `mmring-native::shm`,
+//! written over any memory [`Region`] so that it runs the same on the heap (tests,
+//! Miri, loom, in-process use) and in a file mapped by two processes.
+//!
+//! # Records
+//! The data area is a power-of-two number of bytes, addressed by monotonic `u64`
+//! positions (`position & (capacity - 1)` is the offset). Each record starts at a
+//! multiple of 8 and never crosses the end of the area:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 0..4 | payload length `len` (u32, little-endian) |
+//! | 4..8 | kind: `1` message, `2` padding (u32) |
+//! | 8..16 | sequence number of the message (u64), from 0 |
+//! | 16..16+len | payload, zero-padded to a multiple of 8 |
+//!
+//! When a record does not fit before the end of the area, the producer writes a
+//! padding marker (its first word alone) and the record starts at the next lap.
+//!
+//! # Indices
+//! [`Control`] holds the producer's line (`write_pos`, `oldest`, `oldest_seq`,
+//! `newest`, `written`, `last_insert_ns`) and the consumer's line (`read_pos`,
+//! `read_seq`, `read`, `dropped`, `last_consume_ns`, `parked`), 128 bytes apart so
+//! neither side's stores invalidate the other's line. Each side caches the other's
+//! index and re-reads it only when its cached value says it must.
+//!
+//! # Overflow
+//! With [`Policy::Reject`] the producer never writes over unread records: `insert`
+//! returns [`InsertError::Full`]. With [`Policy::DropOldest`] the producer never
+//! waits: it evicts whole oldest records, publishes the new `oldest` position and a
+//! release fence *before* writing over them, then writes and publishes `write_pos`.
+//! The consumer copies a record with relaxed atomic loads, issues an acquire fence,
+//! and re-reads `oldest`: if it moved past the record, the copy may be torn and is
+//! discarded (a seqlock read). A consumer that finds `oldest` ahead of its position
+//! was overtaken; it resumes at `oldest` and counts the gap in sequence numbers as
+//! dropped. It therefore never returns a torn, duplicated or reordered message.
+//!
+//! Every access to the region is an atomic load or store of a `u64` (or the `u32`
+//! park flag), so the other process can change any byte at any time without
+//! undefined behaviour here; every length and position read from it is checked, and a
+//! bad one is a [`Corrupt`](ConsumeError::Corrupt) error, never a panic or an
+//! out-of-bounds access.
+//!
+//! ```
+//! use mmring_core::spsc::{self, Policy};
+//!
+//! let (mut tx, mut rx) = spsc::channel(4096, Policy::Reject)?;
+//! tx.insert(b"order 42")?;
+//! let mut out = Vec::new();
+//! assert!(rx.try_consume_into(&mut out)?);
+//! assert_eq!(out, b"order 42");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod consumer;
+mod producer;
+mod record;
+mod region;
+
+pub use consumer::Consumer;
+pub use producer::Producer;
+pub use record::{HEADER_BYTES, record_bytes};
+pub use region::{ConsumerLine, Control, HeapRegion, ProducerLine, Region};
+
+use thiserror::Error;
+
+/// What the producer does when a record does not fit beside the unread ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Policy {
+    /// Evict whole oldest records; the producer never waits (the seed's behaviour).
+    #[default]
+    DropOldest,
+    /// Keep every record; `insert` returns [`InsertError::Full`] instead.
+    Reject,
+}
+
+impl Policy {
+    /// The number stored in a shared header: 1 for `DropOldest`, 2 for `Reject`.
+    pub fn to_u32(self) -> u32 {
+        match self {
+            Policy::DropOldest => 1,
+            Policy::Reject => 2,
+        }
+    }
+
+    /// The policy stored as `value` in a shared header, if valid.
+    pub fn from_u32(value: u32) -> Option<Self> {
+        match value {
+            1 => Some(Policy::DropOldest),
+            2 => Some(Policy::Reject),
+            _ => None,
+        }
+    }
+}
+
+/// A region cannot carry the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum LayoutError {
+    /// The data area is not a power of two of at least 32 bytes.
+    #[error("data capacity must be a power of two of at least 32 bytes (got {capacity})")]
+    Capacity {
+        /// The size of the data area in bytes.
+        capacity: u64,
+    },
+    /// The largest message does not fit one record in the data area.
+    #[error(
+        "max message size {max_message} does not fit a data area of {capacity} bytes \
+         (at most capacity - 16)"
+    )]
+    MaxMessage {
+        /// The requested largest message.
+        max_message: u64,
+        /// The size of the data area.
+        capacity: u64,
+    },
+    /// The indices in the control block are inconsistent (the region is corrupt or
+    /// belongs to another layout).
+    #[error("corrupt ring indices: {reason}")]
+    Indices {
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// An insert was refused; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum InsertError {
+    /// The message (or batch) can never fit: longer than the ring's largest message,
+    /// or a batch larger than the data area.
+    #[error("{len} bytes can never fit this ring (largest message {max} bytes)")]
+    TooLarge {
+        /// Length of the message, or of the whole batch's records.
+        len: usize,
+        /// The largest single message the ring accepts.
+        max: usize,
+    },
+    /// [`Policy::Reject`]: the unread records leave no room; retry after the consumer
+    /// has read.
+    #[error("the ring is full: the consumer has not read enough to make room")]
+    Full,
+}
+
+/// The consumer found something it cannot read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ConsumeError {
+    /// A record header or index in the shared region is invalid and was not being
+    /// overwritten: the region is corrupt.
+    #[error("corrupt record at position {position}: {reason}")]
+    Corrupt {
+        /// The stream position of the bad record.
+        position: u64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// A heap-backed ring for one producer and one consumer (threads of one process).
+///
+/// # Errors
+/// [`LayoutError::Capacity`] unless `capacity` is a power of two ≥ 32 bytes.
+pub fn channel(
+    capacity: usize,
+    policy: Policy,
+) -> Result<(Producer<HeapRegion>, Consumer<HeapRegion>), LayoutError> {
+    let region = HeapRegion::new(capacity)?;
+    let max = capacity - HEADER_BYTES;
+    Ok((
+        Producer::new(region.clone(), policy, max)?,
+        Consumer::new(region, policy, max)?,
+    ))
+}

@@ -1,0 +1,275 @@
+//! The writing side of the record protocol.
+
+#[cfg(not(loom))]
+use std::sync::atomic::{
+    Ordering::{Acquire, Relaxed, Release},
+    fence,
+};
+
+#[cfg(loom)]
+use loom::sync::atomic::{
+    Ordering::{Acquire, Relaxed, Release},
+    fence,
+};
+
+use super::record::{
+    HEADER_BYTES, KIND_MESSAGE, KIND_PADDING, decode_head, encode_head, record_bytes, store_bytes,
+};
+use super::region::{Region, check_capacity};
+use super::{InsertError, LayoutError, Policy};
+
+/// The one writer of a ring. See the [module docs](super) for the protocol.
+///
+/// ```
+/// use mmring_core::spsc::{self, InsertError, Policy};
+///
+/// let (mut tx, _rx) = spsc::channel(64, Policy::Reject)?;
+/// tx.insert(b"0123456789abcdef")?; // a 32-byte record
+/// tx.insert(b"0123456789abcdef")?;
+/// assert_eq!(tx.insert(b"x"), Err(InsertError::Full));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Producer<M: Region> {
+    region: M,
+    policy: Policy,
+    /// `capacity - 1`; the data area is `capacity` bytes, a power of two.
+    mask: u64,
+    max_message: usize,
+    /// Where the next record goes; equals the published `write_pos` between calls.
+    write_pos: u64,
+    /// Oldest record not evicted (`DropOldest`); `oldest <= write_pos` and
+    /// `write_pos - oldest <= capacity`.
+    oldest: u64,
+    /// Sequence number of the first message at or after `oldest`.
+    oldest_seq: u64,
+    /// Sequence number of the next message.
+    seq: u64,
+    /// Last `read_pos` seen (`Reject`); stale, re-read only when it says "full".
+    read_cache: u64,
+}
+
+impl<M: Region> Producer<M> {
+    /// Takes the writing side of `region`, resuming from the indices it holds (all
+    /// zero for fresh memory).
+    ///
+    /// # Errors
+    /// [`LayoutError`] when the data area is not a power of two ≥ 32 bytes, when
+    /// `max_message` exceeds `capacity - 16` (or `u32::MAX`), or when the stored indices are
+    /// inconsistent.
+    pub fn new(region: M, policy: Policy, max_message: usize) -> Result<Self, LayoutError> {
+        let capacity = (region.data().len() as u64) * 8;
+        check_capacity(capacity)?;
+        if max_message as u64 > capacity - HEADER_BYTES as u64 || max_message > u32::MAX as usize {
+            return Err(LayoutError::MaxMessage {
+                max_message: max_message as u64,
+                capacity,
+            });
+        }
+        let line = &region.control().producer;
+        let write_pos = line.write_pos.load(Acquire);
+        let oldest = line.oldest.load(Acquire);
+        let read_pos = region.control().consumer.read_pos.load(Acquire);
+        let indices = |reason| Err(LayoutError::Indices { reason });
+        if write_pos % 8 != 0 || oldest % 8 != 0 || read_pos % 8 != 0 {
+            return indices("a position is not a multiple of 8");
+        }
+        if oldest > write_pos || write_pos - oldest > capacity {
+            return indices("oldest record outside the ring");
+        }
+        if read_pos > write_pos {
+            return indices("consumer position ahead of the producer");
+        }
+        Ok(Self {
+            policy,
+            mask: capacity - 1,
+            max_message,
+            write_pos,
+            oldest,
+            oldest_seq: line.oldest_seq.load(Relaxed),
+            seq: line.written.load(Relaxed),
+            read_cache: read_pos,
+            region,
+        })
+    }
+
+    /// Appends one message.
+    ///
+    /// # Errors
+    /// [`InsertError::TooLarge`] when it is longer than the largest message;
+    /// [`InsertError::Full`] under [`Policy::Reject`] when the unread records leave no
+    /// room. Nothing is written in either case.
+    #[inline]
+    pub fn insert(&mut self, message: &[u8]) -> Result<(), InsertError> {
+        self.insert_batch(&[message])
+    }
+
+    /// Appends every message with one commit: the consumer sees all or none of them.
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert); a batch whose records exceed the data area is
+    /// [`InsertError::TooLarge`]. Nothing is written on error.
+    pub fn insert_batch(&mut self, messages: &[&[u8]]) -> Result<(), InsertError> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let capacity = self.mask + 1;
+        let mut end = self.write_pos;
+        for message in messages {
+            if message.len() > self.max_message {
+                return Err(self.too_large(message.len()));
+            }
+            let record = record_bytes(message.len()) as u64;
+            end = self.place(end, record) + record;
+        }
+        let needed = end - self.write_pos;
+        if needed > capacity {
+            return Err(self.too_large(needed as usize));
+        }
+        match self.policy {
+            Policy::Reject => self.ensure_read_up_to(end)?,
+            Policy::DropOldest => self.evict_up_to(end),
+        }
+        let data = self.region.data();
+        let mut pos = self.write_pos;
+        let mut newest = pos;
+        for message in messages {
+            let record = record_bytes(message.len()) as u64;
+            let at = self.place(pos, record);
+            if at != pos {
+                data[self.word(pos)].store(encode_head(0, KIND_PADDING), Relaxed);
+            }
+            let word = self.word(at);
+            // Fits: `message.len() <= max_message <= u32::MAX` (checked in `new`).
+            data[word].store(encode_head(message.len() as u32, KIND_MESSAGE), Relaxed);
+            data[word + 1].store(self.seq, Relaxed);
+            store_bytes(&data[word + 2..], message);
+            self.seq += 1;
+            newest = at;
+            pos = at + record;
+        }
+        let line = &self.region.control().producer;
+        line.newest.store(newest, Release);
+        line.written.store(self.seq, Release);
+        line.write_pos.store(end, Release);
+        self.write_pos = end;
+        Ok(())
+    }
+
+    /// Messages written and neither read nor evicted (a snapshot).
+    pub fn len(&self) -> usize {
+        let read_seq = self.region.control().consumer.read_seq.load(Acquire);
+        self.seq.saturating_sub(read_seq.max(self.oldest_seq)) as usize
+    }
+
+    /// Whether every written message was read or evicted (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Messages lost to eviction before the consumer read them: those the consumer
+    /// has skipped, plus those evicted since it last read (a snapshot).
+    pub fn dropped(&self) -> u64 {
+        let consumer = &self.region.control().consumer;
+        let pending = self
+            .oldest_seq
+            .saturating_sub(consumer.read_seq.load(Acquire));
+        consumer.dropped.load(Relaxed) + pending
+    }
+
+    /// Messages written since the region was created.
+    pub fn written(&self) -> u64 {
+        self.seq
+    }
+
+    /// The largest message this ring accepts.
+    pub fn max_message(&self) -> usize {
+        self.max_message
+    }
+
+    /// The size of the data area in bytes.
+    pub fn capacity(&self) -> usize {
+        (self.mask + 1) as usize
+    }
+
+    /// The overflow policy.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// The memory this producer writes.
+    pub fn region(&self) -> &M {
+        &self.region
+    }
+
+    /// Where a record of `record` bytes goes when the stream is at `pos`: `pos`, or the
+    /// start of the next lap when it would cross the end of the data area.
+    fn place(&self, pos: u64, record: u64) -> u64 {
+        if (pos & self.mask) + record > self.mask + 1 {
+            (pos | self.mask) + 1
+        } else {
+            pos
+        }
+    }
+
+    fn word(&self, pos: u64) -> usize {
+        ((pos & self.mask) / 8) as usize
+    }
+
+    fn too_large(&self, len: usize) -> InsertError {
+        InsertError::TooLarge {
+            len,
+            max: self.max_message,
+        }
+    }
+
+    /// `Reject`: checks that the consumer has read enough for the stream to reach `end`.
+    fn ensure_read_up_to(&mut self, end: u64) -> Result<(), InsertError> {
+        let capacity = self.mask + 1;
+        if end - self.read_cache > capacity {
+            let read_pos = self.region.control().consumer.read_pos.load(Acquire);
+            // A consumer position outside [read_cache, write_pos] is corrupt; treating
+            // it as "nothing more was read" keeps unread records safe.
+            if (self.read_cache..=self.write_pos).contains(&read_pos) {
+                self.read_cache = read_pos;
+            }
+            if end - self.read_cache > capacity {
+                return Err(InsertError::Full);
+            }
+        }
+        Ok(())
+    }
+
+    /// `DropOldest`: evicts whole oldest records until the stream can reach `end`, and
+    /// publishes the new oldest position before anything is written over.
+    fn evict_up_to(&mut self, end: u64) {
+        let capacity = self.mask + 1;
+        if end - self.oldest <= capacity {
+            return;
+        }
+        let data = self.region.data();
+        while end - self.oldest > capacity {
+            let (len, kind) = decode_head(data[self.word(self.oldest)].load(Relaxed));
+            let next = match kind {
+                KIND_MESSAGE => {
+                    self.oldest_seq += 1;
+                    self.oldest + record_bytes(len as usize) as u64
+                }
+                KIND_PADDING => (self.oldest | self.mask) + 1,
+                // Our own records were changed by someone else: evict everything.
+                _ => self.write_pos,
+            };
+            self.oldest = next.min(self.write_pos);
+            if self.oldest == self.write_pos {
+                self.oldest_seq = self.seq;
+            }
+        }
+        let line = &self.region.control().producer;
+        line.oldest_seq.store(self.oldest_seq, Relaxed);
+        line.oldest.store(self.oldest, Relaxed);
+        // Orders the `oldest` store before every data store that follows: a consumer
+        // that reads any of the new data and then issues an acquire fence sees the new
+        // `oldest` (or a later one) and discards its copy.
+        fence(Release);
+    }
+}

@@ -1,0 +1,126 @@
+//! The memory the protocol runs over: a control block of indices and a data area of
+//! 8-byte words, both only ever touched atomically.
+
+#[cfg(not(loom))]
+use std::sync::{
+    Arc,
+    atomic::{AtomicU32, AtomicU64},
+};
+
+#[cfg(loom)]
+use loom::sync::{
+    Arc,
+    atomic::{AtomicU32, AtomicU64},
+};
+
+use super::LayoutError;
+
+/// The producer's 128-byte line. Only the producer stores to it.
+#[repr(C, align(128))]
+#[derive(Debug, Default)]
+pub struct ProducerLine {
+    /// Position just past the last committed record; records below it are complete.
+    pub write_pos: AtomicU64,
+    /// Position of the oldest record the producer has not evicted. Published (with a
+    /// release fence) before the producer writes over anything below it.
+    pub oldest: AtomicU64,
+    /// Sequence number of the record at `oldest`.
+    pub oldest_seq: AtomicU64,
+    /// Position of the newest committed record (meaningless while `written` is 0).
+    pub newest: AtomicU64,
+    /// Messages committed so far; also the sequence number of the next message.
+    pub written: AtomicU64,
+    /// Wall-clock time of the last insert, nanoseconds since the Unix epoch (set by the
+    /// transport; 0 if never).
+    pub last_insert_ns: AtomicU64,
+}
+
+/// The consumer's 128-byte line. Only the consumer stores to it (and the producer
+/// clears `parked` when it wakes the consumer).
+#[repr(C, align(128))]
+#[derive(Debug, Default)]
+pub struct ConsumerLine {
+    /// Position of the next record to read.
+    pub read_pos: AtomicU64,
+    /// Sequence number the consumer expects next.
+    pub read_seq: AtomicU64,
+    /// Messages consumed so far.
+    pub read: AtomicU64,
+    /// Messages the consumer found evicted before it could read them.
+    pub dropped: AtomicU64,
+    /// Wall-clock time of the last consume, nanoseconds since the Unix epoch (set by
+    /// the transport; 0 if never).
+    pub last_consume_ns: AtomicU64,
+    /// 1 while the consumer sleeps waiting for records (a futex word), else 0.
+    pub parked: AtomicU32,
+}
+
+/// The indices shared by the two sides: 256 bytes, the producer's line first.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Control {
+    /// Stored by the producer.
+    pub producer: ProducerLine,
+    /// Stored by the consumer.
+    pub consumer: ConsumerLine,
+}
+
+/// Memory that carries one ring: a [`Control`] block and a data area of
+/// `capacity / 8` words, where `capacity` is a power of two.
+///
+/// Implementations hand out the same memory for as long as they live; the protocol
+/// checks the data length itself and never trusts the contents.
+pub trait Region {
+    /// The shared indices.
+    fn control(&self) -> &Control;
+    /// The data area as 8-byte words.
+    fn data(&self) -> &[AtomicU64];
+}
+
+/// A ring's memory on the heap, shared by cloning (for threads of one process).
+#[derive(Debug, Clone)]
+pub struct HeapRegion {
+    inner: Arc<HeapInner>,
+}
+
+#[derive(Debug)]
+struct HeapInner {
+    control: Control,
+    data: Box<[AtomicU64]>,
+}
+
+impl HeapRegion {
+    /// Zeroed memory for a data area of `capacity` bytes.
+    ///
+    /// # Errors
+    /// [`LayoutError::Capacity`] unless `capacity` is a power of two ≥ 32.
+    pub fn new(capacity: usize) -> Result<Self, LayoutError> {
+        check_capacity(capacity as u64)?;
+        let data = (0..capacity / 8).map(|_| AtomicU64::new(0)).collect();
+        Ok(Self {
+            inner: Arc::new(HeapInner {
+                control: Control::default(),
+                data,
+            }),
+        })
+    }
+}
+
+impl Region for HeapRegion {
+    fn control(&self) -> &Control {
+        &self.inner.control
+    }
+
+    fn data(&self) -> &[AtomicU64] {
+        &self.inner.data
+    }
+}
+
+/// Checks that a data area of `capacity` bytes can carry the protocol.
+pub(crate) fn check_capacity(capacity: u64) -> Result<(), LayoutError> {
+    if capacity.is_power_of_two() && capacity >= 32 {
+        Ok(())
+    } else {
+        Err(LayoutError::Capacity { capacity })
+    }
+}
