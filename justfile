@@ -45,7 +45,7 @@ miri:
 components:
     rustup component add rustfmt clippy
 
-# Loom models of the shared ring's wait/notify protocol (own target dir: --cfg loom
-# rebuilds every dependency).
+# Loom models of the shared ring's wait/notify protocol and of the SPSC record
+# protocol (own target dir: --cfg loom rebuilds every dependency).
 loom:
-    RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --test loom_shared --release
+    RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --release --test loom_shared --test loom_spsc

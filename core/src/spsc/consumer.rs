@@ -48,6 +48,9 @@ pub struct Consumer<M: Region> {
     dropped: u64,
     /// Last `write_pos` seen; stale, re-read only when the reader catches up with it.
     write_cache: u64,
+    /// Loom only: skip the seqlock re-check, to prove the model catches torn reads.
+    #[cfg(loom)]
+    skip_seqlock_check: bool,
 }
 
 /// Where to stop after finding a message.
@@ -64,12 +67,12 @@ impl<M: Region> Consumer<M> {
     ///
     /// # Errors
     /// [`LayoutError`] when the data area is not a power of two ≥ 32 bytes, when
-    /// `max_message` exceeds `capacity - 16`, or when the stored indices are
+    /// `max_message` exceeds [`max_message_for`](super::max_message_for)`(capacity)`, or when the stored indices are
     /// inconsistent.
     pub fn new(region: M, policy: Policy, max_message: usize) -> Result<Self, LayoutError> {
         let capacity = (region.data().len() as u64) * 8;
         check_capacity(capacity)?;
-        if max_message as u64 > capacity - HEADER_BYTES as u64 {
+        if max_message as u64 > super::max_message_for(capacity) {
             return Err(LayoutError::MaxMessage {
                 max_message: max_message as u64,
                 capacity,
@@ -98,7 +101,18 @@ impl<M: Region> Consumer<M> {
             dropped: control.consumer.dropped.load(Relaxed),
             write_cache: write_pos,
             region,
+            #[cfg(loom)]
+            skip_seqlock_check: false,
         })
+    }
+
+    /// A consumer that trusts its copies without re-checking `oldest`: broken on
+    /// purpose, for the loom model to catch. Never use it.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn without_seqlock_check(mut self) -> Self {
+        self.skip_seqlock_check = true;
+        self
     }
 
     /// Removes the oldest message into `out` (replacing its contents); `false` when
@@ -307,6 +321,10 @@ impl<M: Region> Consumer<M> {
 
     /// Whether the record at `pos` was not evicted while we read it (seqlock check).
     fn intact(&self, pos: u64) -> bool {
+        #[cfg(loom)]
+        if self.skip_seqlock_check {
+            return true;
+        }
         match self.policy {
             Policy::Reject => true,
             Policy::DropOldest => {

@@ -103,10 +103,10 @@ pub enum LayoutError {
         /// The size of the data area in bytes.
         capacity: u64,
     },
-    /// The largest message does not fit one record in the data area.
+    /// The largest message is larger than [`max_message_for`] the data area.
     #[error(
-        "max message size {max_message} does not fit a data area of {capacity} bytes \
-         (at most capacity - 16)"
+        "max message size {max_message} is too large for a data area of {capacity} bytes \
+         (at most capacity / 2 - 16)"
     )]
     MaxMessage {
         /// The requested largest message.
@@ -157,7 +157,27 @@ pub enum ConsumeError {
     },
 }
 
-/// A heap-backed ring for one producer and one consumer (threads of one process).
+/// The largest message a data area of `capacity` bytes can carry: `capacity / 2 - 16`
+/// (and below `u32::MAX`).
+///
+/// A record that does not fit before the end of the area is preceded by padding
+/// shorter than the record itself; capping a record at half the area keeps padding
+/// and record within one capacity, so the record never overwrites its own padding.
+///
+/// ```
+/// assert_eq!(mmring_core::spsc::max_message_for(4096), 2032);
+/// ```
+pub const fn max_message_for(capacity: u64) -> u64 {
+    let max = (capacity / 2).saturating_sub(HEADER_BYTES as u64);
+    if max < u32::MAX as u64 {
+        max
+    } else {
+        u32::MAX as u64 - 1
+    }
+}
+
+/// A heap-backed ring for one producer and one consumer (threads of one process),
+/// accepting messages up to [`max_message_for`]`(capacity)` bytes.
 ///
 /// # Errors
 /// [`LayoutError::Capacity`] unless `capacity` is a power of two ≥ 32 bytes.
@@ -166,7 +186,7 @@ pub fn channel(
     policy: Policy,
 ) -> Result<(Producer<HeapRegion>, Consumer<HeapRegion>), LayoutError> {
     let region = HeapRegion::new(capacity)?;
-    let max = capacity - HEADER_BYTES;
+    let max = max_message_for(capacity as u64) as usize;
     Ok((
         Producer::new(region.clone(), policy, max)?,
         Consumer::new(region, policy, max)?,

@@ -13,7 +13,7 @@ use loom::sync::atomic::{
 };
 
 use super::record::{
-    HEADER_BYTES, KIND_MESSAGE, KIND_PADDING, decode_head, encode_head, record_bytes, store_bytes,
+    KIND_MESSAGE, KIND_PADDING, decode_head, encode_head, record_bytes, store_bytes,
 };
 use super::region::{Region, check_capacity};
 use super::{InsertError, LayoutError, Policy};
@@ -55,12 +55,12 @@ impl<M: Region> Producer<M> {
     ///
     /// # Errors
     /// [`LayoutError`] when the data area is not a power of two ≥ 32 bytes, when
-    /// `max_message` exceeds `capacity - 16` (or `u32::MAX`), or when the stored indices are
+    /// `max_message` exceeds [`max_message_for`](super::max_message_for)`(capacity)`, or when the stored indices are
     /// inconsistent.
     pub fn new(region: M, policy: Policy, max_message: usize) -> Result<Self, LayoutError> {
         let capacity = (region.data().len() as u64) * 8;
         check_capacity(capacity)?;
-        if max_message as u64 > capacity - HEADER_BYTES as u64 || max_message > u32::MAX as usize {
+        if max_message as u64 > super::max_message_for(capacity) {
             return Err(LayoutError::MaxMessage {
                 max_message: max_message as u64,
                 capacity,
@@ -140,7 +140,7 @@ impl<M: Region> Producer<M> {
                 data[self.word(pos)].store(encode_head(0, KIND_PADDING), Relaxed);
             }
             let word = self.word(at);
-            // Fits: `message.len() <= max_message <= u32::MAX` (checked in `new`).
+            // Fits: `message.len() <= max_message < u32::MAX` (checked in `new`).
             data[word].store(encode_head(message.len() as u32, KIND_MESSAGE), Relaxed);
             data[word + 1].store(self.seq, Relaxed);
             store_bytes(&data[word + 2..], message);

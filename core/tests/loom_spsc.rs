@@ -1,0 +1,115 @@
+//! Loom models of the SPSC record protocol: a tiny ring where the producer laps the
+//! consumer mid-copy, under both policies. Every message the consumer returns must be
+//! whole and in order, and under `DropOldest` delivered + dropped = sent. The last
+//! model runs a consumer without the seqlock re-check and must fail, proving the
+//! models can see a torn read.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test -p mmring-core --test loom_spsc --release`
+//! (`just loom`).
+#![cfg(loom)]
+
+use loom::thread;
+use mmring_core::spsc::{self, Consumer, HeapRegion, Policy};
+
+/// A 16-byte message (two words) whose every byte is `seq`: a torn copy mixes two
+/// values.
+fn message(seq: u8) -> [u8; 16] {
+    [seq; 16]
+}
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(f);
+}
+
+/// Consumes up to `attempts` times, checking each message is whole and in order.
+fn consume_checked(rx: &mut Consumer<HeapRegion>, attempts: usize, got: &mut Vec<u8>) {
+    let mut out = Vec::new();
+    for _ in 0..attempts {
+        if rx.try_consume_into(&mut out).unwrap() {
+            assert_eq!(out.len(), 16, "torn length");
+            assert!(out.iter().all(|&b| b == out[0]), "torn message {out:?}");
+            assert!(got.last().is_none_or(|&last| out[0] > last), "reordered");
+            got.push(out[0]);
+        }
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn drop_oldest_consumer_never_sees_a_torn_message() {
+    model(|| {
+        // 64 bytes hold two 32-byte records: the third insert evicts the first,
+        // possibly while the consumer copies it.
+        let (mut tx, mut rx) = spsc::channel(64, Policy::DropOldest).unwrap();
+        let producer = thread::spawn(move || {
+            for seq in 1..=3 {
+                tx.insert(&message(seq)).unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        consume_checked(&mut rx, 2, &mut got);
+        producer.join().unwrap();
+        consume_checked(&mut rx, 3, &mut got);
+        assert_eq!(got.last(), Some(&3), "the newest message survives");
+        assert_eq!(got.len() as u64 + rx.dropped(), 3);
+    });
+}
+
+#[test]
+fn reject_consumer_gets_everything_in_order() {
+    model(|| {
+        let (mut tx, mut rx) = spsc::channel(64, Policy::Reject).unwrap();
+        let producer = thread::spawn(move || {
+            let mut seq = 1;
+            while seq <= 3 {
+                if tx.insert(&message(seq)).is_ok() {
+                    seq += 1;
+                } else {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            consume_checked(&mut rx, 1, &mut got);
+        }
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2, 3]);
+    });
+}
+
+#[test]
+fn the_model_catches_a_consumer_without_the_seqlock_check() {
+    const NAME: &str = "the_model_catches_a_consumer_without_the_seqlock_check";
+    if std::env::var_os("MMRING_LOOM_BROKEN_MODEL").is_some() {
+        model(|| {
+            let (mut tx, rx) = spsc::channel(64, Policy::DropOldest).unwrap();
+            let mut rx = rx.without_seqlock_check();
+            let producer = thread::spawn(move || {
+                for seq in 1..=3 {
+                    tx.insert(&message(seq)).unwrap();
+                }
+            });
+            let mut got = Vec::new();
+            consume_checked(&mut rx, 2, &mut got);
+            producer.join().unwrap();
+        });
+        return;
+    }
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+        .env("MMRING_LOOM_BROKEN_MODEL", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    assert!(
+        !child.status.success(),
+        "the broken model passed:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("torn") || stderr.contains("reordered"),
+        "failed for another reason:\n{stderr}"
+    );
+}
