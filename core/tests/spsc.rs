@@ -144,7 +144,7 @@ fn run_model(capacity: usize, policy: Policy, ops: &[Op]) -> Result<(), TestCase
         match op {
             Op::Insert(len) => {
                 let m = next(*len);
-                prop_assert_eq!(tx.insert(&m), model.insert_batch(&[m.clone()]));
+                prop_assert_eq!(tx.insert(&m), model.insert_batch(std::slice::from_ref(&m)));
             }
             Op::Batch(lens) => {
                 let batch: Vec<Vec<u8>> = lens.iter().map(|&len| next(len)).collect();

@@ -12,9 +12,7 @@ use loom::sync::atomic::{
     fence,
 };
 
-use super::record::{
-    HEADER_BYTES, KIND_MESSAGE, KIND_PADDING, decode_head, load_bytes, record_bytes,
-};
+use super::record::{KIND_MESSAGE, KIND_PADDING, decode_head, load_bytes, record_bytes};
 use super::region::{Region, check_capacity};
 use super::{ConsumeError, LayoutError, Policy};
 
