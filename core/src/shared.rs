@@ -201,16 +201,19 @@ impl<R: Ring> SharedRingBuffer<R> {
     /// # Ok::<(), mmring_core::CapacityError>(())
     /// ```
     pub fn with<U>(&self, f: impl FnOnce(&mut R) -> U) -> U {
-        let mut state = self.lock();
+        let state = self.lock();
         let before = state.ring.len();
-        let out = f(&mut state.ring);
-        let arrived = state.ring.len().saturating_sub(before);
-        let wake = if state.waiting > 0 { arrived } else { 0 };
-        drop(state);
-        if wake > 0 {
-            self.inner.items.notify(wake.additional());
-        }
-        out
+        let mut producing = Producing {
+            shared: self,
+            state: Some(state),
+            before,
+        };
+        let Some(state) = producing.state.as_mut() else {
+            unreachable!("the lock was stored just above")
+        };
+        f(&mut state.ring)
+        // `producing` unlocks and wakes waiters for what arrived, even if `f` panicked
+        // after inserting.
     }
 
     /// Runs `f` with the ring locked, for reads.
@@ -403,6 +406,30 @@ impl<R: Ring> SharedRingBuffer<R> {
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The lock held by [`SharedRingBuffer::with`]; on drop (a return or a panic) it
+/// unlocks, then wakes one waiter per item that arrived.
+struct Producing<'a, R: Ring> {
+    shared: &'a SharedRingBuffer<R>,
+    /// Present until dropped.
+    state: Option<MutexGuard<'a, State<R>>>,
+    /// Items held when the lock was taken.
+    before: usize,
+}
+
+impl<R: Ring> Drop for Producing<'_, R> {
+    fn drop(&mut self) {
+        let Some(state) = self.state.take() else {
+            return;
+        };
+        let arrived = state.ring.len().saturating_sub(self.before);
+        let wake = if state.waiting > 0 { arrived } else { 0 };
+        drop(state);
+        if wake > 0 {
+            self.shared.inner.items.notify(wake.additional());
+        }
     }
 }
 

@@ -266,7 +266,9 @@ impl<M: Region> Producer<M> {
         }
         let line = &self.region.control().producer;
         line.oldest_seq.store(self.oldest_seq, Relaxed);
-        line.oldest.store(self.oldest, Relaxed);
+        // Release: a consumer that sees this `oldest` (always at most the committed
+        // `write_pos`) also sees that `write_pos`, and `oldest_seq`.
+        line.oldest.store(self.oldest, Release);
         // Orders the `oldest` store before every data store that follows: a consumer
         // that reads any of the new data and then issues an acquire fence sees the new
         // `oldest` (or a later one) and discards its copy.
