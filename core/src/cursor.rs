@@ -64,6 +64,11 @@ impl Cursor {
         (self.head + index) & self.mask
     }
 
+    /// Whether physical `slot` holds a live item.
+    pub(crate) fn is_live(&self, slot: usize) -> bool {
+        slot <= self.mask && (slot.wrapping_sub(self.head) & self.mask) < self.len
+    }
+
     /// Physical slot of logical `index`, or `None` past the end.
     pub(crate) fn checked_slot(&self, index: usize) -> Option<usize> {
         (index < self.len).then(|| self.slot(index))

@@ -374,7 +374,7 @@ impl<T> GenericRingBuffer<T> {
 
     /// The live item in physical `slot`, for rings that index items by slot.
     pub(crate) fn slot(&self, slot: usize) -> &T {
-        debug_assert!((0..self.len()).any(|i| self.cursor.slot(i) == slot));
+        debug_assert!(self.cursor.is_live(slot));
         // SAFETY: callers pass slots taken from the cursor for live items.
         unsafe { self.slots[slot].assume_init_ref() }
     }

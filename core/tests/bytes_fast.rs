@@ -1,0 +1,1079 @@
+//! `BytesRingBufferFast` through the public API (SPEC §1, §1a, §5; defects 5, 6 and 10
+//! of §12): a model-based property test against a `VecDeque` reference, with and
+//! without `only_insert_unique`, and named tests for slot sizing, oversize messages,
+//! all-or-nothing batches and uniqueness.
+
+use std::collections::VecDeque;
+
+use mmring_core::{BytesRingBufferFast, CapacityError, FastError};
+use proptest::prelude::*;
+
+/// The slot size of the rings in the property test: small, so that messages of every
+/// length up to the slot, and stale bytes of longer earlier messages, are common.
+const SLOT: usize = 4;
+
+// ---------------------------------------------------------------------------------------
+// Reference model
+// ---------------------------------------------------------------------------------------
+
+/// What a `BytesRingBufferFast` must hold: a `VecDeque` with manual eviction.
+#[derive(Debug)]
+struct Model {
+    items: VecDeque<Vec<u8>>,
+    capacity: usize,
+    slot: usize,
+    overwritten: u64,
+    unique: bool,
+}
+
+impl Model {
+    fn new(capacity: usize, slot: usize, unique: bool) -> Self {
+        Self {
+            items: VecDeque::new(),
+            capacity,
+            slot,
+            overwritten: 0,
+            unique,
+        }
+    }
+
+    fn fits(&self, item: &[u8]) -> Result<(), FastError> {
+        if item.len() > self.slot {
+            return Err(FastError::Oversize {
+                len: item.len(),
+                slot: self.slot,
+            });
+        }
+        Ok(())
+    }
+
+    /// A duplicate is skipped with `Ok(())`; the check is against the current
+    /// contents, before any eviction.
+    fn insert(&mut self, item: &[u8]) -> Result<(), FastError> {
+        self.fits(item)?;
+        if self.unique && self.items.iter().any(|held| held == item) {
+            return Ok(());
+        }
+        if self.items.len() == self.capacity {
+            self.items.pop_front();
+            self.overwritten += 1;
+        }
+        self.items.push_back(item.to_vec());
+        Ok(())
+    }
+
+    /// All or nothing: the first oversize item fails the batch before anything changes.
+    fn insert_batch(&mut self, items: &[Vec<u8>]) -> Result<(), FastError> {
+        items.iter().try_for_each(|item| self.fits(item))?;
+        for item in items {
+            self.insert(item)?;
+        }
+        Ok(())
+    }
+
+    /// Errors in the documented order: empty, then oversize, then duplicate.
+    fn overwrite_latest(&mut self, item: &[u8]) -> Result<(), FastError> {
+        let last = self.items.len().checked_sub(1).ok_or(FastError::Empty)?;
+        self.fits(item)?;
+        if self.unique
+            && self
+                .items
+                .iter()
+                .take(last)
+                .any(|held| held.as_slice() == item)
+        {
+            return Err(FastError::Duplicate);
+        }
+        self.items[last] = item.to_vec();
+        Ok(())
+    }
+
+    fn get_signed(&self, index: isize) -> Option<&Vec<u8>> {
+        let logical = if index < 0 {
+            self.items.len().checked_sub(index.unsigned_abs())?
+        } else {
+            index.unsigned_abs()
+        };
+        self.items.get(logical)
+    }
+
+    fn slices(&self) -> Vec<&[u8]> {
+        self.items.iter().map(Vec::as_slice).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(Vec<u8>),
+    /// A message `SLOT + extra` bytes long: refused, nothing changes.
+    InsertOversize(usize),
+    /// Inserts a copy of a held item (by position modulo `len`): a sure duplicate.
+    InsertHeld(usize),
+    InsertBatch(Vec<Vec<u8>>),
+    /// A batch with an item `SLOT + extra` bytes long put at `position % (len + 1)`.
+    InsertBatchWithOversize(Vec<Vec<u8>>, usize, usize),
+    Consume,
+    /// `consume_into` a vector that starts with the given junk.
+    ConsumeInto(Vec<u8>),
+    ConsumeAll,
+    Unwrapped,
+    PeekLeft,
+    PeekRight,
+    Get(usize),
+    GetSigned(isize),
+    /// `ring[i % len]` when not empty.
+    Index(usize),
+    OverwriteLatest(Vec<u8>),
+    OverwriteLatestOversize(usize),
+    /// Overwrites the newest with a copy of a held item (by position modulo `len`), so
+    /// either another held item or the newest itself.
+    OverwriteLatestHeld(usize),
+    Contains(Vec<u8>),
+    Clear,
+    Iter,
+    IterRev,
+    /// Replaces the ring by its clone and carries on with the clone.
+    Clone,
+}
+
+/// Short messages (up to exactly one slot) from a three-letter alphabet, so duplicates
+/// are frequent.
+fn message() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(b'a'..=b'c', 0..=SLOT)
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => message().prop_map(Op::Insert),
+        1 => (1usize..4).prop_map(Op::InsertOversize),
+        2 => any::<usize>().prop_map(Op::InsertHeld),
+        // Up to 20 items: longer than the largest capacity (16) in the test.
+        3 => prop::collection::vec(message(), 0..20).prop_map(Op::InsertBatch),
+        1 => (prop::collection::vec(message(), 0..20), any::<usize>(), 1usize..4)
+            .prop_map(|(batch, at, extra)| Op::InsertBatchWithOversize(batch, at, extra)),
+        2 => Just(Op::Consume),
+        2 => prop::collection::vec(any::<u8>(), 0..8).prop_map(Op::ConsumeInto),
+        1 => Just(Op::ConsumeAll),
+        1 => Just(Op::Unwrapped),
+        1 => Just(Op::PeekLeft),
+        1 => Just(Op::PeekRight),
+        1 => (0usize..20).prop_map(Op::Get),
+        2 => (-20isize..20).prop_map(Op::GetSigned),
+        1 => prop_oneof![Just(isize::MIN), Just(isize::MAX)].prop_map(Op::GetSigned),
+        1 => any::<usize>().prop_map(Op::Index),
+        2 => message().prop_map(Op::OverwriteLatest),
+        1 => (1usize..4).prop_map(Op::OverwriteLatestOversize),
+        2 => any::<usize>().prop_map(Op::OverwriteLatestHeld),
+        2 => prop::collection::vec(b'a'..=b'c', 0..SLOT + 2).prop_map(Op::Contains),
+        1 => Just(Op::Clear),
+        1 => Just(Op::Iter),
+        1 => Just(Op::IterRev),
+        1 => Just(Op::Clone),
+    ]
+}
+
+fn oversize(extra: usize) -> Vec<u8> {
+    vec![b'a'; SLOT + extra]
+}
+
+/// The invariants compared after every operation.
+fn check(ring: &BytesRingBufferFast, model: &Model) -> Result<(), TestCaseError> {
+    prop_assert_eq!(ring.len(), model.items.len());
+    prop_assert_eq!(ring.is_empty(), model.items.is_empty());
+    prop_assert_eq!(ring.is_full(), model.items.len() == model.capacity);
+    prop_assert_eq!(ring.capacity(), model.capacity);
+    prop_assert_eq!(ring.slot_size(), model.slot);
+    prop_assert_eq!(ring.overwritten(), model.overwritten);
+    prop_assert_eq!(ring.only_insert_unique(), model.unique);
+    let held: Vec<&[u8]> = ring.iter().collect();
+    prop_assert_eq!(&held, &model.slices());
+    // Every held item is found (through the hash index in unique mode).
+    for item in &model.items {
+        prop_assert!(ring.contains(item));
+    }
+    if model.unique {
+        for (i, a) in model.items.iter().enumerate() {
+            prop_assert!(!model.items.iter().skip(i + 1).any(|b| a == b));
+        }
+    }
+    Ok(())
+}
+
+fn run(
+    capacity: usize,
+    (expected, percent): (usize, f64),
+    unique: bool,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
+    let mut ring = BytesRingBufferFast::builder(capacity)
+        .expected_item_size(expected)
+        .buffer_percent(percent)
+        .only_insert_unique(unique)
+        .build()
+        .expect("small ring");
+    let mut model = Model::new(capacity.next_power_of_two(), SLOT, unique);
+    check(&ring, &model)?;
+    for op in ops {
+        match op {
+            Op::Insert(item) => {
+                prop_assert_eq!(ring.insert(&item), model.insert(&item));
+            }
+            Op::InsertOversize(extra) => {
+                let item = oversize(extra);
+                let want = Err(FastError::Oversize {
+                    len: SLOT + extra,
+                    slot: SLOT,
+                });
+                prop_assert_eq!(model.insert(&item), want);
+                prop_assert_eq!(ring.insert(&item), want);
+            }
+            Op::InsertHeld(i) => {
+                if !model.items.is_empty() {
+                    let item = model.items[i % model.items.len()].clone();
+                    prop_assert_eq!(ring.insert(&item), Ok(()));
+                    prop_assert_eq!(model.insert(&item), Ok(()));
+                }
+            }
+            Op::InsertBatch(items) => {
+                let slices: Vec<&[u8]> = items.iter().map(Vec::as_slice).collect();
+                prop_assert_eq!(ring.insert_batch(&slices), model.insert_batch(&items));
+            }
+            Op::InsertBatchWithOversize(mut items, at, extra) => {
+                let at = at % (items.len() + 1);
+                items.insert(at, oversize(extra));
+                let slices: Vec<&[u8]> = items.iter().map(Vec::as_slice).collect();
+                let want = model.insert_batch(&items);
+                prop_assert_eq!(
+                    want,
+                    Err(FastError::Oversize {
+                        len: SLOT + extra,
+                        slot: SLOT
+                    })
+                );
+                prop_assert_eq!(ring.insert_batch(&slices), want);
+            }
+            Op::Consume => {
+                prop_assert_eq!(ring.consume(), model.items.pop_front());
+            }
+            Op::ConsumeInto(junk) => {
+                let mut out = junk.clone();
+                let got = ring.consume_into(&mut out);
+                match model.items.pop_front() {
+                    Some(want) => {
+                        prop_assert!(got);
+                        prop_assert_eq!(out, want);
+                    }
+                    None => {
+                        prop_assert!(!got);
+                        prop_assert_eq!(out, junk);
+                    }
+                }
+            }
+            Op::ConsumeAll => {
+                let want: Vec<Vec<u8>> = model.items.drain(..).collect();
+                prop_assert_eq!(ring.consume_all(), want);
+            }
+            Op::Unwrapped => {
+                let want: Vec<Vec<u8>> = model.items.iter().cloned().collect();
+                prop_assert_eq!(ring.unwrapped(), want);
+            }
+            Op::PeekLeft => {
+                prop_assert_eq!(ring.peekleft(), model.items.front().map(Vec::as_slice));
+            }
+            Op::PeekRight => {
+                prop_assert_eq!(ring.peekright(), model.items.back().map(Vec::as_slice));
+            }
+            Op::Get(i) => {
+                prop_assert_eq!(ring.get(i), model.items.get(i).map(Vec::as_slice));
+            }
+            Op::GetSigned(i) => {
+                prop_assert_eq!(ring.get_signed(i), model.get_signed(i).map(Vec::as_slice));
+            }
+            Op::Index(i) => {
+                if !model.items.is_empty() {
+                    let i = i % model.items.len();
+                    prop_assert_eq!(&ring[i], model.items[i].as_slice());
+                }
+            }
+            Op::OverwriteLatest(item) => {
+                prop_assert_eq!(ring.overwrite_latest(&item), model.overwrite_latest(&item));
+            }
+            Op::OverwriteLatestOversize(extra) => {
+                let item = oversize(extra);
+                prop_assert_eq!(ring.overwrite_latest(&item), model.overwrite_latest(&item));
+            }
+            Op::OverwriteLatestHeld(i) => {
+                if !model.items.is_empty() {
+                    let item = model.items[i % model.items.len()].clone();
+                    prop_assert_eq!(ring.overwrite_latest(&item), model.overwrite_latest(&item));
+                }
+            }
+            Op::Contains(item) => {
+                prop_assert_eq!(ring.contains(&item), model.items.contains(&item));
+            }
+            Op::Clear => {
+                ring.clear();
+                model.items.clear();
+            }
+            Op::Iter => {
+                let iter = ring.iter();
+                prop_assert_eq!(iter.len(), model.items.len());
+                prop_assert_eq!(
+                    iter.size_hint(),
+                    (model.items.len(), Some(model.items.len()))
+                );
+                prop_assert!(iter.eq(model.items.iter().map(Vec::as_slice)));
+                prop_assert!((&ring).into_iter().eq(ring.iter()));
+                prop_assert_eq!(format!("{ring:?}"), format!("{:?}", model.slices()));
+                prop_assert_eq!(
+                    format!("{:?}", ring.iter()),
+                    format!("{:?}", model.slices())
+                );
+            }
+            Op::IterRev => {
+                prop_assert!(
+                    ring.iter()
+                        .rev()
+                        .eq(model.items.iter().rev().map(Vec::as_slice))
+                );
+            }
+            Op::Clone => {
+                let copy = ring.clone();
+                prop_assert!(copy == ring);
+                prop_assert_eq!(copy.overwritten(), ring.overwritten());
+                ring = copy;
+            }
+        }
+        check(&ring, &model)?;
+    }
+    Ok(())
+}
+
+const MAX_OPS: usize = if cfg!(miri) { 24 } else { 96 };
+
+/// 256 cases natively; under Miri 3 shorter ones, and no failure file (its lookup of
+/// the working directory is refused by Miri's isolation).
+fn config() -> ProptestConfig {
+    if cfg!(miri) {
+        ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(3)
+        }
+    } else {
+        ProptestConfig::with_cases(256)
+    }
+}
+
+/// Ways to ask for a 4-byte slot: exact, rounded up, and by head room.
+fn sizing() -> impl Strategy<Value = (usize, f64)> {
+    prop_oneof![
+        Just((4, 0.0)),
+        Just((3, 0.0)),
+        Just((2, 100.0)),
+        Just((3, 33.3)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn matches_model(
+        capacity in 1usize..=9,
+        sizing in sizing(),
+        ops in prop::collection::vec(op(), 0..MAX_OPS),
+    ) {
+        run(capacity, sizing, false, ops)?;
+    }
+
+    #[test]
+    fn matches_model_unique(
+        capacity in 1usize..=9,
+        sizing in sizing(),
+        ops in prop::collection::vec(op(), 0..MAX_OPS),
+    ) {
+        run(capacity, sizing, true, ops)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Capacity and slot sizing
+// ---------------------------------------------------------------------------------------
+
+/// A ring with `SLOT`-byte slots.
+fn small(capacity: usize, unique: bool) -> BytesRingBufferFast {
+    BytesRingBufferFast::builder(capacity)
+        .expected_item_size(SLOT)
+        .buffer_percent(0.0)
+        .only_insert_unique(unique)
+        .build()
+        .unwrap()
+}
+
+fn sized(expected: usize, percent: f64) -> Result<BytesRingBufferFast, CapacityError> {
+    BytesRingBufferFast::builder(1)
+        .expected_item_size(expected)
+        .buffer_percent(percent)
+        .build()
+}
+
+#[test]
+fn capacity_rounds_up_to_a_power_of_two() {
+    for (asked, got) in [
+        (1, 1),
+        (2, 2),
+        (3, 4),
+        (5, 8),
+        (10, 16),
+        (16, 16),
+        (17, 32),
+        (1025, 2048),
+    ] {
+        assert_eq!(small(asked, true).capacity(), got);
+        // Zeroing a 512 KiB slab of 256-byte slots takes Miri over a minute.
+        if !cfg!(miri) || asked <= 17 {
+            assert_eq!(BytesRingBufferFast::new(asked).unwrap().capacity(), got);
+        }
+    }
+}
+
+#[test]
+fn zero_capacity_is_an_error() {
+    assert_eq!(
+        BytesRingBufferFast::new(0).unwrap_err(),
+        CapacityError::Zero
+    );
+    assert_eq!(
+        BytesRingBufferFast::builder(0)
+            .only_insert_unique(true)
+            .build()
+            .unwrap_err(),
+        CapacityError::Zero
+    );
+}
+
+#[test]
+fn overflowing_capacity_is_an_error() {
+    assert_eq!(
+        BytesRingBufferFast::new(usize::MAX).unwrap_err(),
+        CapacityError::Overflow {
+            requested: usize::MAX
+        }
+    );
+    assert_eq!(
+        BytesRingBufferFast::new(usize::MAX / 2 + 2).unwrap_err(),
+        CapacityError::Overflow {
+            requested: usize::MAX / 2 + 2
+        }
+    );
+}
+
+#[test]
+fn default_slot_is_256_bytes() {
+    let ring = BytesRingBufferFast::new(4).unwrap();
+    assert_eq!(ring.slot_size(), 256);
+    assert!(!ring.only_insert_unique());
+    assert_eq!(sized(128, 25.0).unwrap().slot_size(), 256);
+}
+
+#[test]
+fn slot_size_is_the_next_power_of_two_of_the_head_room() {
+    for (expected, percent, slot) in [
+        (128, 25.0, 256), // the defaults: 160 → 256
+        (100, 0.0, 128),
+        (1, 0.0, 1),
+        (129, 0.0, 256),
+        (128, 0.0, 128),  // exactly 128: not bumped
+        (64, 100.0, 128), // exactly 128
+        (3, 0.0, 4),
+        (3, 50.0, 8), // 4.5 → 5 → 8
+        (3, 33.4, 8), // 4.002 → 5 → 8
+        (1, 0.5, 2),  // 1.005 → 2
+        (1000, 2.4, 1024),
+    ] {
+        assert_eq!(
+            sized(expected, percent).unwrap().slot_size(),
+            slot,
+            "expected_item_size {expected}, buffer_percent {percent}"
+        );
+    }
+}
+
+#[test]
+fn slot_sizing_examples() {
+    assert_eq!(sized(128, 25.0).unwrap().slot_size(), 256);
+    assert_eq!(sized(100, 0.0).unwrap().slot_size(), 128);
+    assert_eq!(sized(1, 0.0).unwrap().slot_size(), 1);
+    assert_eq!(sized(129, 0.0).unwrap().slot_size(), 256);
+}
+
+#[test]
+fn zero_expected_item_size_is_an_error() {
+    assert_eq!(sized(0, 25.0).unwrap_err(), CapacityError::ZeroItemSize);
+    assert_eq!(sized(0, 0.0).unwrap_err(), CapacityError::ZeroItemSize);
+}
+
+#[test]
+fn negative_or_non_finite_buffer_percent_is_an_error() {
+    assert_eq!(
+        sized(128, -1.0).unwrap_err(),
+        CapacityError::BufferPercent { value: -1.0 }
+    );
+    assert_eq!(
+        sized(128, f64::INFINITY).unwrap_err(),
+        CapacityError::BufferPercent {
+            value: f64::INFINITY
+        }
+    );
+    assert_eq!(
+        sized(128, f64::NEG_INFINITY).unwrap_err(),
+        CapacityError::BufferPercent {
+            value: f64::NEG_INFINITY
+        }
+    );
+    // NaN != NaN, so match instead of comparing.
+    let err = sized(128, f64::NAN).unwrap_err();
+    assert!(
+        matches!(err, CapacityError::BufferPercent { value } if value.is_nan()),
+        "{err:?}"
+    );
+    // -0.0 is ≥ 0: accepted.
+    assert_eq!(sized(128, -0.0).unwrap().slot_size(), 128);
+}
+
+#[test]
+fn slot_larger_than_the_maximum_is_an_error() {
+    let err = sized(usize::MAX / 2, 0.0).unwrap_err();
+    assert!(matches!(err, CapacityError::SlotTooLarge { .. }), "{err:?}");
+    assert_eq!(
+        sized((1 << 31) + 1, 0.0).unwrap_err(),
+        CapacityError::SlotTooLarge {
+            requested: (1 << 31) + 1
+        }
+    );
+    // Head room alone can push a slot past the maximum.
+    let err = sized(1 << 30, 100.5).unwrap_err();
+    assert!(
+        matches!(err, CapacityError::SlotTooLarge { requested } if requested > 1 << 31),
+        "{err:?}"
+    );
+    // A percentage so large the product saturates is refused, not wrapped.
+    let err = sized(usize::MAX, 1e300).unwrap_err();
+    assert!(matches!(err, CapacityError::SlotTooLarge { .. }), "{err:?}");
+}
+
+#[test]
+fn slab_too_large_is_an_allocation_error() {
+    // capacity × slot overflows usize: refused before the allocator is asked.
+    let err = BytesRingBufferFast::builder(1 << 40)
+        .expected_item_size(1 << 30)
+        .buffer_percent(0.0)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CapacityError::Allocation {
+            capacity: 1 << 40,
+            item_bytes: 1 << 30
+        }
+    );
+    // Fits usize but not `isize::MAX` bytes: also refused without allocating.
+    let err = BytesRingBufferFast::builder(1 << 33)
+        .expected_item_size(1 << 30)
+        .buffer_percent(0.0)
+        .only_insert_unique(true)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CapacityError::Allocation {
+            capacity: 1 << 33,
+            item_bytes: 1 << 30
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Inserting and reading
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn oversize_insert_is_refused_and_writes_nothing() {
+    for unique in [false, true] {
+        let mut ring = small(2, unique);
+        ring.insert_batch(&[b"ab", b"cd", b"ef"]).unwrap();
+        let before = ring.unwrapped();
+        assert_eq!(
+            ring.insert(b"12345"),
+            Err(FastError::Oversize { len: 5, slot: 4 })
+        );
+        assert_eq!(ring.unwrapped(), before);
+        assert_eq!(ring.overwritten(), 1);
+        assert!(!ring.contains(b"12345"));
+        assert!(!ring.contains(b"1234"));
+        // The next insert goes where it would have gone without the refused one.
+        ring.insert(b"gh").unwrap();
+        assert_eq!(ring.unwrapped(), [b"ef", b"gh"]);
+    }
+
+    let mut ring = BytesRingBufferFast::new(2).unwrap();
+    assert_eq!(
+        ring.insert(&[0; 257]),
+        Err(FastError::Oversize {
+            len: 257,
+            slot: 256
+        })
+    );
+    assert!(ring.is_empty());
+}
+
+#[test]
+fn message_of_exactly_one_slot_is_accepted() {
+    let mut ring = small(2, false);
+    ring.insert(b"abcd").unwrap();
+    ring.insert(b"wxyz").unwrap();
+    ring.insert(b"1234").unwrap();
+    assert_eq!(ring.unwrapped(), [b"wxyz", b"1234"]);
+    let mut ring = BytesRingBufferFast::new(1).unwrap();
+    let full = [0xA5; 256];
+    ring.insert(&full).unwrap();
+    assert_eq!(ring.peekleft(), Some(&full[..]));
+    assert_eq!(ring.overwrite_latest(&[0x5A; 256]), Ok(()));
+    assert_eq!(ring.consume(), Some(vec![0x5A; 256]));
+}
+
+#[test]
+fn empty_message_round_trips() {
+    for unique in [false, true] {
+        let mut ring = small(4, unique);
+        ring.insert(b"abcd").unwrap();
+        ring.insert(b"").unwrap();
+        assert_eq!(ring.len(), 2);
+        assert_eq!(ring.peekright(), Some(&b""[..]));
+        assert!(ring.contains(b""));
+        assert_eq!(ring.consume(), Some(b"abcd".to_vec()));
+        let mut out = b"junk".to_vec();
+        assert!(ring.consume_into(&mut out));
+        assert_eq!(out, b"");
+        assert!(ring.is_empty());
+        // An empty message written into a slot that held a longer one.
+        ring.insert(b"").unwrap();
+        assert_eq!(ring.unwrapped(), [b""]);
+    }
+}
+
+#[test]
+fn shorter_message_hides_the_stale_bytes_of_its_slot() {
+    let mut ring = small(1, false);
+    ring.insert(b"abcd").unwrap();
+    ring.insert(b"x").unwrap();
+    assert_eq!(ring.peekleft(), Some(&b"x"[..]));
+    assert!(!ring.contains(b"xbcd"));
+    ring.overwrite_latest(b"yz").unwrap();
+    assert_eq!(ring.consume(), Some(b"yz".to_vec()));
+}
+
+/// SPEC §12 defect 5: validation happens before any byte of the batch is written.
+#[test]
+fn defect5_failed_batch_writes_nothing() {
+    for unique in [false, true] {
+        let mut ring = small(4, unique);
+        // Wrap the ring so old data sits on both sides of the physical end.
+        ring.insert_batch(&[b"a", b"bb", b"ccc", b"dddd", b"e", b"ff"])
+            .unwrap();
+        let before = ring.unwrapped();
+        let debug_before = format!("{ring:?}");
+        let counted = ring.overwritten();
+        assert_eq!(before, [&b"ccc"[..], b"dddd", b"e", b"ff"]);
+
+        let batch: [&[u8]; 5] = [b"1", b"22", b"too long", b"4", b"5"];
+        assert_eq!(
+            ring.insert_batch(&batch),
+            Err(FastError::Oversize { len: 8, slot: 4 })
+        );
+        assert_eq!(ring.unwrapped(), before);
+        assert_eq!(format!("{ring:?}"), debug_before);
+        assert_eq!(ring.overwritten(), counted);
+        assert_eq!(ring.len(), 4);
+        assert!(ring.is_full());
+        for item in [&b"1"[..], b"22", b"4", b"5", b"too long"] {
+            assert!(!ring.contains(item));
+        }
+        for item in &before {
+            assert!(ring.contains(item));
+        }
+
+        // The first oversize item is the one reported.
+        assert_eq!(
+            ring.insert_batch(&[b"ok", b"12345", b"123456"]),
+            Err(FastError::Oversize { len: 5, slot: 4 })
+        );
+        assert_eq!(ring.unwrapped(), before);
+
+        // And the ring carries on exactly as if the batches had never been tried.
+        ring.insert_batch(&[b"g", b"h"]).unwrap();
+        assert_eq!(ring.unwrapped(), [&b"e"[..], b"ff", b"g", b"h"]);
+        assert_eq!(ring.overwritten(), counted + 2);
+    }
+}
+
+#[test]
+fn consume_into_replaces_the_contents_of_out() {
+    let mut ring = small(4, false);
+    let mut out = b"stale and long".to_vec();
+    assert!(!ring.consume_into(&mut out));
+    assert_eq!(out, b"stale and long");
+
+    ring.insert_batch(&[b"ab", b"c"]).unwrap();
+    assert!(ring.consume_into(&mut out));
+    assert_eq!(out, b"ab");
+    assert!(ring.consume_into(&mut out));
+    assert_eq!(out, b"c");
+    assert!(!ring.consume_into(&mut out));
+    assert_eq!(out, b"c");
+    assert!(ring.is_empty());
+}
+
+#[test]
+fn fifo_order_and_eviction_counter() {
+    let mut ring = small(3, false); // capacity 4
+    ring.insert_batch(&[b"a", b"b", b"c", b"d", b"e", b"f"])
+        .unwrap();
+    assert_eq!(ring.unwrapped(), [b"c", b"d", b"e", b"f"]);
+    assert_eq!(ring.overwritten(), 2);
+    assert!(ring.is_full());
+    assert_eq!(ring.consume(), Some(b"c".to_vec()));
+    assert!(!ring.is_full());
+    assert_eq!(ring.peekleft(), Some(&b"d"[..]));
+    assert_eq!(ring.peekright(), Some(&b"f"[..]));
+    assert_eq!(ring.get_signed(-1), ring.peekright());
+    assert_eq!(ring.get_signed(-3), ring.peekleft());
+    assert_eq!(ring.get_signed(-4), None);
+    assert_eq!(ring.get_signed(3), None);
+    assert_eq!(ring.get(2), Some(&b"f"[..]));
+    assert_eq!(ring.get(3), None);
+    assert_eq!(&ring[1], b"e");
+    assert_eq!(ring.consume_all(), [b"d", b"e", b"f"]);
+    assert!(ring.is_empty());
+    assert_eq!(ring.consume_all(), Vec::<Vec<u8>>::new());
+    assert_eq!(ring.overwritten(), 2);
+}
+
+#[test]
+fn empty_ring_reads_nothing() {
+    for unique in [false, true] {
+        let mut ring = small(4, unique);
+        assert_eq!(ring.consume(), None);
+        assert_eq!(ring.consume_all(), Vec::<Vec<u8>>::new());
+        assert_eq!(ring.unwrapped(), Vec::<Vec<u8>>::new());
+        assert_eq!(ring.peekleft(), None);
+        assert_eq!(ring.peekright(), None);
+        assert_eq!(ring.get(0), None);
+        assert_eq!(ring.get_signed(-1), None);
+        assert_eq!(ring.iter().next(), None);
+        assert!(!ring.contains(b""));
+    }
+}
+
+/// SPEC §12 defect 10: no silent write into an invisible slot.
+#[test]
+fn defect10_overwrite_latest_on_empty_is_an_error() {
+    for unique in [false, true] {
+        let mut ring = small(4, unique);
+        assert_eq!(ring.overwrite_latest(b"x"), Err(FastError::Empty));
+        // Emptiness is reported first, even for a message that would not fit.
+        assert_eq!(ring.overwrite_latest(b"12345"), Err(FastError::Empty));
+        assert!(ring.is_empty());
+        assert!(!ring.contains(b"x"));
+        ring.insert(b"a").unwrap();
+        ring.consume().unwrap();
+        assert_eq!(ring.overwrite_latest(b"y"), Err(FastError::Empty));
+        assert!(ring.is_empty());
+        assert_eq!(ring.peekright(), None);
+    }
+}
+
+#[test]
+fn overwrite_latest_replaces_the_newest_or_refuses_oversize() {
+    let mut ring = small(4, false);
+    ring.insert_batch(&[b"a", b"bcd"]).unwrap();
+    assert_eq!(ring.overwrite_latest(b"e"), Ok(()));
+    assert_eq!(ring.unwrapped(), [b"a", b"e"]);
+    assert_eq!(
+        ring.overwrite_latest(b"12345"),
+        Err(FastError::Oversize { len: 5, slot: 4 })
+    );
+    assert_eq!(ring.unwrapped(), [b"a", b"e"]);
+    // Without uniqueness a value equal to another held one is fine.
+    assert_eq!(ring.overwrite_latest(b"a"), Ok(()));
+    assert_eq!(ring.unwrapped(), [b"a", b"a"]);
+    assert_eq!(ring.overwritten(), 0);
+}
+
+#[test]
+#[should_panic(expected = "index out of bounds")]
+fn index_past_the_end_panics() {
+    let mut ring = small(4, false);
+    ring.insert(b"a").unwrap();
+    let _ = &ring[1];
+}
+
+#[test]
+fn iteration_is_double_ended_and_exact() {
+    let mut ring = small(4, false);
+    ring.insert_batch(&[b"a", b"b", b"c", b"d", b"e"]).unwrap();
+    let mut iter = ring.iter();
+    assert_eq!(iter.len(), 4);
+    assert_eq!(iter.next(), Some(&b"b"[..]));
+    assert_eq!(iter.next_back(), Some(&b"e"[..]));
+    assert_eq!(iter.len(), 2);
+    assert_eq!(iter.next(), Some(&b"c"[..]));
+    assert_eq!(iter.next_back(), Some(&b"d"[..]));
+    assert_eq!(iter.next(), None);
+    assert_eq!(iter.next_back(), None);
+    assert_eq!(iter.next(), None);
+    let seen: Vec<&[u8]> = (&ring).into_iter().collect();
+    assert_eq!(seen, [b"b", b"c", b"d", b"e"]);
+}
+
+#[test]
+fn debug_lists_the_messages_as_byte_lists() {
+    let mut ring = small(4, false);
+    assert_eq!(format!("{ring:?}"), "[]");
+    ring.insert_batch(&[b"a", b"bc"]).unwrap();
+    assert_eq!(format!("{ring:?}"), "[[97], [98, 99]]");
+    let mut iter = ring.iter();
+    iter.next();
+    assert_eq!(format!("{iter:?}"), "[[98, 99]]");
+    let builder = BytesRingBufferFast::builder(4).only_insert_unique(true);
+    let text = format!("{builder:?}");
+    assert!(text.contains("only_insert_unique: true"), "{text}");
+    assert!(text.contains("expected_item_size: 128"), "{text}");
+}
+
+#[test]
+fn equality_compares_messages_not_counters_or_options() {
+    let mut a = small(2, false);
+    let mut b = BytesRingBufferFast::builder(8)
+        .only_insert_unique(true)
+        .build()
+        .unwrap();
+    a.insert_batch(&[b"0", b"1", b"2"]).unwrap();
+    b.insert_batch(&[b"1", b"2"]).unwrap();
+    assert_ne!(a.overwritten(), b.overwritten());
+    assert_eq!(a, b);
+    b.insert(b"3").unwrap();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn contains_compares_contents() {
+    for unique in [false, true] {
+        let mut ring = small(4, unique);
+        ring.insert_batch(&[b"", b"ab"]).unwrap();
+        assert!(ring.contains(b""));
+        assert!(ring.contains(b"ab"));
+        assert!(!ring.contains(b"a"));
+        assert!(!ring.contains(b"abc"));
+        assert!(!ring.contains(b"abcdefgh"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Uniqueness (SPEC §5 → §4, defect 6)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn unique_ring_skips_a_held_message_with_ok() {
+    let mut ring = small(4, true);
+    assert!(ring.only_insert_unique());
+    assert_eq!(ring.insert(b"a"), Ok(()));
+    assert_eq!(ring.insert(b"a"), Ok(()));
+    assert_eq!(ring.insert(b"b"), Ok(()));
+    assert_eq!(ring.insert(b""), Ok(()));
+    assert_eq!(ring.insert(b""), Ok(()));
+    assert_eq!(ring.unwrapped(), [&b"a"[..], b"b", b""]);
+    assert_eq!(ring.overwritten(), 0);
+    // Oversize is still an error in unique mode.
+    assert_eq!(
+        ring.insert(b"aaaaa"),
+        Err(FastError::Oversize { len: 5, slot: 4 })
+    );
+}
+
+#[test]
+fn duplicate_of_the_oldest_is_skipped_even_when_full() {
+    let mut ring = small(2, true);
+    ring.insert_batch(&[b"a", b"b"]).unwrap();
+    assert_eq!(ring.insert(b"a"), Ok(()));
+    assert_eq!(ring.unwrapped(), [b"a", b"b"]);
+    assert_eq!(ring.overwritten(), 0);
+}
+
+#[test]
+fn defect6_duplicates_inside_one_batch_are_skipped() {
+    let mut ring = small(8, true);
+    ring.insert(b"held").unwrap();
+    ring.insert_batch(&[b"x", b"y", b"x", b"held", b"y", b"z", b"x"])
+        .unwrap();
+    assert_eq!(ring.unwrapped(), [&b"held"[..], b"x", b"y", b"z"]);
+    assert_eq!(ring.overwritten(), 0);
+
+    // A batch longer than the capacity, full of repeats: as repeated `insert`.
+    let mut tiny = small(2, true);
+    tiny.insert_batch(&[b"a", b"a", b"b", b"b", b"a", b"c", b"c", b"a"])
+        .unwrap();
+    // a → [a]; b → [a b]; a skipped; c → [b c]; a → [c a].
+    assert_eq!(tiny.unwrapped(), [b"c", b"a"]);
+    assert_eq!(tiny.overwritten(), 2);
+}
+
+/// The duplicate check is a hash lookup (SPEC §4, §5): this test shows it stays correct
+/// at a large capacity; that it is O(1) rather than a scan is shown by the benches, not
+/// by a timing assertion here.
+#[test]
+fn defect6_unique_check_is_not_a_linear_scan() {
+    let capacity: u32 = if cfg!(miri) { 256 } else { 65536 };
+    let mut ring = small(capacity as usize, true);
+    for n in 0..capacity {
+        ring.insert(&n.to_le_bytes()).unwrap();
+    }
+    assert!(ring.is_full());
+    assert_eq!(ring.len(), capacity as usize);
+    for n in (0..capacity).step_by(7) {
+        assert!(ring.contains(&n.to_le_bytes()));
+        ring.insert(&n.to_le_bytes()).unwrap();
+    }
+    assert_eq!(ring.overwritten(), 0);
+    assert_eq!(ring.peekleft(), Some(&0u32.to_le_bytes()[..]));
+    // New messages evict the oldest, which then may come back.
+    for n in capacity..capacity + 16 {
+        ring.insert(&n.to_le_bytes()).unwrap();
+    }
+    for n in 0..16u32 {
+        assert!(!ring.contains(&n.to_le_bytes()));
+        ring.insert(&n.to_le_bytes()).unwrap();
+        assert_eq!(ring.peekright(), Some(&n.to_le_bytes()[..]));
+    }
+    assert_eq!(ring.overwritten(), 32);
+    assert_eq!(ring.peekleft(), Some(&32u32.to_le_bytes()[..]));
+}
+
+#[test]
+fn uniqueness_releases_a_message_once_it_is_gone() {
+    let mut ring = small(2, true);
+
+    // Eviction.
+    ring.insert_batch(&[b"a", b"b", b"c"]).unwrap();
+    assert!(!ring.contains(b"a"));
+    ring.insert(b"a").unwrap();
+    assert_eq!(ring.unwrapped(), [b"c", b"a"]);
+
+    // consume.
+    assert_eq!(ring.consume(), Some(b"c".to_vec()));
+    ring.insert(b"c").unwrap();
+    assert_eq!(ring.unwrapped(), [b"a", b"c"]);
+
+    // consume_into.
+    let mut out = Vec::new();
+    assert!(ring.consume_into(&mut out));
+    assert_eq!(out, b"a");
+    ring.insert(b"a").unwrap();
+    assert_eq!(ring.unwrapped(), [b"c", b"a"]);
+
+    // consume_all.
+    ring.consume_all();
+    ring.insert(b"a").unwrap();
+    ring.insert(b"c").unwrap();
+    assert_eq!(ring.unwrapped(), [b"a", b"c"]);
+
+    // clear.
+    ring.clear();
+    assert!(ring.is_empty());
+    assert!(!ring.contains(b"a"));
+    ring.insert(b"a").unwrap();
+    ring.insert(b"c").unwrap();
+    assert_eq!(ring.unwrapped(), [b"a", b"c"]);
+
+    // overwrite_latest: the replaced message is released, the new one is held.
+    assert_eq!(ring.overwrite_latest(b"d"), Ok(()));
+    assert!(!ring.contains(b"c"));
+    ring.insert(b"d").unwrap();
+    assert_eq!(ring.unwrapped(), [b"a", b"d"]);
+    ring.insert(b"c").unwrap();
+    assert_eq!(ring.unwrapped(), [b"d", b"c"]);
+}
+
+#[test]
+fn unique_overwrite_latest_refuses_another_held_message() {
+    let mut ring = small(4, true);
+    ring.insert_batch(&[b"a", b"b", b"c"]).unwrap();
+
+    // Equal to another held message: refused, ring unchanged.
+    assert_eq!(ring.overwrite_latest(b"a"), Err(FastError::Duplicate));
+    assert_eq!(ring.overwrite_latest(b"b"), Err(FastError::Duplicate));
+    assert_eq!(ring.unwrapped(), [b"a", b"b", b"c"]);
+    // Oversize is checked before uniqueness.
+    assert_eq!(
+        ring.overwrite_latest(b"aaaaa"),
+        Err(FastError::Oversize { len: 5, slot: 4 })
+    );
+
+    // Equal to the newest itself: replaced (with an equal message).
+    assert_eq!(ring.overwrite_latest(b"c"), Ok(()));
+    assert_eq!(ring.unwrapped(), [b"a", b"b", b"c"]);
+    ring.insert(b"c").unwrap();
+    assert_eq!(ring.len(), 3);
+
+    // A new message: replaced.
+    assert_eq!(ring.overwrite_latest(b"d"), Ok(()));
+    assert_eq!(ring.unwrapped(), [b"a", b"b", b"d"]);
+    assert!(ring.contains(b"d"));
+    assert!(!ring.contains(b"c"));
+}
+
+#[test]
+fn clone_of_a_unique_ring_checks_uniqueness_on_its_own() {
+    let mut original = small(4, true);
+    original
+        .insert_batch(&[b"a", b"b", b"c", b"d", b"e"])
+        .unwrap(); // wrapped: b c d e
+    let mut copy = original.clone();
+    assert_eq!(copy, original);
+    assert!(copy.only_insert_unique());
+    assert_eq!(copy.slot_size(), original.slot_size());
+    assert_eq!(copy.overwritten(), original.overwritten());
+
+    // Both skip what they both hold.
+    copy.insert(b"c").unwrap();
+    original.insert(b"c").unwrap();
+    assert_eq!(copy.len(), 4);
+    assert_eq!(original.overwritten(), 1);
+
+    // The clone moves on; the original does not see it.
+    copy.insert(b"x").unwrap(); // evicts b from the copy only
+    copy.insert(b"x").unwrap();
+    assert_eq!(copy.unwrapped(), [b"c", b"d", b"e", b"x"]);
+    assert!(!original.contains(b"x"));
+    assert!(original.contains(b"b"));
+    original.insert(b"x").unwrap(); // evicts b from the original
+    copy.insert(b"b").unwrap();
+    original.insert(b"b").unwrap();
+    assert_eq!(copy.unwrapped(), [b"d", b"e", b"x", b"b"]);
+    assert_eq!(copy, original);
+
+    // Diverge again, then check each index against its own contents.
+    assert_eq!(copy.consume(), Some(b"d".to_vec()));
+    original.insert(b"d").unwrap();
+    assert_eq!(original.len(), 4);
+    copy.insert(b"d").unwrap();
+    assert_eq!(copy.unwrapped(), [b"e", b"x", b"b", b"d"]);
+    assert_eq!(original.unwrapped(), [b"d", b"e", b"x", b"b"]);
+    // Each counts its own evictions: a, then b (by x), then c (by b).
+    assert_eq!(copy.overwritten(), 3);
+    assert_eq!(original.overwritten(), 3);
+}
