@@ -1,0 +1,516 @@
+//! `NumericRingBuffer`: a ring of numbers of one dtype, with TypedArrays in and out.
+
+use std::rc::Rc;
+
+use js_sys::Array;
+use mmring_core::NumericRingBuffer as CoreRing;
+use wasm_bindgen::prelude::*;
+
+use crate::args;
+use crate::dtype::{Dtype, Element, Reject};
+use crate::errors::{capacity_error, empty_error, range_error, type_error};
+use crate::ring::{JsRing, Shared, ring_methods};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** The dtypes of a NumericRingBuffer: the short name or the NumPy name. */
+export type Dtype =
+  | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64"
+  | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64"
+  | "float32" | "float64";
+
+/** The TypedArray of a NumericRingBuffer's dtype. */
+export type NumericArray =
+  | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
+  | Float32Array | Float64Array;
+"#;
+
+/// A ring of numbers of one dtype (`new NumericRingBuffer(capacity, "f64")`).
+///
+/// Values are JS `number`s, or `bigint`s for the 64-bit integer dtypes `i64`/`u64`.
+/// An integer value must be whole and in the dtype's range (`RangeError` otherwise);
+/// an `f32` value is rounded as a `Float32Array` would round it.
+///
+/// Batches go in and out as TypedArrays: `insertBatch(float64Array)` copies the array
+/// into wasm memory in bulk, `unwrapped()` and `consumeAll()` return a new TypedArray
+/// of the dtype, and `view()` returns one that looks straight into the ring's storage.
+/// `sum()`, `mean()`, `min()` and `max()` summarise the window (`undefined` when
+/// empty; `min`/`max` skip `NaN`; `sum`/`mean` add in `f64`, inexact past 2^53 for
+/// 64-bit integers).
+#[wasm_bindgen]
+pub struct NumericRingBuffer {
+    shared: Rc<Shared<AnyRing>>,
+    dtype: Dtype,
+}
+
+#[wasm_bindgen]
+impl NumericRingBuffer {
+    /// An empty ring holding up to `capacity` values (rounded up to a power of two) of
+    /// `dtype` (default `"f64"`; NumPy names such as `"float64"` are accepted). Throws
+    /// a `TypeError` if `capacity` is not a number or `dtype` not a string, a
+    /// `RangeError` for capacity 0 (or not whole, negative, too large) and for an
+    /// unknown dtype.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "number")] capacity: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Dtype")] dtype: Option<JsValue>,
+    ) -> Result<NumericRingBuffer, JsValue> {
+        const CONTEXT: &str = "new NumericRingBuffer";
+        let capacity = args::capacity(&capacity, CONTEXT)?;
+        let dtype = match dtype {
+            None => Dtype::F64,
+            Some(dtype) => {
+                let Some(name) = dtype.as_string() else {
+                    return Err(type_error(
+                        CONTEXT,
+                        &format!("dtype must be a string, got {}", args::describe(&dtype)),
+                    ));
+                };
+                Dtype::parse(&name).ok_or_else(|| {
+                    range_error(
+                        CONTEXT,
+                        &format!("unknown dtype {name:?}; use one of {}", Dtype::spellings()),
+                    )
+                })?
+            }
+        };
+        let ring = AnyRing::new(dtype, capacity).map_err(|err| capacity_error(CONTEXT, &err))?;
+        Ok(Self {
+            shared: Shared::new(ring),
+            dtype,
+        })
+    }
+
+    /// The dtype's short name (`"f64"`, also for a ring made with `"float64"`).
+    #[wasm_bindgen(getter, unchecked_return_type = "Dtype")]
+    pub fn dtype(&self) -> String {
+        self.dtype.name().to_owned()
+    }
+
+    /// Appends `value` as the newest. Returns the oldest value if the ring was full and
+    /// it was evicted, else `undefined`. If an `aconsume()` is waiting, the value goes
+    /// to it instead. Throws a `TypeError` for a value of the wrong type (a `number`
+    /// for `i64`/`u64`, a `bigint` for the others, anything else), a `RangeError` for
+    /// an integer value that is not whole or out of range.
+    #[wasm_bindgen(unchecked_return_type = "number | bigint | undefined")]
+    pub fn insert(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] value: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        const CONTEXT: &str = "NumericRingBuffer.insert";
+        let mut ring = self.shared.ring_mut(CONTEXT)?;
+        if self.shared.waiters.any() {
+            let value = dispatch!(&*ring, r => r.normalize(value, CONTEXT))?;
+            drop(ring);
+            if let Some(waiter) = self.shared.waiters.pop() {
+                waiter.deliver(value);
+            }
+            return Ok(JsValue::UNDEFINED);
+        }
+        dispatch!(&mut *ring, r => r.insert(value, CONTEXT))
+    }
+
+    /// Appends a batch in order, as repeated `insert`s would; when it holds more
+    /// values than the capacity, only the newest remain. A TypedArray of the ring's
+    /// dtype (`Float64Array` for `f64`) is copied into wasm memory in bulk; any other
+    /// iterable (an `Array`, another TypedArray) is checked value by value first, and
+    /// nothing is inserted if one value is invalid (the error names its index).
+    #[wasm_bindgen(js_name = insertBatch)]
+    pub fn insert_batch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "NumericArray | Iterable<number | bigint>")]
+        values: &JsValue,
+    ) -> Result<(), JsValue> {
+        const CONTEXT: &str = "NumericRingBuffer.insertBatch";
+        let batch = if self.dtype.is_typed_array(values) {
+            Batch::Typed(values)
+        } else {
+            Batch::Items(args::iterable(values, CONTEXT)?)
+        };
+        let waiting = self.shared.waiters.count();
+        let mut ring = self.shared.ring_mut(CONTEXT)?;
+        let handed = dispatch!(&mut *ring, r => r.insert_batch(batch, waiting, CONTEXT))?;
+        drop(ring);
+        for (waiter, value) in self
+            .shared
+            .waiters
+            .take(handed.len())
+            .into_iter()
+            .zip(handed)
+        {
+            waiter.deliver(value);
+        }
+        Ok(())
+    }
+
+    /// Removes and returns the oldest value; `undefined` when empty.
+    #[wasm_bindgen(unchecked_return_type = "number | bigint | undefined")]
+    pub fn consume(&self) -> Result<JsValue, JsValue> {
+        let mut ring = self.shared.ring_mut("NumericRingBuffer.consume")?;
+        Ok(ring.take_js().unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// Removes every value and returns them, oldest → newest, as a new TypedArray of
+    /// the dtype (empty when the ring is).
+    #[wasm_bindgen(js_name = consumeAll, unchecked_return_type = "NumericArray")]
+    pub fn consume_all(&self) -> Result<JsValue, JsValue> {
+        let mut ring = self.shared.ring_mut("NumericRingBuffer.consumeAll")?;
+        let array = dispatch!(&*ring, r => r.unwrapped());
+        ring.clear();
+        Ok(array)
+    }
+
+    /// A copy of the values, oldest → newest, as a new TypedArray of the dtype.
+    #[wasm_bindgen(unchecked_return_type = "NumericArray")]
+    pub fn unwrapped(&self) -> Result<JsValue, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.unwrapped")?;
+        Ok(dispatch!(&*ring, r => r.unwrapped()))
+    }
+
+    /// The values, oldest → newest, as a TypedArray that views the ring's storage in
+    /// wasm memory without copying. Rotates the storage first if the window wraps
+    /// around its end (O(capacity) then; O(1) when the window is already contiguous,
+    /// see `viewSlices()` for a view that never rotates).
+    ///
+    /// The view is valid only until the next call that changes the ring (an insert,
+    /// a consume, `clear`, …) or allocates in wasm memory (any `mmring` call may): after
+    /// that it may show other values, or be empty (length 0) if wasm memory grew.
+    /// Read it at once, and copy (`view.slice()`) what you keep. Never write through
+    /// it.
+    #[wasm_bindgen(unchecked_return_type = "NumericArray")]
+    pub fn view(&self) -> Result<JsValue, JsValue> {
+        let mut ring = self.shared.ring_mut("NumericRingBuffer.view")?;
+        Ok(dispatch!(&mut *ring, r => r.view()))
+    }
+
+    /// The values as two TypedArrays viewing the ring's storage, oldest first: the
+    /// second is empty unless the window wraps around the end of the storage. O(1)
+    /// always; valid only as long as `view()`'s result is.
+    #[wasm_bindgen(
+        js_name = viewSlices,
+        unchecked_return_type = "[NumericArray, NumericArray]"
+    )]
+    pub fn view_slices(&self) -> Result<Array, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.viewSlices")?;
+        Ok(dispatch!(&*ring, r => r.view_slices()))
+    }
+
+    /// The oldest value, left in place; `undefined` when empty.
+    #[wasm_bindgen(js_name = peekLeft, unchecked_return_type = "number | bigint | undefined")]
+    pub fn peek_left(&self) -> Result<JsValue, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.peekLeft")?;
+        Ok(dispatch!(&*ring, r => to_js(r.ring.peekleft())))
+    }
+
+    /// The newest value, left in place; `undefined` when empty.
+    #[wasm_bindgen(js_name = peekRight, unchecked_return_type = "number | bigint | undefined")]
+    pub fn peek_right(&self) -> Result<JsValue, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.peekRight")?;
+        Ok(dispatch!(&*ring, r => to_js(r.ring.peekright())))
+    }
+
+    /// The value at `index`, like `Array.prototype.at`: `0` is the oldest, `-1` the
+    /// newest; `undefined` out of range. Throws a `TypeError` if `index` is not a
+    /// number, a `RangeError` if it is not whole.
+    #[wasm_bindgen(unchecked_return_type = "number | bigint | undefined")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] index: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        const CONTEXT: &str = "NumericRingBuffer.get";
+        let Some(index) = args::index(index, CONTEXT)? else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let ring = self.shared.ring(CONTEXT)?;
+        Ok(dispatch!(&*ring, r => to_js(r.ring.get_signed(index))))
+    }
+
+    /// Replaces the newest value and returns the replaced one. Throws an `Error` when
+    /// the ring is empty, and as `insert` for an invalid value.
+    #[wasm_bindgen(js_name = overwriteLatest, unchecked_return_type = "number | bigint")]
+    pub fn overwrite_latest(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] value: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        const CONTEXT: &str = "NumericRingBuffer.overwriteLatest";
+        let mut ring = self.shared.ring_mut(CONTEXT)?;
+        dispatch!(&mut *ring, r => r.overwrite_latest(value, CONTEXT))
+    }
+
+    /// Whether `value` is held (`==` on the dtype's values, so `NaN` is never found).
+    /// A value the dtype cannot hold (a fraction for an integer dtype) is not held;
+    /// a value of the wrong type throws a `TypeError`.
+    pub fn contains(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] value: &JsValue,
+    ) -> Result<bool, JsValue> {
+        const CONTEXT: &str = "NumericRingBuffer.contains";
+        let ring = self.shared.ring(CONTEXT)?;
+        dispatch!(&*ring, r => r.contains(value, CONTEXT))
+    }
+
+    /// The sum of the values as a `number`; `undefined` when empty.
+    pub fn sum(&self) -> Result<Option<f64>, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.sum")?;
+        Ok(dispatch!(&*ring, r => r.ring.sum()))
+    }
+
+    /// The mean of the values as a `number`; `undefined` when empty.
+    pub fn mean(&self) -> Result<Option<f64>, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.mean")?;
+        Ok(dispatch!(&*ring, r => r.ring.mean()))
+    }
+
+    /// The smallest value (`NaN` skipped unless every value is `NaN`); `undefined`
+    /// when empty.
+    #[wasm_bindgen(unchecked_return_type = "number | bigint | undefined")]
+    pub fn min(&self) -> Result<JsValue, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.min")?;
+        Ok(dispatch!(&*ring, r => to_js(r.ring.min())))
+    }
+
+    /// The largest value (`NaN` skipped unless every value is `NaN`); `undefined` when
+    /// empty.
+    #[wasm_bindgen(unchecked_return_type = "number | bigint | undefined")]
+    pub fn max(&self) -> Result<JsValue, JsValue> {
+        let ring = self.shared.ring("NumericRingBuffer.max")?;
+        Ok(dispatch!(&*ring, r => to_js(r.ring.max())))
+    }
+
+    /// An iterator over a snapshot of the values, oldest → newest: `for (const x of
+    /// ring)` and `[...ring]`.
+    #[wasm_bindgen(
+        js_name = "[Symbol.iterator]",
+        unchecked_return_type = "IterableIterator<number | bigint>"
+    )]
+    pub fn iterator(&self) -> Result<js_sys::Iterator, JsValue> {
+        Ok(Array::from(&self.unwrapped()?).values())
+    }
+}
+
+ring_methods!(
+    NumericRingBuffer,
+    "Promise<number | bigint | undefined>",
+    "AsyncIterableIterator<number | bigint>"
+);
+
+/// Runs `$body` with `$r` bound to the typed ring inside an [`AnyRing`].
+macro_rules! dispatch {
+    ($any:expr, $r:ident => $body:expr) => {
+        match $any {
+            AnyRing::I8($r) => $body,
+            AnyRing::I16($r) => $body,
+            AnyRing::I32($r) => $body,
+            AnyRing::I64($r) => $body,
+            AnyRing::U8($r) => $body,
+            AnyRing::U16($r) => $body,
+            AnyRing::U32($r) => $body,
+            AnyRing::U64($r) => $body,
+            AnyRing::F32($r) => $body,
+            AnyRing::F64($r) => $body,
+        }
+    };
+}
+use dispatch;
+
+/// The ring of whichever dtype the constructor was given.
+enum AnyRing {
+    I8(Typed<i8>),
+    I16(Typed<i16>),
+    I32(Typed<i32>),
+    I64(Typed<i64>),
+    U8(Typed<u8>),
+    U16(Typed<u16>),
+    U32(Typed<u32>),
+    U64(Typed<u64>),
+    F32(Typed<f32>),
+    F64(Typed<f64>),
+}
+
+impl AnyRing {
+    fn new(dtype: Dtype, capacity: usize) -> Result<Self, mmring_core::CapacityError> {
+        Ok(match dtype {
+            Dtype::I8 => AnyRing::I8(Typed::new(capacity)?),
+            Dtype::I16 => AnyRing::I16(Typed::new(capacity)?),
+            Dtype::I32 => AnyRing::I32(Typed::new(capacity)?),
+            Dtype::I64 => AnyRing::I64(Typed::new(capacity)?),
+            Dtype::U8 => AnyRing::U8(Typed::new(capacity)?),
+            Dtype::U16 => AnyRing::U16(Typed::new(capacity)?),
+            Dtype::U32 => AnyRing::U32(Typed::new(capacity)?),
+            Dtype::U64 => AnyRing::U64(Typed::new(capacity)?),
+            Dtype::F32 => AnyRing::F32(Typed::new(capacity)?),
+            Dtype::F64 => AnyRing::F64(Typed::new(capacity)?),
+        })
+    }
+}
+
+impl JsRing for AnyRing {
+    fn take_js(&mut self) -> Option<JsValue> {
+        dispatch!(self, r => r.ring.consume().map(Element::to_js))
+    }
+    fn len(&self) -> usize {
+        dispatch!(self, r => r.ring.len())
+    }
+    fn capacity(&self) -> usize {
+        dispatch!(self, r => r.ring.capacity())
+    }
+    fn is_full(&self) -> bool {
+        dispatch!(self, r => r.ring.is_full())
+    }
+    fn overwritten(&self) -> u64 {
+        dispatch!(self, r => r.ring.overwritten())
+    }
+    fn clear(&mut self) {
+        dispatch!(self, r => r.ring.clear())
+    }
+}
+
+/// What `insertBatch` was given.
+enum Batch<'a> {
+    /// A TypedArray of the ring's dtype (checked with `Dtype::is_typed_array`).
+    Typed(&'a JsValue),
+    /// The values of any other iterable, not yet checked.
+    Items(Vec<JsValue>),
+}
+
+/// A core ring of one dtype, and a buffer that batches pass through on their way in.
+struct Typed<T: Element> {
+    ring: CoreRing<T>,
+    /// Holds a chunk (at most `capacity` values) of the batch being inserted; kept
+    /// between calls, length included, so that steady-state batches neither allocate
+    /// nor fill it before copying into it.
+    scratch: Vec<T>,
+}
+
+impl<T: Element> Typed<T> {
+    fn new(capacity: usize) -> Result<Self, mmring_core::CapacityError> {
+        Ok(Self {
+            ring: CoreRing::new(capacity)?,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The value `value` stands for, or the error that says why it is not one.
+    fn parse(value: &JsValue, context: &str) -> Result<T, JsValue> {
+        T::from_js(value).map_err(|reject| {
+            let message = format!(
+                "expected {} for dtype {}, got {}",
+                T::EXPECTED,
+                T::DTYPE,
+                args::describe(value)
+            );
+            match reject {
+                Reject::Type => type_error(context, &message),
+                Reject::Range => range_error(context, &message),
+            }
+        })
+    }
+
+    /// `value` checked and converted the way the ring would store it.
+    fn normalize(&self, value: &JsValue, context: &str) -> Result<JsValue, JsValue> {
+        Self::parse(value, context).map(T::to_js)
+    }
+
+    fn insert(&mut self, value: &JsValue, context: &str) -> Result<JsValue, JsValue> {
+        let value = Self::parse(value, context)?;
+        Ok(to_js(self.ring.insert(value)))
+    }
+
+    /// Inserts `batch` after handing its first `waiting` values (as JS values) back
+    /// for the waiters. Nothing is inserted if a value is invalid.
+    fn insert_batch(
+        &mut self,
+        batch: Batch<'_>,
+        waiting: usize,
+        context: &str,
+    ) -> Result<Vec<JsValue>, JsValue> {
+        match batch {
+            Batch::Typed(array) => {
+                // The caller checked that `array` is this dtype's TypedArray.
+                let array: &T::Array = array.unchecked_ref();
+                let len = T::array_len(array);
+                let handed = waiting.min(len);
+                let mut values = Vec::with_capacity(handed);
+                // Through the scratch buffer in chunks of at most `capacity`: a bulk
+                // copy out of JS, then at most two `memcpy`s into the ring per chunk.
+                // Every value passes through the ring, so `overwritten` counts the
+                // values a long batch evicts.
+                let chunk = self.ring.capacity();
+                let mut start = 0;
+                while start < len {
+                    let end = if start < handed {
+                        handed
+                    } else {
+                        len.min(start + chunk)
+                    };
+                    // Only grows write: a scratch of the same size is reused as is.
+                    self.scratch.resize(end - start, T::default());
+                    T::copy_out(array, len, start, &mut self.scratch);
+                    if start < handed {
+                        values.extend(self.scratch.iter().map(|&v| v.to_js()));
+                    } else {
+                        self.ring.insert_batch(&self.scratch);
+                    }
+                    start = end;
+                }
+                self.scratch.truncate(chunk);
+                self.scratch.shrink_to(chunk);
+                Ok(values)
+            }
+            Batch::Items(items) => {
+                let mut parsed = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    parsed.push(Self::parse(item, &format!("{context} (value {i})"))?);
+                }
+                let handed = waiting.min(parsed.len());
+                self.ring.insert_batch(&parsed[handed..]);
+                Ok(parsed[..handed].iter().map(|&v| v.to_js()).collect())
+            }
+        }
+    }
+
+    fn unwrapped(&self) -> JsValue {
+        let (first, second) = self.ring.as_slices();
+        T::array_of(first, second)
+    }
+
+    fn view(&mut self) -> JsValue {
+        let window = self.ring.make_contiguous();
+        // SAFETY: the view covers the ring's live values in its own storage, which
+        // stays allocated while the ring lives. `view` documents to JS users that the
+        // view is valid only until the ring changes or wasm memory grows, and must not
+        // be written through; reading a stale view yields numbers (every bit pattern
+        // of a dtype is a valid value) or, once the memory has grown, an empty array.
+        unsafe { T::view(window) }
+    }
+
+    fn view_slices(&self) -> Array {
+        let (first, second) = self.ring.as_slices();
+        // SAFETY: as in `view`: two views of the live values, with the same
+        // documented validity.
+        let (first, second) = unsafe { (T::view(first), T::view(second)) };
+        Array::of2(&first, &second)
+    }
+
+    fn overwrite_latest(&mut self, value: &JsValue, context: &str) -> Result<JsValue, JsValue> {
+        let value = Self::parse(value, context)?;
+        self.ring
+            .overwrite_latest(value)
+            .map(T::to_js)
+            .map_err(|_| empty_error(context))
+    }
+
+    fn contains(&self, value: &JsValue, context: &str) -> Result<bool, JsValue> {
+        match Self::parse(value, context) {
+            Ok(value) => Ok(self.ring.contains(value)),
+            Err(_) if T::from_js(value) == Err(Reject::Range) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// A value as JS, `undefined` for `None`.
+fn to_js<T: Element>(value: Option<T>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, T::to_js)
+}

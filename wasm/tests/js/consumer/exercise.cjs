@@ -1,0 +1,106 @@
+// Uses every class and function of the package the way an application would, and
+// returns what it saw. Shared by the CommonJS and ESM consumers (use.cjs, use.mjs…),
+// which pass in the module they loaded.
+
+/** The class name and the start of the message of what `fn` throws. */
+function thrown(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return `${e.constructor.name}: ${e.message}`.slice(0, 40);
+  }
+  return "no throw";
+}
+
+module.exports = async function exercise(m) {
+  const seen = {};
+
+  const generic = new m.GenericRingBuffer(3);
+  generic.insert({ id: 1 });
+  generic.insertBatch(["a", "b", "c"]);
+  seen.generic = {
+    capacity: generic.capacity,
+    length: generic.length,
+    overwritten: generic.overwritten,
+    items: [...generic],
+    newest: generic.get(-1),
+    replaced: generic.overwriteLatest("d"),
+    consumed: generic.consume(),
+    rest: generic.consumeAll(),
+    empty: [generic.isEmpty(), generic.consume() === undefined, generic.peekLeft() === undefined],
+    zero: thrown(() => new m.GenericRingBuffer(0)),
+    emptyOverwrite: thrown(() => generic.overwriteLatest(1)),
+  };
+
+  const prices = new m.NumericRingBuffer(4, "float64");
+  prices.insertBatch(new Float64Array([1, 2, 3, 4, 5, 6]));
+  const view = prices.view();
+  seen.numeric = {
+    dtype: prices.dtype,
+    unwrappedIsFloat64Array: prices.unwrapped() instanceof Float64Array,
+    unwrapped: Array.from(prices.unwrapped()),
+    view: Array.from(view),
+    stats: [prices.sum(), prices.mean(), prices.min(), prices.max()],
+    full: prices.isFull(),
+    overwritten: prices.overwritten,
+    contains: [prices.contains(5), prices.contains(1)],
+    unknownDtype: thrown(() => new m.NumericRingBuffer(4, "float16")),
+  };
+  const ids = new m.NumericRingBuffer(2, "int64");
+  ids.insert(2n ** 62n);
+  seen.bigint = {
+    peek: String(ids.peekRight()),
+    typeofPeek: typeof ids.peekRight(),
+    array: ids.unwrapped().constructor.name,
+    number: thrown(() => ids.insert(1)),
+    uint8Range: thrown(() => new m.NumericRingBuffer(2, "uint8").insert(256)),
+  };
+
+  const frames = new m.BytesRingBuffer(4, { onlyInsertUnique: true });
+  const encoder = new TextEncoder();
+  seen.bytes = {
+    first: frames.insert(encoder.encode("tick")),
+    duplicate: frames.insert(encoder.encode("tick")),
+    fromArrayBuffer: frames.insert(new Uint8Array([1, 2]).buffer),
+    unique: frames.onlyInsertUnique,
+    consumed: new TextDecoder().decode(frames.consume()),
+    wrongType: thrown(() => frames.insert("tick")),
+  };
+
+  const fast = new m.BytesRingBufferFast(4, { expectedItemSize: 8, bufferPercent: 0 });
+  seen.fast = {
+    slotSize: fast.slotSize,
+    inserted: fast.insert(new Uint8Array(8)),
+    oversize: thrown(() => fast.insert(new Uint8Array(9))),
+    items: fast.unwrapped().map((b) => b.length),
+    badOption: thrown(() => new m.BytesRingBufferFast(4, { expectedSize: 8 })),
+  };
+
+  const frame = m.pack([encoder.encode("ab"), encoder.encode("")]);
+  let corruptOffset = null;
+  try {
+    m.unpack(new Uint8Array([1, 0, 0, 0, 120, 7]));
+  } catch (e) {
+    corruptOffset = e.offset;
+  }
+  seen.packed = {
+    frame: Array.from(frame),
+    unpacked: m.unpack(frame).map((b) => Array.from(b)),
+    corruptOffset,
+  };
+
+  // A WebSocket-style feed: messages arrive later, consumers wait for them.
+  const feed = new m.NumericRingBuffer(8, "f32");
+  const waiting = feed.aconsume();
+  setTimeout(() => {
+    feed.insert(1.5);
+    feed.insertBatch(new Float32Array([2.5, 3.5]));
+    feed.close();
+  }, 5);
+  const first = await waiting;
+  const rest = [];
+  for await (const x of feed.aconsumeIterable()) rest.push(x);
+  seen.async = { first, rest, closed: feed.closed, after: await feed.aconsume() };
+
+  return seen;
+};

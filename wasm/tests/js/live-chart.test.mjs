@@ -1,0 +1,122 @@
+// The live-chart example in headless Chromium (playwright-core driving Debian's
+// /usr/bin/chromium): the page must report the ring state that the same tick series
+// gives, and draw a chart (the canvas is not blank). Screenshots are kept as
+// artifacts in target/e2e/.
+//
+//   node --test --test-concurrency=1 wasm/tests/js/live-chart.test.mjs   (`just example-test`)
+
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+import { createTicker } from "../../examples/live-chart/ticks.js";
+import { serve } from "../../examples/live-chart/serve.mjs";
+import { buildPackage, root } from "./helpers.mjs";
+
+const artifacts = join(root, "target", "e2e");
+let server;
+let browser;
+
+before(async () => {
+  buildPackage();
+  mkdirSync(artifacts, { recursive: true });
+  server = await serve(0);
+  // Playwright gives Chromium a fresh, empty profile and runs it headless; the flags
+  // stop background traffic (the machine's network is closed).
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens the page, failing on any page error or console error. */
+async function open(query) {
+  const page = await browser.newPage({ viewport: { width: 860, height: 720 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  await page.goto(`${server.url}?${query}`);
+  await page.waitForFunction(() => window.mmringState?.ready === true, null, { timeout: 15000 });
+  return { page, problems };
+}
+
+/** How many canvas pixels differ from the white background, and how many are the line's blue. */
+function inkOnCanvas(page) {
+  return page.evaluate(() => {
+    const canvas = document.getElementById("chart");
+    const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+    let ink = 0;
+    let blue = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (r < 250 || g < 250 || b < 250) ink += 1;
+      if (b > 180 && r < 120 && g < 170) blue += 1;
+    }
+    return { ink, blue, pixels: data.length / 4 };
+  });
+}
+
+test("a burst of ticks fills the ring and the chart draws its window", async () => {
+  const { page, problems } = await open("capacity=256&seed=7&burst=1000&live=0");
+  const state = await page.evaluate(() => window.mmringState);
+
+  // The same series, computed here: the ring holds its last 256 ticks.
+  const series = createTicker(7).next(1000);
+  const window = Array.from(series.slice(1000 - 256));
+  assert.equal(state.dtype, "f64");
+  assert.equal(state.capacity, 256);
+  assert.equal(state.length, 256);
+  assert.equal(state.ticks, 1000);
+  assert.equal(state.messages, 40);
+  assert.equal(state.overwritten, 1000 - 256);
+  assert.equal(state.first, window[0]);
+  assert.equal(state.last, window[255]);
+  assert.equal(state.min, Math.min(...window));
+  assert.equal(state.max, Math.max(...window));
+  assert.ok(Math.abs(state.mean - window.reduce((a, b) => a + b, 0) / 256) < 1e-9);
+
+  const text = await page.textContent("#state");
+  assert.equal(JSON.parse(text).overwritten, 744);
+
+  const { ink, blue, pixels } = await inkOnCanvas(page);
+  assert.ok(ink > pixels * 0.01, `canvas looks blank: ${ink} of ${pixels} pixels drawn`);
+  assert.ok(blue > 500, `no price line: ${blue} blue pixels`);
+
+  await page.screenshot({ path: join(artifacts, "live-chart.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the live feed keeps inserting and the page keeps reporting", async () => {
+  const { page, problems } = await open("capacity=128&seed=3&burst=50");
+  const first = await page.evaluate(() => window.mmringState);
+  assert.ok(first.ticks >= 50, `the burst was not inserted: ${first.ticks} ticks`);
+  assert.equal(first.length, Math.min(first.ticks, 128));
+  await page.waitForFunction(() => window.mmringState.overwritten > 0, null, { timeout: 20000 });
+  const later = await page.evaluate(() => window.mmringState);
+  assert.equal(later.length, 128);
+  assert.equal(later.overwritten, later.ticks - 128);
+  assert.equal(later.last, createTicker(3).next(later.ticks)[later.ticks - 1]);
+  const { ink } = await inkOnCanvas(page);
+  assert.ok(ink > 1000, `canvas looks blank: ${ink} pixels drawn`);
+  await page.screenshot({ path: join(artifacts, "live-chart-live.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
