@@ -355,6 +355,51 @@ fn an_unknown_record_kind_is_corrupt() {
     ));
 }
 
+/// A producer that published an eviction of everything and died before writing: the
+/// newest record reads as evicted for good. `peekright` must answer `None`, not retry
+/// forever (found while building `shm`).
+#[test]
+fn peekright_returns_when_the_newest_record_is_evicted_for_good() {
+    let (mut tx, mut rx) = spsc::channel(64, Policy::DropOldest).unwrap();
+    tx.insert(b"only").unwrap();
+    let producer = &rx.region().control().producer;
+    producer
+        .oldest
+        .store(producer.write_pos.load(Relaxed), Relaxed);
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(rx.peekright());
+    });
+    let answer = finished.recv_timeout(std::time::Duration::from_secs(30));
+    assert_eq!(answer.expect("peekright did not return"), Ok(None));
+}
+
+/// Sequence numbers and positions read from the region are bounded before any
+/// arithmetic: a number at or past `written`, or a position past `MAX_POSITION`, is
+/// corrupt.
+#[test]
+fn out_of_range_numbers_from_the_region_are_corrupt() {
+    let region = HeapRegion::new(64).unwrap();
+    let mut tx = Producer::new(region.clone(), Policy::DropOldest, 16).unwrap();
+    tx.insert(b"x").unwrap();
+    region.data()[1].store(u64::MAX, Relaxed);
+    let mut rx = Consumer::new(region.clone(), Policy::DropOldest, 16).unwrap();
+    assert!(matches!(
+        rx.try_consume(),
+        Err(ConsumeError::Corrupt {
+            reason: "sequence number not yet written",
+            ..
+        })
+    ));
+    let huge = spsc::MAX_POSITION + 8;
+    region.control().producer.write_pos.store(huge, Relaxed);
+    assert!(matches!(
+        Consumer::new(region.clone(), Policy::DropOldest, 16),
+        Err(LayoutError::Indices { .. })
+    ));
+    assert!(Producer::new(region, Policy::DropOldest, 16).is_err());
+}
+
 #[test]
 fn inconsistent_indices_are_refused_at_open() {
     let region = HeapRegion::new(64).unwrap();

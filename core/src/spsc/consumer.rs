@@ -86,6 +86,9 @@ impl<M: Region> Consumer<M> {
         if read_pos > write_pos {
             return indices("consumer position ahead of the producer");
         }
+        if write_pos > super::MAX_POSITION {
+            return indices("write position past the largest stream position");
+        }
         if policy == Policy::Reject && write_pos - read_pos > capacity {
             return indices("more unread bytes than the ring holds");
         }
@@ -148,20 +151,24 @@ impl<M: Region> Consumer<M> {
     pub fn peekright(&mut self) -> Result<Option<Vec<u8>>, ConsumeError> {
         let producer = &self.region.control().producer;
         let mut out = Vec::new();
+        let mut seen = None;
         loop {
-            let write_pos = producer.write_pos.load(Acquire);
-            if write_pos == self.read_pos {
-                return Ok(None);
-            }
+            // `newest` first: the producer publishes it after `write_pos`, so the
+            // `write_pos` read next lies past the newest record.
             let newest = producer.newest.load(Acquire);
-            if newest < self.read_pos {
+            let write_pos = producer.write_pos.load(Acquire);
+            // Empty; or the newest record was already read; or it was evicted and
+            // nothing newer was committed since (a producer that died mid-insert).
+            if write_pos == self.read_pos || newest < self.read_pos || seen == Some(newest) {
                 return Ok(None);
             }
-            let write_pos = producer.write_pos.load(Acquire);
+            if write_pos > super::MAX_POSITION {
+                return Err(self.corrupt(newest, "write position past the largest stream position"));
+            }
             match self.read_record(newest, write_pos, &mut out)? {
                 Record::Message { .. } => return Ok(Some(out)),
-                // Evicted while we looked: the producer has written a newer one.
-                Record::Overtaken => continue,
+                // Evicted while we looked: the producer may have committed a newer one.
+                Record::Overtaken => seen = Some(newest),
                 Record::Padding { .. } => {
                     return Err(self.corrupt(newest, "the newest record is padding"));
                 }
@@ -244,8 +251,13 @@ impl<M: Region> Consumer<M> {
                     if seq < self.read_seq {
                         return Err(self.corrupt(pos, "sequence number went backwards"));
                     }
+                    // Every committed record's number is below `written`, which was
+                    // published before the `write_pos` we read.
+                    if seq >= self.region.control().producer.written.load(Acquire) {
+                        return Err(self.corrupt(pos, "sequence number not yet written"));
+                    }
                     if take == Take::Consume {
-                        self.dropped += seq - self.read_seq;
+                        self.dropped = self.dropped.saturating_add(seq - self.read_seq);
                         self.read_seq = seq + 1;
                         self.read += 1;
                         self.read_pos = next;
@@ -338,6 +350,9 @@ impl<M: Region> Consumer<M> {
     /// Re-reads the producer's position, checking it against ours.
     fn refresh_write(&mut self, pos: u64) -> Result<(), ConsumeError> {
         let write_pos = self.region.control().producer.write_pos.load(Acquire);
+        if write_pos > super::MAX_POSITION {
+            return Err(self.corrupt(pos, "write position past the largest stream position"));
+        }
         if write_pos < pos || write_pos % 8 != 0 {
             return Err(self.corrupt(pos, "write position behind the read position"));
         }

@@ -74,6 +74,9 @@ impl<M: Region> Producer<M> {
         if write_pos % 8 != 0 || oldest % 8 != 0 || read_pos % 8 != 0 {
             return indices("a position is not a multiple of 8");
         }
+        if write_pos > super::MAX_POSITION {
+            return indices("write position past the largest stream position");
+        }
         if oldest > write_pos || write_pos - oldest > capacity {
             return indices("oldest record outside the ring");
         }
@@ -149,9 +152,11 @@ impl<M: Region> Producer<M> {
             pos = at + record;
         }
         let line = &self.region.control().producer;
-        line.newest.store(newest, Release);
         line.written.store(self.seq, Release);
         line.write_pos.store(end, Release);
+        // After `write_pos`: a consumer that sees this `newest` sees a `write_pos` past
+        // its record.
+        line.newest.store(newest, Release);
         self.write_pos = end;
         Ok(())
     }
@@ -265,10 +270,13 @@ impl<M: Region> Producer<M> {
             }
         }
         let line = &self.region.control().producer;
-        line.oldest_seq.store(self.oldest_seq, Relaxed);
         // Release: a consumer that sees this `oldest` (always at most the committed
-        // `write_pos`) also sees that `write_pos`, and `oldest_seq`.
+        // `write_pos`) also sees that `write_pos`.
         line.oldest.store(self.oldest, Release);
+        // Stored after `oldest`: a consumer that sees this count also sees the new
+        // `oldest`, so it cannot then read one of the records counted as evicted, and
+        // `dropped()` never goes down.
+        line.oldest_seq.store(self.oldest_seq, Release);
         // Orders the `oldest` store before every data store that follows: a consumer
         // that reads any of the new data and then issues an acquire fence sees the new
         // `oldest` (or a later one) and discards its copy.
