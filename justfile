@@ -3,6 +3,9 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
+# Must equal the `wasm-bindgen = "=…"` pin in wasm/Cargo.toml.
+wasm_bindgen_version := "0.2.130"
+
 # Pinned nightly for Miri (see shared/TOOLING.md: not every nightly ships miri).
 miri_toolchain := "nightly-2026-05-20"
 
@@ -11,7 +14,7 @@ bench:
     cargo bench -p mmring-core --bench rings
 
 # Every check CI runs.
-test: fmt-check clippy test-workspace doc wasm-check miri loom
+test: fmt-check clippy test-workspace doc wasm-check wasm-test npm-test example-test miri loom interop fuzz-shm
 
 # Formatting.
 fmt-check: components
@@ -20,6 +23,7 @@ fmt-check: components
 # Lints on every target, warnings denied.
 clippy: components
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p mmring-native --all-targets --features interop-tests -- -D warnings
 
 # Unit, integration and doc tests of the workspace; benches run once as tests.
 test-workspace:
@@ -49,3 +53,53 @@ components:
 # protocol (own target dir: --cfg loom rebuilds every dependency).
 loom:
     RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --release --test loom_shared --test loom_spsc
+
+# Interop of the ipc ring with a real Python pyzmq peer (a venv under target/).
+interop:
+    python3 -m venv target/pyvenv
+    target/pyvenv/bin/pip install --quiet pyzmq
+    MMRING_PYTHON="{{justfile_directory()}}/target/pyvenv/bin/python" cargo test -p mmring-native --features interop-tests --test ipc_interop
+
+# Tools of the wasm tests and the npm package: wasm target, pinned wasm-bindgen CLI,
+# Debian chromium + chromedriver, and the JS test dependencies. Each only if missing.
+wasm-tools:
+    rustup target add wasm32-unknown-unknown
+    if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then \
+        cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}; \
+    fi
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+        apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \
+    fi
+    cd wasm/tests/js && npm ci --no-audit --no-fund
+
+# wasm-bindgen-test suites: tests/browser.rs in headless Chromium, tests/node.rs in Node.
+wasm-test: wasm-tools
+    cargo test -p mmring-wasm --target wasm32-unknown-unknown
+    cargo clippy -p mmring-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+# Build the npm package `mmring` (nodejs, web, bundler) into target/npm/mmring and pack
+# it to target/npm/mmring-<version>.tgz.
+npm: wasm-tools
+    node wasm/npm/build.mjs
+
+# The packed tarball installed into a temp project and used from CommonJS, ESM, the web
+# and bundler builds, and type-checked with tsc.
+npm-test: wasm-tools
+    node --test --test-concurrency=1 wasm/tests/js/package.test.mjs
+
+# The live-chart example in headless Chromium (playwright-core, /usr/bin/chromium):
+# reported ring state, non-blank canvas; screenshots in target/e2e/.
+example-test: wasm-tools
+    node --test --test-concurrency=1 wasm/tests/js/live-chart.test.mjs
+
+# Fuzz the shm ring-file reader: arbitrary bytes as a ring file through ShmConsumer::open
+# and every read call. Installs the nightly and cargo-fuzz when missing.
+fuzz-shm seconds="15":
+    rustup toolchain install {{miri_toolchain}} --profile minimal
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
+    cd native && cargo +{{miri_toolchain}} fuzz run open_consume -- -max_total_time={{seconds}}
+
+# The full shm stress of issue 4: 10^7 messages per run, release build
+# (`cargo test` runs a shorter flood).
+stress-shm messages="10000000":
+    MMRING_SHM_STRESS_MESSAGES={{messages}} cargo test --release -p mmring-native --test shm_multiprocess --test shm_defects -- --nocapture

@@ -65,8 +65,3 @@ pub use crate::numeric::{Numeric, NumericRingBuffer};
 pub use crate::packed::PackedError;
 pub use crate::shared::SharedRingBuffer;
 pub use ::bytes::Bytes;
-
-/// The examples of the project README, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

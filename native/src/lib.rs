@@ -1,8 +1,17 @@
 //! mmring for native targets.
 //!
 //! Re-exports everything of [`mmring_core`] at its root, so one dependency gives every
-//! in-process ring. The transports between processes (`ipc` over ZeroMQ and `shm` over a
-//! memory-mapped file) are not built yet; see the project README for their status.
+//! in-process ring, and adds the transports between processes:
+//!
+//! - [`ipc`]: a ring over ZeroMQ PUSH/PULL sockets (`ipc://`, `tcp://`, `inproc://`),
+//!   for SPSC, MPSC and SPMC, across processes or hosts, with blocking, non-blocking,
+//!   timed and async calls (`ipc::IpcProducer`, `ipc::IpcConsumer`). Unix only;
+//!   behind the default feature `ipc`, which builds a bundled libzmq.
+//!
+//! - [`shm`]: a single-producer single-consumer ring in a memory-mapped file shared by
+//!   two processes of one host, with the `DropOldest` and `Reject` policies, blocking
+//!   (spin → yield → futex), timed and async consumes, and a header documented byte by
+//!   byte ([`shm::ShmProducer`], [`shm::ShmConsumer`]). Unix only.
 //!
 //! ```
 //! use mmring_native::GenericRingBuffer;
@@ -14,3 +23,15 @@
 //! ```
 
 pub use mmring_core::*;
+
+#[cfg(all(unix, feature = "ipc"))]
+pub mod ipc;
+
+#[cfg(unix)]
+pub mod shm;
+
+/// The examples of the project README, compiled and run as doctests (here, where both
+/// the core rings and the transports are in scope).
+#[cfg(all(doctest, feature = "ipc"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,93 @@
+//! A ring between processes (or hosts) over ZeroMQ PUSH/PULL sockets.
+//!
+//! A producer ([`IpcProducer`], a PUSH socket) queues messages for consumers
+//! ([`IpcConsumer`], PULL sockets), up to [`IpcConfig::backlog`] messages, on one
+//! endpoint:
+//!
+//! | endpoint | reaches | pick it for |
+//! |---|---|---|
+//! | `ipc:///tmp/NAME` | processes on this host (a Unix socket) | the usual case |
+//! | `tcp://HOST:PORT` | other hosts | a deployment that outgrows one host: same API |
+//! | `inproc://NAME` | threads of this process | tests, and threads that may move out later |
+//!
+//! Topologies: one producer and one consumer (SPSC), many producers and one consumer
+//! (MPSC: fair queueing among producers), or one producer and many consumers (SPMC:
+//! each message goes to one consumer, round robin). Many to many (MPMC) is refused
+//! with [`IpcError::MpmcUnsupported`]. The single side binds the endpoint and the
+//! others connect ([`IpcConfig::should_producer_bind`]), so build every end from the
+//! same [`IpcConfig`]; either side may start first.
+//!
+//! Unlike the in-process rings this one never overwrites: when the queue is full, the
+//! producer waits ([`IpcProducer::insert`]), gives up at once
+//! ([`IpcProducer::try_insert`] → [`IpcError::Full`]) or after a while
+//! ([`IpcProducer::insert_timeout`] → [`IpcError::Timeout`]). Consumers choose the same
+//! way, or `.await` ([`IpcConsumer::aconsume`]).
+//!
+//! [`IpcProducer::insert_packed`] sends many messages as one ZeroMQ message in the
+//! [`packed`](crate::packed) framing, which is byte-compatible with the seed's Python
+//! framing; [`IpcConsumer::consume_packed`] returns them as slices of that one frame.
+//! With small messages this multiplies throughput.
+//!
+//! # Example
+//!
+//! ```
+//! use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcProducer};
+//!
+//! let path = std::env::temp_dir().join(format!("mmring-doc-{}.sock", std::process::id()));
+//! let config = IpcConfig::new(format!("ipc://{}", path.display()));
+//!
+//! let mut consumer = IpcConsumer::new(config.clone())?; // connects, even before the bind
+//! let producer = std::thread::spawn(move || {
+//!     let mut producer = IpcProducer::new(config)?; // one producer: it binds
+//!     producer.insert(b"tick 1")?;
+//!     producer.insert_packed(&[b"tick 2", b"tick 3"])
+//! });
+//! assert_eq!(consumer.consume()?, &b"tick 1"[..]);
+//! assert_eq!(consumer.consume_packed()?, [&b"tick 2"[..], &b"tick 3"[..]]);
+//! producer.join().unwrap()?;
+//! # Ok::<(), mmring_native::ipc::IpcError>(())
+//! ```
+//!
+//! # Design choices
+//!
+//! - **One context per process**, shared by every live end, so `inproc://` works
+//!   between any two ends of the process. The first end creates it and the last one
+//!   terminates it.
+//! - **Options before bind/connect**: `ZMQ_SNDHWM` and `ZMQ_RCVHWM` are both set to
+//!   `backlog`, and `ZMQ_LINGER` to `linger_ms`, before the socket binds or connects
+//!   (the seed set the send HWM after binding, where it does not apply).
+//! - **Stopping and dropping wait at most `linger_ms`**, as in the seed. Closing a
+//!   ZeroMQ socket returns at once, and a producer's queued messages are delivered in
+//!   the background for up to `linger_ms` (0 by default: discarded). Only the last
+//!   end of the process waits, in `zmq_ctx_term`, for that delivery to finish or its
+//!   linger to run out, so a process that sends and exits does not lose what it sent.
+//! - **`ipc://` socket files**: binding replaces a file already at the path (a stale
+//!   one left by a crash, but also a live one: the newer binder takes over the path,
+//!   as ZeroMQ does), so give each ring its own path. Stopping or dropping the binding
+//!   end removes its socket file, unless another binder has replaced it meanwhile.
+//! - **Async without a runtime dependency**: [`IpcConsumer::aconsume`] waits on
+//!   ZeroMQ's notification fd (`ZMQ_FD`) through `async-io`'s reactor. That fd only
+//!   says "the socket's state may have changed" and is reset by every receive, so
+//!   before each wait the consumer tries a non-blocking receive and checks
+//!   `ZMQ_EVENTS`, and only waits when both say nothing is there; a message arriving
+//!   later signals the fd again, so no wake-up is lost. The reactor runs on its own
+//!   thread under executors other than `async-io`'s, so the same future works under
+//!   tokio, smol or a bare `block_on` and never blocks an executor thread. A helper
+//!   thread per consumer was the alternative: it would cost a thread and a channel
+//!   hop per message, and keep the socket from the synchronous calls.
+//! - **Zero-copy receive**: a received ZeroMQ message becomes the owner of the
+//!   returned [`Bytes`](crate::Bytes); packed messages are slices of it.
+//! - Unix only: the async path borrows a Unix file descriptor.
+
+mod config;
+mod consumer;
+mod context;
+mod error;
+mod producer;
+mod readiness;
+mod socket_file;
+
+pub use self::config::IpcConfig;
+pub use self::consumer::IpcConsumer;
+pub use self::error::IpcError;
+pub use self::producer::IpcProducer;

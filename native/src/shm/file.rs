@@ -1,0 +1,365 @@
+//! The ring file: creating, replacing and opening it, the producer's lock, and the
+//! mapping that implements the protocol's [`Region`].
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::slice;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use memmap2::{MmapOptions, MmapRaw};
+use mmring_core::spsc::{Control, LayoutError, Region};
+
+use super::header::{self, Fields, HEADER_SIZE, Header, Init, MAGIC, OFF_CONTROL, VERSION};
+use super::{ShmConfig, ShmError, wait};
+
+/// A mapped ring file: header, control block and data area, shared with the other
+/// process.
+#[derive(Debug)]
+pub(crate) struct SharedFile {
+    /// Exactly `HEADER_SIZE + capacity` bytes, mapped shared and read-write.
+    map: MmapRaw,
+    /// Kept open: the producer's `flock` lives as long as this descriptor.
+    file: File,
+    capacity: usize,
+    path: PathBuf,
+}
+
+/// The protocol's view of a [`SharedFile`]; clones share the mapping.
+#[derive(Debug, Clone)]
+pub(crate) struct MappedRegion {
+    shared: Arc<SharedFile>,
+}
+
+impl Region for MappedRegion {
+    fn control(&self) -> &Control {
+        // SAFETY: the mapping is page-aligned and `HEADER_SIZE + capacity` bytes long
+        // (its size was checked before mapping), so `OFF_CONTROL..OFF_CONTROL + 256` is
+        // in bounds and 128-aligned (checked by const asserts in `header`). It lives as
+        // long as `self`. `Control` is made of atomics only, which have no invalid bit
+        // patterns; the other process touches this memory only through atomics too.
+        unsafe { &*(self.shared.map.as_ptr().add(OFF_CONTROL) as *const Control) }
+    }
+
+    fn data(&self) -> &[AtomicU64] {
+        // SAFETY: `HEADER_SIZE..HEADER_SIZE + capacity` is inside the mapping (as
+        // above), 8-aligned (HEADER_SIZE is a multiple of 8 and the mapping
+        // page-aligned), and lives as long as `self`. Any bit pattern is a valid
+        // `AtomicU64`, and both processes access the data area only atomically.
+        unsafe {
+            slice::from_raw_parts(
+                self.shared.map.as_ptr().add(HEADER_SIZE) as *const AtomicU64,
+                self.shared.capacity / 8,
+            )
+        }
+    }
+}
+
+impl MappedRegion {
+    /// The mapped header.
+    pub(crate) fn header(&self) -> Header<'_> {
+        Header::new(&self.shared.map).expect("a ring mapping is longer than its header")
+    }
+
+    /// The file's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.shared.path
+    }
+
+    /// Removes the file if its path still names this file (and not a newer ring).
+    pub(crate) fn unlink(&self) -> io::Result<()> {
+        if same_file(&self.shared.file, &self.shared.path)? {
+            fs::remove_file(&self.shared.path)?;
+        }
+        Ok(())
+    }
+}
+
+/// Creates the ring file of `config` for a producer, refusing one that a live producer
+/// holds and replacing a stale one.
+///
+/// A producer holds an exclusive `flock` on its file for as long as it lives; the
+/// kernel drops it when the process dies, however it dies. The new file is built and
+/// published under a temporary name and then moved into place (`link` for a new path,
+/// `rename` over a stale file), so no process ever sees it half-initialised, and a
+/// stale file that an old consumer still maps is never truncated under it.
+pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, ShmError> {
+    let path = &config.path;
+    let io_err = |source| ShmError::Io {
+        path: path.clone(),
+        source,
+    };
+    let capacity = config.capacity_bytes;
+    let len = header::check_capacity(capacity as u64).ok_or_else(|| ShmError::BadCapacity {
+        path: path.clone(),
+        capacity: capacity as u64,
+    })?;
+    let max_message = config.max_message();
+    let limit = header::max_message_limit(capacity as u64);
+    if max_message as u64 > limit {
+        return Err(ShmError::BadMaxMessage {
+            path: path.clone(),
+            max: max_message as u64,
+            limit,
+        });
+    }
+    let init = Init {
+        capacity,
+        max_message,
+        policy: config.policy,
+        pid: std::process::id(),
+        created_ns: wait::now_ns(),
+    };
+    // Each pass either finishes or saw another producer move a file into place.
+    for _ in 0..64 {
+        match OpenOptions::new().read(true).write(true).open(path) {
+            Ok(old) => {
+                if !try_lock(&old).map_err(io_err)? {
+                    return Err(ShmError::InUse {
+                        path: path.clone(),
+                        pid: recorded_pid(&old),
+                    });
+                }
+                if !same_file(&old, path).map_err(io_err)? {
+                    continue;
+                }
+                // We hold the stale file's lock: no other producer can replace it now.
+                let fresh = Fresh::build(path, len, init)?;
+                fs::rename(&fresh.tmp, path).map_err(io_err)?;
+                return Ok(fresh.finish());
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let fresh = Fresh::build(path, len, init)?;
+                match fs::hard_link(&fresh.tmp, path) {
+                    Ok(()) => return Ok(fresh.finish()),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(io_err(e)),
+                }
+            }
+            Err(e) => return Err(io_err(e)),
+        }
+    }
+    Err(io_err(io::Error::other(
+        "other producers keep replacing the file; giving up",
+    )))
+}
+
+/// Opens the ring file of `config` for a consumer, waiting up to `open_timeout` for a
+/// producer to publish it.
+pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmError> {
+    let path = &config.path;
+    let io_err = |source| ShmError::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => ShmError::Missing { path: path.clone() },
+            _ => io_err(e),
+        })?;
+    let started = Instant::now();
+    loop {
+        let len = file.metadata().map_err(io_err)?.len();
+        if len < HEADER_SIZE as u64 {
+            return Err(ShmError::TooShort {
+                path: path.clone(),
+                len,
+                need: HEADER_SIZE as u64,
+            });
+        }
+        // Only the header: the file is at least that long (checked just above).
+        let head = MmapOptions::new()
+            .len(HEADER_SIZE)
+            .map_raw(&file)
+            .map_err(io_err)?;
+        let header = Header::new(&head).expect("mapped a whole header");
+        let (magic, version) = (header.magic(), header.version());
+        if version == 0 && (magic == MAGIC || magic == 0) {
+            // Still being initialised (the version is published last).
+            let waited = started.elapsed();
+            if waited >= config.open_timeout {
+                return Err(ShmError::NotReady {
+                    path: path.clone(),
+                    waited_ms: waited.as_millis() as u64,
+                });
+            }
+            std::thread::sleep((config.open_timeout - waited).min(Duration::from_millis(1)));
+            continue;
+        }
+        if magic != MAGIC {
+            return Err(ShmError::BadMagic {
+                path: path.clone(),
+                found: magic,
+            });
+        }
+        if version != VERSION {
+            return Err(ShmError::UnknownVersion {
+                path: path.clone(),
+                found: version,
+            });
+        }
+        let fields = header.check(path, len)?;
+        drop(head);
+        // The whole file, whose length `check` found equal to header plus capacity.
+        let map = MmapOptions::new()
+            .len(len as usize)
+            .map_raw(&file)
+            .map_err(io_err)?;
+        let region = MappedRegion {
+            shared: Arc::new(SharedFile {
+                map,
+                file,
+                capacity: fields.capacity,
+                path: path.clone(),
+            }),
+        };
+        check_indices(&region)?;
+        return Ok((region, fields));
+    }
+}
+
+/// Positions and counters must leave room to grow: near `u64::MAX` the protocol's
+/// arithmetic would wrap. No real stream gets there (2^62 bytes is 146 years at
+/// 1 GB/s), so such a value means a corrupt file.
+fn check_indices(region: &MappedRegion) -> Result<(), ShmError> {
+    const LIMIT: u64 = 1 << 62;
+    let control = region.control();
+    let (p, c) = (&control.producer, &control.consumer);
+    let words = [
+        &p.write_pos,
+        &p.oldest,
+        &p.oldest_seq,
+        &p.newest,
+        &p.written,
+        &c.read_pos,
+        &c.read_seq,
+        &c.read,
+        &c.dropped,
+    ];
+    if words.iter().any(|w| w.load(Relaxed) > LIMIT) {
+        return Err(ShmError::Layout {
+            path: region.path().to_path_buf(),
+            source: LayoutError::Indices {
+                reason: "a position or counter is beyond 2^62",
+            },
+        });
+    }
+    Ok(())
+}
+
+/// A new, initialised ring file under a temporary name beside its final path, locked
+/// by us. Removed on drop unless [`finish`](Self::finish)ed.
+struct Fresh {
+    tmp: PathBuf,
+    region: Option<MappedRegion>,
+}
+
+impl Fresh {
+    fn build(path: &Path, len: u64, init: Init) -> Result<Self, ShmError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let name = path
+            .file_name()
+            .map_or_else(|| "mmring".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(
+            ".{name}.{}-{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Relaxed)
+        ));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|source| ShmError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let mut fresh = Fresh { tmp, region: None };
+        let io_err = |source| ShmError::Io {
+            path: fresh.tmp.clone(),
+            source,
+        };
+        if !try_lock(&file).map_err(io_err)? {
+            return Err(io_err(io::Error::other("a fresh file is locked")));
+        }
+        file.set_len(len).map_err(io_err)?;
+        // The file was just given this exact length, and nobody else knows its name.
+        let map = MmapOptions::new()
+            .len(len as usize)
+            .map_raw(&file)
+            .map_err(io_err)?;
+        let region = MappedRegion {
+            shared: Arc::new(SharedFile {
+                map,
+                file,
+                capacity: init.capacity,
+                path: path.to_path_buf(),
+            }),
+        };
+        // A new file reads as zeros: the control block and data area are initialised.
+        region.header().write(init);
+        region.header().publish();
+        fresh.region = Some(region);
+        Ok(fresh)
+    }
+
+    fn finish(mut self) -> MappedRegion {
+        self.region.take().expect("built")
+    }
+}
+
+impl Drop for Fresh {
+    /// The temporary name goes in every case: after `rename` it no longer exists,
+    /// after `link` the final name remains, after a failure nothing should.
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+/// Takes the exclusive producer lock without waiting; `false` when another holds it.
+fn try_lock(file: &File) -> io::Result<bool> {
+    loop {
+        // SAFETY: a plain system call on a descriptor we own.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EWOULDBLOCK) => return Ok(false),
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Whether `path` still names the file open as `file`.
+fn same_file(file: &File, path: &Path) -> io::Result<bool> {
+    let open = file.metadata()?;
+    match fs::metadata(path) {
+        Ok(named) => Ok(named.dev() == open.dev() && named.ino() == open.ino()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The producer pid in the header of `file`, or 0 when it has none.
+fn recorded_pid(file: &File) -> u32 {
+    let long_enough = file.metadata().is_ok_and(|m| m.len() >= HEADER_SIZE as u64);
+    if !long_enough {
+        return 0;
+    }
+    let Ok(map) = MmapOptions::new().len(HEADER_SIZE).map_raw(file) else {
+        return 0;
+    };
+    Header::new(&map)
+        .filter(|h| h.magic() == MAGIC)
+        .map_or(0, |h| h.pid())
+}

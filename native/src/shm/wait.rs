@@ -1,0 +1,349 @@
+//! Waiting for messages without losing a wake-up: spin → yield → park on a
+//! process-shared futex (Linux) or bounded sleeps (elsewhere), the producer's side of
+//! the handshake, the clock, and the helper thread behind `aconsume`.
+//!
+//! # The park handshake
+//! The futex word is the consumer line's `parked` (offset 296 of the file). A sleeping
+//! consumer stores `parked = 1`, issues a `SeqCst` fence, and re-checks for data before
+//! `FUTEX_WAIT(parked, 1, bound)`; afterwards it stores `parked = 0`. The producer,
+//! after each commit (whose `write_pos` store is a release), issues a `SeqCst` fence and
+//! loads `parked`: only when it reads 1 does it swap it to 0 and call `FUTEX_WAKE`.
+//! The two fences order "store mine, load theirs" on both sides (Dekker), so either
+//! the consumer sees the new `write_pos` and does not sleep, or the producer sees
+//! `parked == 1` and wakes it: no wake-up is lost, and a producer whose consumer is
+//! awake pays one fence and one load per commit, no system call. `FUTEX_WAIT` itself
+//! re-checks `parked == 1` atomically, so a wake that lands between the check and the
+//! sleep makes the wait return at once. The futex is shared (no `FUTEX_PRIVATE_FLAG`):
+//! the kernel keys it by file and offset, so it works across processes.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*, fence};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use mmring_core::spsc::{Control, Region};
+
+use super::WaitStrategy;
+use super::file::MappedRegion;
+
+/// Wall-clock time in ns since the Unix epoch, as cheaply as the platform allows.
+///
+/// On Linux this is `CLOCK_REALTIME_COARSE` (a vDSO read of a few ns, without a
+/// system call), whose resolution is the kernel tick (1–4 ms; `clock_getres` tells).
+/// Elsewhere it is [`std::time::SystemTime::now`].
+pub(crate) fn now_ns() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
+            return (ts.tv_sec as u64)
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(ts.tv_nsec as u64);
+        }
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// Whether a committed record may be readable: the producer's `write_pos` is past
+/// both the consumer's published position and the oldest record not evicted. (With
+/// `oldest == write_pos` the producer has evicted everything for a record it is still
+/// writing: nothing to read, so a waiting consumer parks even if that producer died
+/// there, instead of spinning.)
+pub(crate) fn has_data(control: &Control) -> bool {
+    let write_pos = control.producer.write_pos.load(Acquire);
+    let oldest = control.producer.oldest.load(Relaxed);
+    write_pos > control.consumer.read_pos.load(Relaxed).max(oldest)
+}
+
+/// The producer's side of the handshake, after every commit: wakes the consumer if
+/// (and only if) it is parked.
+#[inline]
+pub(crate) fn notify(parked: &AtomicU32) {
+    if cfg!(target_os = "linux") {
+        fence(SeqCst);
+        if parked.load(Relaxed) != 0 {
+            wake_parked(parked);
+        }
+    }
+}
+
+#[cold]
+fn wake_parked(parked: &AtomicU32) {
+    if parked.swap(0, Relaxed) != 0 {
+        futex::wake(parked);
+    }
+}
+
+/// Waits according to `strategy` until `ready()` or `deadline`; returns `ready()`.
+pub(crate) fn wait_until(
+    strategy: &WaitStrategy,
+    parked: &AtomicU32,
+    deadline: Option<Instant>,
+    ready: impl Fn() -> bool,
+) -> bool {
+    let expired = || deadline.is_some_and(|d| Instant::now() >= d);
+    for i in 0..strategy.spin {
+        if ready() {
+            return true;
+        }
+        if i % 64 == 63 && expired() {
+            return false;
+        }
+        std::hint::spin_loop();
+    }
+    for _ in 0..strategy.yields {
+        if ready() {
+            return true;
+        }
+        if expired() {
+            return false;
+        }
+        thread::yield_now();
+    }
+    let park = strategy.park.max(Duration::from_micros(1));
+    let mut sleep = Duration::from_micros(50).min(park);
+    loop {
+        if ready() {
+            return true;
+        }
+        let bound = match deadline {
+            None => park,
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => left.min(park),
+                _ => return false,
+            },
+        };
+        if cfg!(target_os = "linux") {
+            park_on(parked, bound, &ready);
+        } else {
+            thread::sleep(bound.min(sleep));
+            sleep = (sleep * 2).min(park);
+        }
+    }
+}
+
+/// One futex sleep of at most `bound`, unless `ready()` after announcing it.
+fn park_on(parked: &AtomicU32, bound: Duration, ready: &impl Fn() -> bool) {
+    parked.store(1, Relaxed);
+    fence(SeqCst);
+    if !ready() {
+        futex::wait(parked, 1, bound);
+    }
+    parked.store(0, Relaxed);
+}
+
+#[cfg(target_os = "linux")]
+mod futex {
+    use std::sync::atomic::AtomicU32;
+    use std::time::Duration;
+
+    /// Sleeps while `*word == expected`, at most `bound` (spurious returns are fine).
+    pub(super) fn wait(word: &AtomicU32, expected: u32, bound: Duration) {
+        let ts = libc::timespec {
+            tv_sec: bound.as_secs().min(i32::MAX as u64) as libc::time_t,
+            tv_nsec: bound.subsec_nanos() as libc::c_long,
+        };
+        // SAFETY: `word` is a live, 4-aligned u32 for the duration of the call and
+        // `ts` a valid relative timeout; FUTEX_WAIT only reads them. Without
+        // FUTEX_PRIVATE_FLAG the futex is keyed by the mapping's file and offset, so
+        // the producer process can wake it.
+        unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                word.as_ptr(),
+                libc::FUTEX_WAIT,
+                expected,
+                &ts as *const libc::timespec,
+                std::ptr::null::<u32>(),
+                0u32,
+            );
+        }
+    }
+
+    /// Wakes every thread sleeping on `word` (there is at most one).
+    pub(super) fn wake(word: &AtomicU32) {
+        // SAFETY: `word` is a live, 4-aligned u32; FUTEX_WAKE does not access memory
+        // through the other arguments.
+        unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                word.as_ptr(),
+                libc::FUTEX_WAKE,
+                i32::MAX,
+                std::ptr::null::<libc::timespec>(),
+                std::ptr::null::<u32>(),
+                0u32,
+            );
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod futex {
+    use std::sync::atomic::AtomicU32;
+    use std::time::Duration;
+
+    pub(super) fn wait(_: &AtomicU32, _: u32, bound: Duration) {
+        std::thread::sleep(bound);
+    }
+
+    pub(super) fn wake(_: &AtomicU32) {}
+}
+
+/// The helper thread behind `aconsume`: it parks on the ring for a pending future
+/// (exactly as a blocking consume would) and wakes the future's [`Waker`] once a
+/// message is there. Started on the first `aconsume` that has to wait; one per
+/// consumer; stopped when the consumer is dropped.
+///
+/// At most one thread of the consumer is ever parked on the futex: a future that is
+/// dropped while the helper waits [`withdraws`](Self::withdraw), which returns only
+/// once the helper has stopped waiting.
+#[derive(Debug)]
+pub(crate) struct AsyncWaiter {
+    shared: Arc<WaiterShared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct WaiterShared {
+    region: MappedRegion,
+    park: Duration,
+    /// Set (under `state`'s lock) to make an active helper stop waiting.
+    cancel: AtomicBool,
+    state: Mutex<WaiterState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct WaiterState {
+    /// The future to wake; `Some` while one is pending.
+    waker: Option<Waker>,
+    /// Whether the helper is waiting for data (possibly parked on the futex).
+    active: bool,
+    shutdown: bool,
+}
+
+impl AsyncWaiter {
+    /// Starts the helper thread for `region`.
+    pub(crate) fn start(region: MappedRegion, park: Duration) -> std::io::Result<Self> {
+        let shared = Arc::new(WaiterShared {
+            region,
+            park: park.max(Duration::from_micros(1)),
+            cancel: AtomicBool::new(false),
+            state: Mutex::new(WaiterState::default()),
+            changed: Condvar::new(),
+        });
+        let thread = thread::Builder::new()
+            .name("mmring-shm-aconsume".into())
+            .spawn({
+                let shared = Arc::clone(&shared);
+                move || shared.run()
+            })?;
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for `waker` to be woken once a message is there.
+    pub(crate) fn register(&self, waker: &Waker) {
+        let mut state = self.shared.lock();
+        match &state.waker {
+            Some(old) if old.will_wake(waker) => {}
+            _ => state.waker = Some(waker.clone()),
+        }
+        self.shared.changed.notify_all();
+    }
+
+    /// Withdraws a registration; returns once the helper no longer waits on the ring.
+    pub(crate) fn withdraw(&self) {
+        let mut state = self.shared.lock();
+        state.waker = None;
+        if state.active {
+            self.shared.cancel.store(true, SeqCst);
+            let parked = &self.shared.region.control().consumer.parked;
+            parked.store(0, SeqCst);
+            futex::wake(parked);
+            self.shared.changed.notify_all();
+            while state.active {
+                state = self
+                    .shared
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+    }
+}
+
+impl Drop for AsyncWaiter {
+    fn drop(&mut self) {
+        self.withdraw();
+        self.shared.lock().shutdown = true;
+        self.shared.changed.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl WaiterShared {
+    fn lock(&self) -> MutexGuard<'_, WaiterState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn run(&self) {
+        loop {
+            let mut state = self.lock();
+            while state.waker.is_none() && !state.shutdown {
+                state = self
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if state.shutdown {
+                return;
+            }
+            state.active = true;
+            self.cancel.store(false, SeqCst);
+            drop(state);
+
+            self.wait_for_data();
+
+            let mut state = self.lock();
+            state.active = false;
+            let waker = state.waker.take();
+            self.changed.notify_all();
+            drop(state);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Parks until there is data or the registration is withdrawn.
+    fn wait_for_data(&self) {
+        let control = self.region.control();
+        let ready = || self.cancel.load(SeqCst) || has_data(control);
+        let mut sleep = Duration::from_micros(50).min(self.park);
+        while !ready() {
+            if cfg!(target_os = "linux") {
+                park_on(&control.consumer.parked, self.park, &ready);
+            } else {
+                let state = self.lock();
+                if self.cancel.load(SeqCst) {
+                    return;
+                }
+                let _ = self.changed.wait_timeout(state, sleep);
+                sleep = (sleep * 2).min(self.park);
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The validation matrix of `IpcConfig`: every invalid field, every scheme, the
+//! 107-byte path limit, and that both ends refuse what `validate` refuses.
+
+use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcError, IpcProducer};
+
+use crate::support::{Transport, ipc_endpoint, spsc_with, unique};
+
+fn with(edit: impl FnOnce(&mut IpcConfig)) -> IpcConfig {
+    let mut config = IpcConfig::new(format!("inproc://{}", unique("config")));
+    edit(&mut config);
+    config
+}
+
+/// `config.validate()`, also checking that both constructors fail the same way.
+fn rejected(config: &IpcConfig) -> IpcError {
+    let err = config.validate().expect_err("config should be invalid");
+    let from_producer = IpcProducer::new(config.clone()).expect_err("producer refused");
+    let from_consumer = IpcConsumer::new(config.clone()).expect_err("consumer refused");
+    assert_eq!(from_producer.to_string(), err.to_string());
+    assert_eq!(from_consumer.to_string(), err.to_string());
+    err
+}
+
+#[test]
+fn default_is_the_seeds() {
+    let config = IpcConfig::default();
+    assert_eq!(config.endpoint, "ipc:///tmp/ringbuffer");
+    assert_eq!(config.backlog, 65536);
+    assert_eq!(config.num_producers, 1);
+    assert_eq!(config.num_consumers, 1);
+    assert_eq!(config.linger_ms, 0);
+    assert!(config.validate().is_ok());
+    assert!(config.should_producer_bind());
+}
+
+#[test]
+fn constructors_set_the_topology() {
+    assert_eq!(
+        IpcConfig::new("inproc://a"),
+        IpcConfig {
+            endpoint: "inproc://a".into(),
+            ..IpcConfig::default()
+        }
+    );
+    let mpsc = IpcConfig::mpsc("inproc://a", 5);
+    assert_eq!((mpsc.num_producers, mpsc.num_consumers), (5, 1));
+    let spmc = IpcConfig::spmc("inproc://a", 2);
+    assert_eq!((spmc.num_producers, spmc.num_consumers), (1, 2));
+}
+
+#[test]
+fn should_producer_bind_iff_one_producer() {
+    for (producers, consumers, binds) in [(1, 1, true), (1, 4, true), (2, 1, false), (9, 1, false)]
+    {
+        let config = with(|c| {
+            c.num_producers = producers;
+            c.num_consumers = consumers;
+        });
+        assert!(config.validate().is_ok());
+        assert_eq!(
+            config.should_producer_bind(),
+            binds,
+            "{producers}x{consumers}"
+        );
+    }
+}
+
+#[test]
+fn backlog_must_be_positive() {
+    for backlog in [0, -1, i32::MIN] {
+        let err = rejected(&with(|c| c.backlog = backlog));
+        assert!(
+            matches!(err, IpcError::InvalidBacklog { backlog: b } if b == backlog),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("backlog"), "{err}");
+    }
+    for backlog in [1, 10, 65536, i32::MAX] {
+        assert!(with(|c| c.backlog = backlog).validate().is_ok());
+    }
+}
+
+#[test]
+fn counts_must_be_positive() {
+    for count in [0, -1, i32::MIN] {
+        let err = rejected(&with(|c| c.num_producers = count));
+        assert!(
+            matches!(err, IpcError::InvalidProducerCount { count: n } if n == count),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("num_producers"), "{err}");
+
+        let err = rejected(&with(|c| c.num_consumers = count));
+        assert!(
+            matches!(err, IpcError::InvalidConsumerCount { count: n } if n == count),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("num_consumers"), "{err}");
+    }
+}
+
+#[test]
+fn mpmc_is_not_supported() {
+    for (producers, consumers) in [(2, 2), (3, 5), (i32::MAX, 2)] {
+        let err = rejected(&with(|c| {
+            c.num_producers = producers;
+            c.num_consumers = consumers;
+        }));
+        assert!(
+            matches!(err, IpcError::MpmcUnsupported { num_producers: p, num_consumers: c }
+                if (p, c) == (producers, consumers)),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("MPMC is not supported"), "{err}");
+    }
+}
+
+#[test]
+fn linger_must_not_be_negative() {
+    for linger_ms in [-1, i32::MIN] {
+        let err = rejected(&with(|c| c.linger_ms = linger_ms));
+        assert!(
+            matches!(err, IpcError::InvalidLinger { linger_ms: l } if l == linger_ms),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("linger_ms"), "{err}");
+    }
+    for linger_ms in [0, 1, 60_000] {
+        assert!(with(|c| c.linger_ms = linger_ms).validate().is_ok());
+    }
+}
+
+#[test]
+fn the_endpoint_is_checked_first() {
+    let err = IpcConfig {
+        endpoint: "udp://x:1".into(),
+        backlog: 0,
+        num_producers: 0,
+        num_consumers: 0,
+        linger_ms: -1,
+    }
+    .validate()
+    .unwrap_err();
+    assert!(
+        matches!(err, IpcError::UnsupportedEndpoint { .. }),
+        "{err:?}"
+    );
+    let err = with(|c| {
+        c.backlog = 0;
+        c.linger_ms = -1;
+    })
+    .validate()
+    .unwrap_err();
+    assert!(matches!(err, IpcError::InvalidBacklog { .. }), "{err:?}");
+}
+
+#[test]
+fn supported_schemes_are_accepted() {
+    for endpoint in [
+        "ipc:///tmp/ring",
+        "ipc://relative.sock",
+        "ipc://@abstract",
+        "tcp://127.0.0.1:5555",
+        "tcp://localhost:0",
+        "tcp://*:65535",
+        "tcp://127.0.0.1:*",
+        "tcp://[::1]:5555",
+        "tcp://eth0:5555",
+        "inproc://ring",
+        "inproc://a/b:c",
+    ] {
+        assert!(
+            IpcConfig::new(endpoint).validate().is_ok(),
+            "{endpoint} should be valid"
+        );
+    }
+}
+
+#[test]
+fn other_schemes_name_the_accepted_ones() {
+    for endpoint in [
+        "",
+        "ring",
+        "/tmp/ring",
+        "udp://127.0.0.1:5555",
+        "pgm://eth0;239.192.1.1:5555",
+        "epgm://eth0;239.192.1.1:5555",
+        "ws://127.0.0.1:5555",
+        "vmci://1:5555",
+        "ipc:/tmp/ring",
+        "IPC:///tmp/ring",
+        "tcp:127.0.0.1:5555",
+        " inproc://ring",
+    ] {
+        let err = rejected(&IpcConfig::new(endpoint));
+        assert!(
+            matches!(&err, IpcError::UnsupportedEndpoint { endpoint: e } if e == endpoint),
+            "{endpoint:?}: {err:?}"
+        );
+        let text = err.to_string();
+        for scheme in ["ipc://", "tcp://", "inproc://"] {
+            assert!(text.contains(scheme), "{text}");
+        }
+    }
+}
+
+#[test]
+fn malformed_endpoints_say_what_is_missing() {
+    for (endpoint, hint) in [
+        ("ipc://", "path"),
+        ("tcp://", "host and a port"),
+        ("tcp://127.0.0.1", "host and a port"),
+        ("tcp://:5555", "host"),
+        ("tcp://127.0.0.1:", "port"),
+        ("tcp://127.0.0.1:65536", "port"),
+        ("tcp://127.0.0.1:-1", "port"),
+        ("tcp://127.0.0.1:http", "port"),
+        ("inproc://", "name"),
+    ] {
+        let err = rejected(&IpcConfig::new(endpoint));
+        assert!(
+            matches!(&err, IpcError::InvalidEndpoint { endpoint: e, .. } if e == endpoint),
+            "{endpoint}: {err:?}"
+        );
+        assert!(err.to_string().contains(hint), "{endpoint}: {err}");
+    }
+}
+
+#[test]
+fn ipc_paths_up_to_107_bytes_are_accepted() {
+    assert_eq!(IpcConfig::IPC_PATH_MAX, 107);
+    let dir = "/tmp/";
+    let longest = format!("{dir}{}", "p".repeat(107 - dir.len()));
+    assert_eq!(longest.len(), 107);
+    assert!(
+        IpcConfig::new(format!("ipc://{longest}"))
+            .validate()
+            .is_ok()
+    );
+
+    let too_long = format!("{longest}q");
+    let err = rejected(&IpcConfig::new(format!("ipc://{too_long}")));
+    assert!(
+        matches!(err, IpcError::IpcPathTooLong { len: 108, max: 107 }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("108") && text.contains("107"), "{text}");
+
+    // The limit counts bytes, not characters.
+    let multibyte = format!("{dir}{}", "é".repeat(52)); // 5 + 104 bytes
+    let err = rejected(&IpcConfig::new(format!("ipc://{multibyte}")));
+    assert!(
+        matches!(err, IpcError::IpcPathTooLong { len: 109, max: 107 }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_107_byte_ipc_path_really_binds() {
+    // Built from a unique name padded to exactly 107 bytes: the limit is ZeroMQ's (and
+    // the kernel's), not only ours.
+    let base = format!("/tmp/mmring-{}", unique("longest"));
+    let path = format!("{base}{}", "x".repeat(107 - base.len()));
+    assert_eq!(path.len(), 107);
+    let config = IpcConfig::new(format!("ipc://{path}"));
+    let mut producer = IpcProducer::new(config.clone()).expect("bind a 107-byte path");
+    let mut consumer = IpcConsumer::new(config).expect("connect to it");
+    producer.insert(b"fits").unwrap();
+    assert_eq!(consumer.consume().unwrap(), &b"fits"[..]);
+}
+
+#[test]
+fn a_taken_tcp_port_is_a_bind_error_naming_the_endpoint() {
+    let (first, _consumer) = spsc_with(Transport::Tcp, "taken", |_| {});
+    let endpoint = first.endpoint().to_owned();
+    let err = IpcProducer::new(IpcConfig::new(endpoint.clone())).unwrap_err();
+    assert!(
+        matches!(&err, IpcError::Bind { endpoint: e, .. } if *e == endpoint),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&endpoint), "{err}");
+}
+
+#[test]
+fn a_wildcard_port_cannot_be_connected_to() {
+    // With several producers the producers connect, and `*` is only meaningful to bind.
+    let err = IpcProducer::new(IpcConfig::mpsc("tcp://127.0.0.1:*", 2)).unwrap_err();
+    assert!(matches!(err, IpcError::Connect { .. }), "{err:?}");
+    assert!(err.to_string().contains("tcp://127.0.0.1:*"), "{err}");
+}
+
+#[test]
+fn ends_report_their_configuration_and_endpoint() {
+    let endpoint = ipc_endpoint("report");
+    let config = IpcConfig::new(endpoint.clone());
+    let producer = IpcProducer::new(config.clone()).unwrap();
+    let consumer = IpcConsumer::new(config.clone()).unwrap();
+    assert_eq!(producer.config(), &config);
+    assert_eq!(consumer.config(), &config);
+    assert_eq!(producer.endpoint(), endpoint);
+    assert_eq!(consumer.endpoint(), endpoint);
+    assert!(format!("{producer:?}").contains(&endpoint));
+    assert!(format!("{consumer:?}").contains(&endpoint));
+}

@@ -1,0 +1,146 @@
+//! Random corruption of a valid ring file's header and data: opening and consuming
+//! must give messages or typed errors, never a panic or a hang.
+#![cfg(unix)]
+
+mod shm_common;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
+use mmring_native::spsc::Policy;
+use proptest::prelude::*;
+use shm_common::*;
+
+const CAPACITY: usize = 512;
+
+/// Valid files to start from: both policies, wrapped, partly read.
+fn templates() -> &'static [Vec<u8>; 2] {
+    static TEMPLATES: OnceLock<[Vec<u8>; 2]> = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        [Policy::DropOldest, Policy::Reject].map(|policy| {
+            let path = temp_path("prop-template");
+            let _clean = Cleanup(path.clone());
+            let config = ShmConfig::at_path(&path, CAPACITY).with_policy(policy);
+            let mut tx = ShmProducer::create(&config).unwrap();
+            let mut rx = ShmConsumer::open(&config).unwrap();
+            let mut message = Vec::new();
+            for seq in 0..40 {
+                make_message(seq, len_for(seq, 0, 60), &mut message);
+                if tx.insert(&message).is_err() {
+                    rx.consume_all().unwrap();
+                    tx.insert(&message).unwrap();
+                }
+                if seq % 4 == 0 {
+                    rx.try_consume().unwrap();
+                }
+            }
+            if tx.insert_packed(&[b"a", b"", b"bc"]).is_err() {
+                rx.try_consume().unwrap();
+                tx.insert_packed(&[b"a", b"", b"bc"]).unwrap();
+            }
+            drop((tx, rx));
+            std::fs::read(&path).unwrap()
+        })
+    })
+}
+
+/// Drives every read call on whatever opened; all that matters is that it returns.
+fn exercise(bytes: &[u8]) {
+    let path = temp_path("prop");
+    let _clean = Cleanup(path.clone());
+    std::fs::write(&path, bytes).unwrap();
+    let config = ShmConfig::at_path(&path, 0).with_open_timeout(Duration::ZERO);
+    let Ok(mut rx) = ShmConsumer::open(&config) else {
+        return;
+    };
+    let _ = (
+        rx.len(),
+        rx.dropped(),
+        rx.read(),
+        rx.latest_insert_time_ns(),
+        rx.creator(),
+    );
+    for round in 0..64 {
+        let _ = match round % 6 {
+            0 => rx.try_consume().map(drop),
+            1 => rx.peekleft().map(drop),
+            2 => rx.peekright().map(drop),
+            3 => rx.consume_timeout(Duration::ZERO).map(drop),
+            4 => rx.try_consume_packed().map(drop),
+            _ => rx.consume_all().map(drop),
+        };
+        let _ = (rx.len(), rx.dropped());
+    }
+}
+
+fn offset() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        0..512 + CAPACITY,   // anywhere
+        0..128usize,         // header fields
+        128..400usize,       // indices and counters
+        512..512 + CAPACITY  // records
+    ]
+}
+
+fn word_value() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        any::<u64>(),
+        0..4096u64,
+        Just(u64::MAX),
+        (0..64u64).prop_map(|d| u64::MAX - d),
+        (0..64u64).prop_map(|d| (1 << 62) + d * 8),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn corrupt_bytes_never_panic(
+        which in 0..2usize,
+        pokes in prop::collection::vec((offset(), any::<u8>()), 1..24),
+    ) {
+        let mut bytes = templates()[which].clone();
+        for (at, value) in pokes {
+            bytes[at] = value;
+        }
+        exercise(&bytes);
+    }
+
+    #[test]
+    fn corrupt_words_never_panic(
+        which in 0..2usize,
+        pokes in prop::collection::vec((offset(), word_value()), 1..8),
+    ) {
+        let mut bytes = templates()[which].clone();
+        for (at, value) in pokes {
+            let at = at / 8 * 8;
+            bytes[at..at + 8].copy_from_slice(&value.to_ne_bytes());
+        }
+        exercise(&bytes);
+    }
+
+    #[test]
+    fn truncated_or_extended_files_never_panic(which in 0..2usize, len in 0..2048usize) {
+        let mut bytes = templates()[which].clone();
+        bytes.resize(len, 0xA5);
+        exercise(&bytes);
+    }
+}
+
+/// A record whose sequence number is near `u64::MAX` (corrupt shared memory) is a
+/// `Corrupt` error, not an overflow panic (debug) or wrapped counters (release).
+#[test]
+fn record_sequence_number_near_u64_max() {
+    for which in 0..2 {
+        let mut bytes = templates()[which].clone();
+        // Every record's sequence number word, wherever the records are.
+        for at in (512 + 8..512 + CAPACITY).step_by(8) {
+            let mut poked = bytes.clone();
+            poked[at..at + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
+            exercise(&poked);
+        }
+        bytes.clear();
+    }
+}
