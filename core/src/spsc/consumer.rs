@@ -13,7 +13,7 @@ use loom::sync::atomic::{
 };
 
 use super::record::{KIND_MESSAGE, KIND_PADDING, decode_head, load_bytes, record_bytes};
-use super::region::{Region, check_capacity};
+use super::region::{Region, check_layout};
 use super::{ConsumeError, LayoutError, Policy};
 
 /// The one reader of a ring. See the [module docs](super) for the protocol.
@@ -65,17 +65,10 @@ impl<M: Region> Consumer<M> {
     ///
     /// # Errors
     /// [`LayoutError`] when the data area is not a power of two ≥ 32 bytes, when
-    /// `max_message` exceeds [`max_message_for`](super::max_message_for)`(capacity)`, or when the stored indices are
-    /// inconsistent.
+    /// `max_message` exceeds [`max_message_for`](super::max_message_for)`(capacity)`,
+    /// or when the stored indices are inconsistent.
     pub fn new(region: M, policy: Policy, max_message: usize) -> Result<Self, LayoutError> {
-        let capacity = (region.data().len() as u64) * 8;
-        check_capacity(capacity)?;
-        if max_message as u64 > super::max_message_for(capacity) {
-            return Err(LayoutError::MaxMessage {
-                max_message: max_message as u64,
-                capacity,
-            });
-        }
+        let capacity = check_layout(&region, max_message)?;
         let control = region.control();
         let write_pos = control.producer.write_pos.load(Acquire);
         let read_pos = control.consumer.read_pos.load(Acquire);

@@ -116,6 +116,20 @@ impl Region for HeapRegion {
     }
 }
 
+/// Checks that `region` can carry the protocol with messages up to `max_message` bytes,
+/// and returns the size of its data area.
+pub(crate) fn check_layout(region: &impl Region, max_message: usize) -> Result<u64, LayoutError> {
+    let capacity = (region.data().len() as u64) * 8;
+    check_capacity(capacity)?;
+    if max_message as u64 > super::max_message_for(capacity) {
+        return Err(LayoutError::MaxMessage {
+            max_message: max_message as u64,
+            capacity,
+        });
+    }
+    Ok(capacity)
+}
+
 /// Checks that a data area of `capacity` bytes can carry the protocol.
 pub(crate) fn check_capacity(capacity: u64) -> Result<(), LayoutError> {
     if capacity.is_power_of_two() && capacity >= 32 {

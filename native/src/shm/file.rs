@@ -60,6 +60,20 @@ impl Region for MappedRegion {
 }
 
 impl MappedRegion {
+    /// Maps the whole of `file`, which the caller has checked is exactly `len` =
+    /// `HEADER_SIZE + capacity` bytes long (a shorter file would fault on access).
+    fn map(file: File, len: u64, capacity: usize, path: PathBuf) -> io::Result<Self> {
+        let map = MmapOptions::new().len(len as usize).map_raw(&file)?;
+        Ok(Self {
+            shared: Arc::new(SharedFile {
+                map,
+                file,
+                capacity,
+                path,
+            }),
+        })
+    }
+
     /// The mapped header.
     pub(crate) fn header(&self) -> Header<'_> {
         Header::new(&self.shared.map).expect("a ring mapping is longer than its header")
@@ -208,18 +222,7 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmErro
         let fields = header.check(path, len)?;
         drop(head);
         // The whole file, whose length `check` found equal to header plus capacity.
-        let map = MmapOptions::new()
-            .len(len as usize)
-            .map_raw(&file)
-            .map_err(io_err)?;
-        let region = MappedRegion {
-            shared: Arc::new(SharedFile {
-                map,
-                file,
-                capacity: fields.capacity,
-                path: path.clone(),
-            }),
-        };
+        let region = MappedRegion::map(file, len, fields.capacity, path.clone()).map_err(io_err)?;
         check_indices(&region)?;
         return Ok((region, fields));
     }
@@ -292,18 +295,8 @@ impl Fresh {
         }
         file.set_len(len).map_err(io_err)?;
         // The file was just given this exact length, and nobody else knows its name.
-        let map = MmapOptions::new()
-            .len(len as usize)
-            .map_raw(&file)
-            .map_err(io_err)?;
-        let region = MappedRegion {
-            shared: Arc::new(SharedFile {
-                map,
-                file,
-                capacity: init.capacity,
-                path: path.to_path_buf(),
-            }),
-        };
+        let region =
+            MappedRegion::map(file, len, init.capacity, path.to_path_buf()).map_err(io_err)?;
         // A new file reads as zeros: the control block and data area are initialised.
         region.header().write(init);
         region.header().publish();
