@@ -9,8 +9,18 @@ wasm_bindgen_version := "0.2.130"
 # Pinned nightly for Miri (see shared/TOOLING.md: not every nightly ships miri).
 miri_toolchain := "nightly-2026-05-20"
 
-# Run the benchmarks (the criterion benches of mmring-core for now).
-bench:
+# The side-by-side suites against the peers; writes reports/ (README.md, SVG charts,
+# results.json/csv). Builds the npm package first for the wasm suite.
+bench: npm
+    cargo run --release -p mmring-harness
+
+# Every suite briefly (seconds each) into target/: proves the harness works in CI; the
+# numbers mean nothing.
+bench-quick: npm
+    cargo run --release -p mmring-harness -- --quick --out target/reports-quick
+
+# The criterion micro-benches of mmring-core's rings.
+bench-core:
     cargo bench -p mmring-core --bench rings
 
 # Every check CI runs.

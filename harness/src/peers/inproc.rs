@@ -1,0 +1,154 @@
+//! Overwrite-oldest rings of `u64` in one thread: mmring's `GenericRingBuffer` and the
+//! in-process peers, behind [`Ring64`].
+
+use std::collections::VecDeque;
+
+use circular_buffer::{FixedCircularBuffer, HeapCircularBuffer};
+use heapless::HistoryBuf;
+use mmring_core::GenericRingBuffer;
+use ringbuffer::{AllocRingBuffer, RingBuffer as _};
+
+/// Capacity of the in-process rings (the const-generic peers are built for it).
+pub const CAPACITY: usize = 1024;
+
+/// A ring of `u64` that overwrites its oldest item when full.
+pub trait Ring64 {
+    /// Name in the report.
+    const NAME: &'static str;
+    /// Whether items can be taken out oldest first (a history buffer cannot).
+    const CONSUMES: bool = true;
+    /// An empty ring of [`CAPACITY`] items.
+    fn create() -> Self;
+    /// Appends `v`, evicting the oldest item when full; returns it when the API does.
+    fn insert(&mut self, v: u64) -> Option<u64>;
+    /// Removes the oldest item.
+    fn consume(&mut self) -> Option<u64>;
+}
+
+impl Ring64 for GenericRingBuffer<u64> {
+    const NAME: &'static str = "mmring GenericRingBuffer";
+    fn create() -> Self {
+        GenericRingBuffer::new(CAPACITY).expect("valid capacity")
+    }
+    #[inline]
+    fn insert(&mut self, v: u64) -> Option<u64> {
+        GenericRingBuffer::insert(self, v)
+    }
+    #[inline]
+    fn consume(&mut self) -> Option<u64> {
+        GenericRingBuffer::consume(self)
+    }
+}
+
+/// `VecDeque` with the eviction done by hand: `pop_front` when full, then `push_back`.
+pub struct Deque(VecDeque<u64>);
+
+impl Ring64 for Deque {
+    const NAME: &'static str = "VecDeque (manual eviction)";
+    fn create() -> Self {
+        Self(VecDeque::with_capacity(CAPACITY))
+    }
+    #[inline]
+    fn insert(&mut self, v: u64) -> Option<u64> {
+        let evicted = if self.0.len() == CAPACITY {
+            self.0.pop_front()
+        } else {
+            None
+        };
+        self.0.push_back(v);
+        evicted
+    }
+    #[inline]
+    fn consume(&mut self) -> Option<u64> {
+        self.0.pop_front()
+    }
+}
+
+impl Ring64 for AllocRingBuffer<u64> {
+    const NAME: &'static str = "ringbuffer AllocRingBuffer";
+    fn create() -> Self {
+        AllocRingBuffer::new(CAPACITY)
+    }
+    #[inline]
+    fn insert(&mut self, v: u64) -> Option<u64> {
+        self.enqueue(v)
+    }
+    #[inline]
+    fn consume(&mut self) -> Option<u64> {
+        self.dequeue()
+    }
+}
+
+impl Ring64 for Box<FixedCircularBuffer<u64, CAPACITY>> {
+    const NAME: &'static str = "circular-buffer Fixed<1024>";
+    fn create() -> Self {
+        FixedCircularBuffer::boxed()
+    }
+    #[inline]
+    fn insert(&mut self, v: u64) -> Option<u64> {
+        self.push_back(v)
+    }
+    #[inline]
+    fn consume(&mut self) -> Option<u64> {
+        self.pop_front()
+    }
+}
+
+impl Ring64 for HeapCircularBuffer<u64> {
+    const NAME: &'static str = "circular-buffer Heap";
+    fn create() -> Self {
+        HeapCircularBuffer::with_capacity(CAPACITY)
+    }
+    #[inline]
+    fn insert(&mut self, v: u64) -> Option<u64> {
+        self.push_back(v)
+    }
+    #[inline]
+    fn consume(&mut self) -> Option<u64> {
+        self.pop_front()
+    }
+}
+
+impl Ring64 for Box<HistoryBuf<u64, CAPACITY>> {
+    const NAME: &'static str = "heapless HistoryBuf<1024>";
+    const CONSUMES: bool = false;
+    fn create() -> Self {
+        Box::new(HistoryBuf::new())
+    }
+    #[inline]
+    fn insert(&mut self, v: u64) -> Option<u64> {
+        self.write(v);
+        None
+    }
+    fn consume(&mut self) -> Option<u64> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keeps_newest_in_order<R: Ring64>() {
+        let mut ring = R::create();
+        for v in 0..CAPACITY as u64 {
+            ring.insert(v);
+        }
+        let evicted = ring.insert(CAPACITY as u64);
+        if R::CONSUMES {
+            assert_eq!(evicted, Some(0), "{}", R::NAME);
+            assert_eq!(ring.consume(), Some(1), "{}", R::NAME);
+            assert_eq!(ring.consume(), Some(2), "{}", R::NAME);
+        }
+    }
+
+    #[test]
+    fn every_adapter_overwrites_the_oldest() {
+        keeps_newest_in_order::<GenericRingBuffer<u64>>();
+        keeps_newest_in_order::<Deque>();
+        keeps_newest_in_order::<AllocRingBuffer<u64>>();
+        keeps_newest_in_order::<Box<FixedCircularBuffer<u64, CAPACITY>>>();
+        keeps_newest_in_order::<HeapCircularBuffer<u64>>();
+        keeps_newest_in_order::<Box<HistoryBuf<u64, CAPACITY>>>();
+    }
+}

@@ -1,0 +1,249 @@
+//! `ipc`: mmring's ZeroMQ ring (`IpcProducer`/`IpcConsumer`), one message per ZeroMQ
+//! message and packed in batches of 10 and 100, against raw `zmq` PUSH/PULL, over
+//! `ipc://` and `tcp://` loopback.
+
+use std::error::Error;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcProducer};
+
+use super::{Body, Ctx, SuiteDef};
+use crate::measure::{Stats, calibrate, per_second, rep_target, repeat, run_pair};
+use crate::results::{Entry, Group, Target};
+
+/// The suite.
+pub const SUITE: SuiteDef = SuiteDef {
+    name: "ipc",
+    title: "ZeroMQ transport",
+    about: "mmring's IpcProducer/IpcConsumer sending one message per ZeroMQ message \
+            (unpacked) and packed frames of 10 and 100 messages, against raw zmq PUSH/PULL \
+            sockets with the same high-water mark, at 64 B to 64 KiB, over ipc:// and \
+            tcp://127.0.0.1. Producer and consumer are two threads of one process, pinned \
+            to different cores (ZeroMQ's I/O threads are not pinned).",
+    run,
+};
+
+/// Message sizes.
+const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 64 * 1024];
+/// High-water mark of every socket (the `IpcConfig` default).
+const HWM: i32 = 65_536;
+/// Packed batch sizes.
+const BATCHES: [usize; 2] = [10, 100];
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+#[derive(Clone, Copy)]
+enum Way {
+    Raw,
+    Unpacked,
+    Packed(usize),
+}
+
+impl Way {
+    fn name(self) -> String {
+        match self {
+            Way::Raw => "raw zmq PUSH/PULL".into(),
+            Way::Unpacked => "mmring unpacked".into(),
+            Way::Packed(b) => format!("mmring packed ×{b}"),
+        }
+    }
+}
+
+fn run(ctx: &Ctx) -> Body {
+    let mut body = Body::default();
+    for transport in ["ipc", "tcp"] {
+        for size in SIZES {
+            ctx.step(format!("{transport}:// {size} B"));
+            // About 64 MB per repetition in a full run, a multiple of the batch sizes.
+            let n = ctx
+                .settings
+                .ops((64 << 20) as u64 / size as u64, 1_000)
+                .clamp(1_000, 500_000)
+                / 100
+                * 100;
+            let mut group = Group::new(
+                &format!("ipc_{transport}_{size}"),
+                &format!("{transport}://, {size} B messages, producer → consumer thread"),
+                "msg/s",
+                true,
+            );
+            let ways = [
+                Way::Raw,
+                Way::Unpacked,
+                Way::Packed(BATCHES[0]),
+                Way::Packed(BATCHES[1]),
+            ];
+            for way in ways {
+                ctx.step(format!("  {}", way.name()));
+                match measure(ctx, transport, way, size, n) {
+                    Ok(stats) => {
+                        group
+                            .entries
+                            .push(Entry::new(way.name(), !matches!(way, Way::Raw), stats))
+                    }
+                    Err(e) => body
+                        .notes
+                        .push(format!("{transport} {size} B {}: failed: {e}", way.name())),
+                }
+            }
+            body.groups.push(group);
+        }
+    }
+    let ratio = body
+        .groups
+        .iter()
+        .find(|g| g.id == "ipc_ipc_64")
+        .and_then(|g| {
+            let packed = g.entry(&Way::Packed(100).name())?;
+            let unpacked = g.entry(&Way::Unpacked.name())?;
+            Some((
+                g.ratio(packed, unpacked),
+                packed.stats.median,
+                unpacked.stats.median,
+            ))
+        });
+    body.targets.push(Target::new(
+        "IPC packed (100 × 64 B) ≥ 5× unpacked messages/s",
+        5.0,
+        ratio.map(|r| r.0),
+        match ratio {
+            Some((_, p, u)) => {
+                format!("`ipc_ipc_64`: packed ×100 {p:.3e} vs unpacked {u:.3e} msg/s")
+            }
+            None => "not measured".into(),
+        },
+    ));
+    body.notes.push(
+        "Figures count messages, not ZeroMQ frames: a packed ×100 frame carries 100 \
+         messages. The consumer of packed frames receives every message as a slice of its \
+         frame (zero-copy Bytes)."
+            .into(),
+    );
+    body
+}
+
+fn endpoint(transport: &str) -> Res<String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    Ok(match transport {
+        "ipc" => format!(
+            "ipc:///tmp/mmring-bench-ipc-{}-{}.sock",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ),
+        _ => {
+            // A port the OS says is free now.
+            let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            format!("tcp://127.0.0.1:{port}")
+        }
+    })
+}
+
+/// A message count (a multiple of 100, at most `n`) for which one run lasts about the
+/// repetition target.
+fn calibrated(ctx: &Ctx, n: u64, mut once: impl FnMut(u64) -> std::time::Duration) -> u64 {
+    let whole = |k: u64| (k / 100).max(1) * 100;
+    whole(calibrate(100, n, rep_target(&ctx.settings), |k| {
+        once(whole(k))
+    }))
+}
+
+fn measure(ctx: &Ctx, transport: &str, way: Way, size: usize, n: u64) -> Res<Stats> {
+    let ep = endpoint(transport)?;
+    let payload = vec![0x5Au8; size];
+    let stats = match way {
+        Way::Raw => {
+            let zctx = zmq::Context::new();
+            let push = zctx.socket(zmq::PUSH)?;
+            push.set_sndhwm(HWM)?;
+            push.set_linger(0)?;
+            push.bind(&ep)?;
+            let pull = zctx.socket(zmq::PULL)?;
+            pull.set_rcvhwm(HWM)?;
+            pull.set_linger(0)?;
+            pull.connect(&ep)?;
+            // One message through first, so the connection exists before timing.
+            push.send(&payload[..], 0)?;
+            pull.recv_bytes(0)?;
+            let mut sockets = Some((push, pull));
+            let mut once = |n: u64| {
+                let (push, pull) = sockets.take().expect("sockets returned");
+                let payload = &payload;
+                let run = run_pair(
+                    move || {
+                        for _ in 0..n {
+                            push.send(&payload[..], 0).expect("send");
+                        }
+                        push
+                    },
+                    move || {
+                        let mut msg = zmq::Message::new();
+                        for _ in 0..n {
+                            pull.recv(&mut msg, 0).expect("recv");
+                            assert_eq!(msg.len(), size);
+                        }
+                        pull
+                    },
+                );
+                sockets = Some((run.producer, run.consumer));
+                run.elapsed
+            };
+            let n = calibrated(ctx, n, &mut once);
+            repeat(&ctx.settings, || per_second(n, once(n)))
+        }
+        Way::Unpacked | Way::Packed(_) => {
+            let config = IpcConfig {
+                backlog: HWM,
+                ..IpcConfig::new(ep.as_str())
+            };
+            let mut consumer = IpcConsumer::new(config.clone())?;
+            let mut producer = IpcProducer::new(config)?;
+            producer.insert(&payload)?;
+            consumer.consume()?;
+            let mut ends = Some((producer, consumer));
+            let batch = match way {
+                Way::Packed(b) => b,
+                _ => 1,
+            };
+            let mut once = |n: u64| {
+                let (mut producer, mut consumer) = ends.take().expect("ends returned");
+                let payload = &payload;
+                let run = run_pair(
+                    move || {
+                        if batch == 1 {
+                            for _ in 0..n {
+                                producer.insert(payload).expect("insert");
+                            }
+                        } else {
+                            let frame: Vec<&[u8]> = vec![&payload[..]; batch];
+                            for _ in 0..n / batch as u64 {
+                                producer.insert_packed(&frame).expect("insert_packed");
+                            }
+                        }
+                        producer
+                    },
+                    move || {
+                        let mut got = 0;
+                        while got < n {
+                            if batch == 1 {
+                                let msg = consumer.consume().expect("consume");
+                                assert_eq!(msg.len(), size);
+                                got += 1;
+                            } else {
+                                let msgs = consumer.consume_packed().expect("consume_packed");
+                                assert!(msgs.iter().all(|m| m.len() == size));
+                                got += msgs.len() as u64;
+                            }
+                        }
+                        consumer
+                    },
+                );
+                ends = Some((run.producer, run.consumer));
+                run.elapsed
+            };
+            let n = calibrated(ctx, n, &mut once);
+            repeat(&ctx.settings, || per_second(n, once(n)))
+        }
+    };
+    Ok(stats)
+}

@@ -1,0 +1,386 @@
+//! `shared`: `SharedRingBuffer` between two threads and between async tasks, against
+//! the channels and SPSC rings a user would otherwise pick.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crossbeam_queue::ArrayQueue;
+use mmring_core::GenericRingBuffer;
+
+use super::{Body, Ctx, SuiteDef};
+use crate::measure::{
+    Latency, Pacer, calibrate, can_pin_pair, histogram, now_ns, per_second, pin_current, record,
+    rep_target, repeat, run_pair, spin_until,
+};
+use crate::peers::spsc::{ArrayQ, Crossbeam, Mmring, Ringbuf, Rtrb, Spsc, StdMpsc, try_insert};
+use crate::results::{Entry, Group, LatencyEntry, LatencyGroup};
+
+/// The suite.
+pub const SUITE: SuiteDef = SuiteDef {
+    name: "shared",
+    title: "Between threads and async tasks",
+    about: "SharedRingBuffer<GenericRingBuffer<u64>> carrying u64 from one thread to \
+            another (busy-polling and blocking consumers), from one tokio task to another, \
+            and in overwrite mode, against std::sync::mpsc, crossbeam-channel, rtrb, \
+            ringbuf, crossbeam_queue::ArrayQueue and tokio::sync::mpsc; plus round-trip \
+            and fixed-rate latency. Capacity 1024; producer and consumer pinned to \
+            different cores.",
+    run,
+};
+
+/// Capacity of every queue.
+const CAPACITY: usize = 1024;
+
+fn run(ctx: &Ctx) -> Body {
+    let mut body = Body::default();
+    let s = &ctx.settings;
+
+    ctx.step("two threads, busy-polling consumer");
+    let n = s.ops(5_000_000, 50_000);
+    let mut poll = Group::new(
+        "threads_poll_u64",
+        "Two threads, lossless: producer waits while full, consumer polls (try_recv in a loop)",
+        "msg/s",
+        true,
+    );
+    poll.entries = vec![
+        throughput::<Mmring>(ctx, n, false),
+        throughput::<StdMpsc>(ctx, n, false),
+        throughput::<Crossbeam>(ctx, n, false),
+        throughput::<Rtrb>(ctx, n, false),
+        throughput::<Ringbuf>(ctx, n, false),
+        throughput::<ArrayQ>(ctx, n, false),
+    ];
+    body.groups.push(poll);
+
+    ctx.step("two threads, blocking consumer");
+    let nb = s.ops(2_000_000, 20_000);
+    let mut blocking = Group::new(
+        "threads_blocking_u64",
+        "Two threads, lossless: consumer blocks when empty (consume_blocking / recv)",
+        "msg/s",
+        true,
+    );
+    blocking.entries = vec![
+        throughput::<Mmring>(ctx, nb, true),
+        throughput::<StdMpsc>(ctx, nb, true),
+        throughput::<Crossbeam>(ctx, nb, true),
+    ];
+    body.groups.push(blocking);
+
+    ctx.step("two threads, overwrite when full");
+    let mut overwrite = Group::new(
+        "threads_overwrite_u64",
+        "Two threads, overwrite when full: producer never waits (insert / force_push), consumer polls",
+        "inserts/s",
+        true,
+    );
+    overwrite.entries = vec![overwrite_mmring(ctx, n), overwrite_array_queue(ctx, n)];
+    body.groups.push(overwrite);
+
+    ctx.step("async tasks (tokio, 2 workers)");
+    let na = s.ops(2_000_000, 20_000);
+    let mut tasks = Group::new(
+        "async_tasks_u64",
+        "Two tokio tasks on a 2-worker runtime, lossless: aconsume().await vs recv().await",
+        "msg/s",
+        true,
+    );
+    tasks.entries = vec![async_mmring(ctx, na), async_tokio(ctx, na)];
+    body.groups.push(tasks);
+
+    ctx.step("round-trip latency (ping-pong, polling)");
+    let rounds = s.ops(200_000, 5_000);
+    body.latencies.push(LatencyGroup {
+        id: "threads_ping_pong".into(),
+        title: "Round trip between two pinned threads (ping-pong over two queues, polling)".into(),
+        entries: vec![
+            ping_pong::<Mmring>(ctx, rounds),
+            ping_pong::<StdMpsc>(ctx, rounds),
+            ping_pong::<Crossbeam>(ctx, rounds),
+            ping_pong::<Rtrb>(ctx, rounds),
+            ping_pong::<Ringbuf>(ctx, rounds),
+            ping_pong::<ArrayQ>(ctx, rounds),
+        ],
+    });
+
+    let rate = 100_000;
+    ctx.step(format!("one-way latency at {rate} msg/s"));
+    let messages = s.ops(rate, 2_000);
+    body.latencies.push(LatencyGroup {
+        id: "threads_fixed_rate".into(),
+        title: format!(
+            "One way at a fixed {}k msg/s, from each message's scheduled send time (polling consumer)",
+            rate / 1000
+        ),
+        entries: vec![
+            fixed_rate::<Mmring>(ctx, rate, messages),
+            fixed_rate::<StdMpsc>(ctx, rate, messages),
+            fixed_rate::<Crossbeam>(ctx, rate, messages),
+            fixed_rate::<Rtrb>(ctx, rate, messages),
+            fixed_rate::<Ringbuf>(ctx, rate, messages),
+            fixed_rate::<ArrayQ>(ctx, rate, messages),
+        ],
+    });
+
+    body.notes.push(
+        "SharedRingBuffer is a ring behind a mutex with an event for waiters (a \
+         multi-producer, multi-consumer handle with async and blocking waits); rtrb, \
+         ringbuf and ArrayQueue are lock-free queues without waiting. The lossless \
+         workloads send with `with(|r| if !r.is_full() { r.insert(v) })` and retry, so \
+         nothing is overwritten; the overwrite workload uses plain `insert`."
+            .into(),
+    );
+    if !can_pin_pair() {
+        body.notes
+            .push("Fewer than two cores: threads were not pinned.".into());
+    }
+    body
+}
+
+/// `n` messages from one pinned thread to another; the consumer polls, or blocks when
+/// `blocking`.
+fn throughput<Q: Spsc>(ctx: &Ctx, n: u64, blocking: bool) -> Entry {
+    ctx.step(format!("  {}", Q::NAME));
+    let once = |n: u64| {
+        let (mut tx, mut rx) = Q::channel(CAPACITY);
+        let run = run_pair(
+            move || {
+                for i in 0..n {
+                    Q::send(&mut tx, i);
+                }
+                tx
+            },
+            move || {
+                for expected in 0..n {
+                    let v = if blocking {
+                        Q::recv_blocking(&mut rx).expect("message within the timeout")
+                    } else {
+                        spin_until(|| Q::try_recv(&mut rx))
+                    };
+                    assert_eq!(v, expected, "{} reordered or lost a message", Q::NAME);
+                }
+            },
+        );
+        run.elapsed
+    };
+    let n = calibrate(n / 100, n, rep_target(&ctx.settings), once);
+    let stats = repeat(&ctx.settings, || per_second(n, once(n)));
+    Entry::new(Q::NAME, Q::MMRING, stats)
+}
+
+fn overwrite_mmring(ctx: &Ctx, n: u64) -> Entry {
+    ctx.step("  mmring SharedRingBuffer insert");
+    let once = |n: u64| {
+        let ring = GenericRingBuffer::<u64>::new(CAPACITY)
+            .expect("valid capacity")
+            .into_shared();
+        let rx = ring.clone();
+        let run = run_pair(
+            move || {
+                for i in 0..n {
+                    black_box(ring.insert(i));
+                }
+                Instant::now()
+            },
+            move || {
+                let mut got = 0u64;
+                loop {
+                    if let Some(v) = rx.consume() {
+                        got += 1;
+                        if v == n - 1 {
+                            return got;
+                        }
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                }
+            },
+        );
+        (run.elapsed, run.consumer as f64 / n as f64)
+    };
+    let n = calibrate(n / 100, n, rep_target(&ctx.settings), |n| once(n).0);
+    let mut delivered = 0.0;
+    let stats = repeat(&ctx.settings, || {
+        let (elapsed, share) = once(n);
+        delivered = share;
+        per_second(n, elapsed)
+    });
+    Entry::new("mmring SharedRingBuffer insert", true, stats)
+        .remark(format!("{:.0}% delivered", delivered * 100.0))
+}
+
+fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Entry {
+    ctx.step("  crossbeam_queue::ArrayQueue force_push");
+    let once = |n: u64| {
+        let q = Arc::new(ArrayQueue::<u64>::new(CAPACITY));
+        let rx = Arc::clone(&q);
+        let run = run_pair(
+            move || {
+                for i in 0..n {
+                    black_box(q.force_push(i));
+                }
+            },
+            move || {
+                let mut got = 0u64;
+                loop {
+                    if let Some(v) = rx.pop() {
+                        got += 1;
+                        if v == n - 1 {
+                            return got;
+                        }
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                }
+            },
+        );
+        (run.elapsed, run.consumer as f64 / n as f64)
+    };
+    let n = calibrate(n / 100, n, rep_target(&ctx.settings), |n| once(n).0);
+    let mut delivered = 0.0;
+    let stats = repeat(&ctx.settings, || {
+        let (elapsed, share) = once(n);
+        delivered = share;
+        per_second(n, elapsed)
+    });
+    Entry::new("crossbeam_queue::ArrayQueue force_push", false, stats)
+        .remark(format!("{:.0}% delivered", delivered * 100.0))
+}
+
+/// A tokio runtime with two workers, pinned to the two cores.
+fn runtime() -> tokio::runtime::Runtime {
+    let next = Arc::new(AtomicUsize::new(0));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .on_thread_start(move || {
+            pin_current(next.fetch_add(1, Ordering::Relaxed));
+        })
+        .build()
+        .expect("tokio runtime")
+}
+
+fn async_mmring(ctx: &Ctx, n: u64) -> Entry {
+    ctx.step("  mmring SharedRingBuffer aconsume");
+    let rt = runtime();
+    let once = |n: u64| {
+        rt.block_on(async {
+            let ring = GenericRingBuffer::<u64>::new(CAPACITY)
+                .expect("valid capacity")
+                .into_shared();
+            let tx = ring.clone();
+            let start = Instant::now();
+            let producer = tokio::spawn(async move {
+                for i in 0..n {
+                    while !try_insert(&tx, i) {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            });
+            let consumer = tokio::spawn(async move {
+                for expected in 0..n {
+                    let v = ring.aconsume().await.expect("open ring");
+                    assert_eq!(v, expected);
+                }
+            });
+            producer.await.expect("producer task");
+            consumer.await.expect("consumer task");
+            start.elapsed()
+        })
+    };
+    let n = calibrate(n / 100, n, rep_target(&ctx.settings), once);
+    let stats = repeat(&ctx.settings, || per_second(n, once(n)));
+    Entry::new("mmring SharedRingBuffer aconsume", true, stats)
+}
+
+fn async_tokio(ctx: &Ctx, n: u64) -> Entry {
+    ctx.step("  tokio::sync::mpsc");
+    let rt = runtime();
+    let once = |n: u64| {
+        rt.block_on(async {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(CAPACITY);
+            let start = Instant::now();
+            let producer = tokio::spawn(async move {
+                for i in 0..n {
+                    tx.send(i).await.expect("receiver alive");
+                }
+            });
+            let consumer = tokio::spawn(async move {
+                for expected in 0..n {
+                    assert_eq!(rx.recv().await, Some(expected));
+                }
+            });
+            producer.await.expect("producer task");
+            consumer.await.expect("consumer task");
+            start.elapsed()
+        })
+    };
+    let n = calibrate(n / 100, n, rep_target(&ctx.settings), once);
+    let stats = repeat(&ctx.settings, || per_second(n, once(n)));
+    Entry::new("tokio::sync::mpsc (bounded)", false, stats)
+}
+
+/// `rounds` round trips: thread A sends, thread B echoes on a second queue.
+fn ping_pong<Q: Spsc>(ctx: &Ctx, rounds: u64) -> LatencyEntry {
+    ctx.step(format!("  {}", Q::NAME));
+    let (mut ping_tx, mut ping_rx) = Q::channel(CAPACITY);
+    let (mut pong_tx, mut pong_rx) = Q::channel(CAPACITY);
+    let warm = rounds / 10;
+    let run = run_pair(
+        move || {
+            let mut hist = histogram();
+            for i in 0..warm + rounds {
+                let start = now_ns();
+                Q::send(&mut ping_tx, i);
+                let v = spin_until(|| Q::try_recv(&mut pong_rx));
+                let rtt = now_ns() - start;
+                assert_eq!(v, i);
+                if i >= warm {
+                    record(&mut hist, rtt);
+                }
+            }
+            hist
+        },
+        move || {
+            for _ in 0..warm + rounds {
+                let v = spin_until(|| Q::try_recv(&mut ping_rx));
+                Q::send(&mut pong_tx, v);
+            }
+        },
+    );
+    LatencyEntry {
+        name: Q::NAME.into(),
+        mmring: Q::MMRING,
+        latency: Latency::of(&run.producer),
+    }
+}
+
+/// `messages` at `rate` per second, each carrying its scheduled send time.
+fn fixed_rate<Q: Spsc>(ctx: &Ctx, rate: u64, messages: u64) -> LatencyEntry {
+    ctx.step(format!("  {}", Q::NAME));
+    let (mut tx, mut rx) = Q::channel(CAPACITY);
+    let run = run_pair(
+        move || {
+            let mut pacer = Pacer::new(rate);
+            for _ in 0..messages {
+                Q::send(&mut tx, pacer.wait_next());
+            }
+            tx
+        },
+        move || {
+            let mut hist = histogram();
+            for _ in 0..messages {
+                let due = spin_until(|| Q::try_recv(&mut rx));
+                record(&mut hist, now_ns().saturating_sub(due));
+            }
+            hist
+        },
+    );
+    LatencyEntry {
+        name: Q::NAME.into(),
+        mmring: Q::MMRING,
+        latency: Latency::of(&run.consumer),
+    }
+}

@@ -1,0 +1,724 @@
+//! `shm`: mmring's shared-memory ring between two processes, against ZeroMQ `ipc://`,
+//! a Unix domain socket and a pipe, with a cache-line ping-pong between two pinned
+//! threads as the physical limit.
+//!
+//! The parent process (pinned to one core) starts the harness binary again as a child
+//! (`--child KIND MODE SIZE COUNT BATCHES ADDR_A ADDR_B`, pinned to the other core) and
+//! talks to it over the transport under test. Control lines (`ready`, `done`, results)
+//! come over the child's stdout. The pipe transport carries its data over the child's
+//! stdin and stdout themselves; its control lines are written between data phases, which
+//! never overlap.
+//!
+//! Modes: `sink` receives `BATCHES` batches of `COUNT` messages and prints `done` after
+//! each (throughput); `echo` sends every message back (round trip); `latency` records
+//! `now − stamp` of each message into a histogram and prints its percentiles as JSON
+//! (fixed-rate one-way latency across processes, stamps from `CLOCK_MONOTONIC`).
+
+use std::error::Error;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+use mmring_native::spsc::Policy;
+
+use super::{Body, Ctx, SuiteDef};
+use crate::measure::{
+    CONSUMER_CORE, Latency, PRODUCER_CORE, Pacer, Settings, Stats, histogram, now_ns, on_core,
+    per_second, pin_current, record, run_pair,
+};
+use crate::results::{Entry, Group, LatencyEntry, LatencyGroup, Target};
+
+/// The suite.
+pub const SUITE: SuiteDef = SuiteDef {
+    name: "shm",
+    title: "Between processes on one host",
+    about: "mmring's shm ring (ShmProducer/ShmConsumer over a file in /dev/shm, Reject \
+            policy so nothing is lost, consumer polling) between two processes pinned to \
+            different cores, against ZeroMQ PUSH/PULL over ipc://, a Unix domain stream \
+            socket and a pipe: throughput and round trip at 64, 512 and 4096 B, one-way \
+            latency at a fixed rate, and a cache-line ping-pong between two pinned threads \
+            as the physical floor.",
+    run,
+};
+
+/// Message sizes.
+const SIZES: [usize; 3] = [64, 512, 4096];
+/// Data area of each shm ring.
+const SHM_CAPACITY: usize = 1 << 20;
+/// Checks in a busy loop before a waiting side starts yielding (the shm default).
+const SPINS: u32 = 2000;
+/// Send high-water mark of the ZeroMQ sockets.
+const ZMQ_HWM: i32 = 65_536;
+
+/// A transport between the two processes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Shm,
+    Zmq,
+    Uds,
+    Pipe,
+}
+
+impl Kind {
+    const ALL: [Kind; 4] = [Kind::Shm, Kind::Zmq, Kind::Uds, Kind::Pipe];
+
+    fn arg(self) -> &'static str {
+        match self {
+            Kind::Shm => "shm",
+            Kind::Zmq => "zmq",
+            Kind::Uds => "uds",
+            Kind::Pipe => "pipe",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.arg() == s)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Shm => "mmring shm",
+            Kind::Zmq => "ZeroMQ PUSH/PULL ipc://",
+            Kind::Uds => "Unix domain socket (stream)",
+            Kind::Pipe => "pipe",
+        }
+    }
+}
+
+fn run(ctx: &Ctx) -> Body {
+    on_core(PRODUCER_CORE, || run_pinned(ctx))
+}
+
+fn run_pinned(ctx: &Ctx) -> Body {
+    let mut body = Body::default();
+    let s = ctx.settings;
+    let reps = s.with_reps(1, s.reps.min(5));
+
+    for size in SIZES {
+        ctx.step(format!("throughput, {size} B"));
+        let n = s.ops(
+            match size {
+                64 => 1_000_000,
+                512 => 500_000,
+                _ => 200_000,
+            },
+            5_000,
+        );
+        let mut group = Group::new(
+            &format!("shm_throughput_{size}"),
+            &format!("Two processes, {size} B messages, lossless, one at a time"),
+            "msg/s",
+            true,
+        );
+        for kind in Kind::ALL {
+            ctx.step(format!("  {}", kind.name()));
+            match throughput(ctx, kind, size, n, &reps) {
+                Ok(stats) => group
+                    .entries
+                    .push(Entry::new(kind.name(), kind == Kind::Shm, stats)),
+                Err(e) => body
+                    .notes
+                    .push(format!("{} {size} B throughput failed: {e}", kind.name())),
+            }
+        }
+        body.groups.push(group);
+    }
+
+    let rounds = s.ops(50_000, 2_000);
+    for size in SIZES {
+        ctx.step(format!("round trip, {size} B"));
+        let mut group = LatencyGroup {
+            id: format!("shm_round_trip_{size}"),
+            title: format!("Round trip between two processes, {size} B (ping-pong)"),
+            entries: Vec::new(),
+        };
+        for kind in Kind::ALL {
+            ctx.step(format!("  {}", kind.name()));
+            match ping_pong(ctx, kind, size, rounds) {
+                Ok(latency) => group.entries.push(LatencyEntry {
+                    name: kind.name().into(),
+                    mmring: kind == Kind::Shm,
+                    latency,
+                }),
+                Err(e) => body
+                    .notes
+                    .push(format!("{} {size} B round trip failed: {e}", kind.name())),
+            }
+        }
+        if size == SIZES[0] {
+            ctx.step("  cache-line ping-pong (two pinned threads)");
+            group.entries.push(LatencyEntry {
+                name: "cache-line ping-pong, two threads (floor)".into(),
+                mmring: false,
+                latency: cache_line_ping_pong(rounds * 4),
+            });
+        }
+        body.latencies.push(group);
+    }
+
+    let rate = 100_000;
+    let size = SIZES[0];
+    ctx.step(format!("one-way latency at {rate} msg/s, {size} B"));
+    let messages = s.ops(rate, 2_000);
+    let mut fixed = LatencyGroup {
+        id: "shm_fixed_rate_64".into(),
+        title: format!(
+            "One way between two processes at a fixed {}k msg/s, {size} B, from the scheduled send time",
+            rate / 1000
+        ),
+        entries: Vec::new(),
+    };
+    for kind in Kind::ALL {
+        ctx.step(format!("  {}", kind.name()));
+        match fixed_rate(ctx, kind, size, rate, messages) {
+            Ok(latency) => fixed.entries.push(LatencyEntry {
+                name: kind.name().into(),
+                mmring: kind == Kind::Shm,
+                latency,
+            }),
+            Err(e) => body
+                .notes
+                .push(format!("{} fixed-rate run failed: {e}", kind.name())),
+        }
+    }
+    body.latencies.push(fixed);
+
+    targets(&mut body);
+    body.notes.push(
+        "The shm consumer polls (consume_into in a loop) on its own core, as a \
+         latency-sensitive consumer would; the socket and pipe readers block in the kernel. \
+         Stream transports carry fixed-size messages with one write/read_exact per message \
+         and no framing; ZeroMQ sends one message per send call."
+            .into(),
+    );
+    body
+}
+
+fn targets(body: &mut Body) {
+    let through = body.groups.iter().find(|g| g.id == "shm_throughput_64");
+    let ratio = through.and_then(|g| {
+        let shm = g.entry(Kind::Shm.name())?;
+        let zmq = g.entry(Kind::Zmq.name())?;
+        Some((g.ratio(shm, zmq), shm.stats.median, zmq.stats.median))
+    });
+    body.targets.push(Target::new(
+        "shm 64 B throughput ≥ 10× ZeroMQ ipc",
+        10.0,
+        ratio.map(|r| r.0),
+        match ratio {
+            Some((_, a, b)) => format!("`shm_throughput_64`: {a:.3e} vs {b:.3e} msg/s"),
+            None => "not measured".into(),
+        },
+    ));
+    let rtt = body.latencies.iter().find(|g| g.id == "shm_round_trip_64");
+    let pair = rtt.and_then(|g| {
+        let shm = g.entries.iter().find(|e| e.mmring)?;
+        let floor = g
+            .entries
+            .iter()
+            .find(|e| e.name.starts_with("cache-line"))?;
+        Some((shm.latency.p50, floor.latency.p50))
+    });
+    // "p50 ≤ 3× the cache-line round trip": as a ratio ≥ 1, (3 × floor) / shm.
+    body.targets.push(Target::new(
+        "shm ping-pong p50 ≤ 3× the cache-line round trip",
+        1.0,
+        pair.map(|(shm, floor)| 3.0 * floor / shm),
+        match pair {
+            Some((shm, floor)) => format!(
+                "`shm_round_trip_64`: p50 {shm:.0} ns vs cache line {floor:.0} ns = {:.2}× \
+                 (shown as 3 × floor ÷ shm, ≥ 1 when met)",
+                shm / floor
+            ),
+            None => "not measured".into(),
+        },
+    ));
+}
+
+/// A transport's parent side, connected to a running child.
+struct Parent {
+    child: Child,
+    /// The child's control lines (and, for pipes, its data).
+    lines: BufReader<ChildStdout>,
+    tx: Tx,
+    rx: Option<Rx>,
+    /// The child's stdin when it is not the transport: kept open while the child runs.
+    _stdin: Option<ChildStdin>,
+    /// Files to remove afterwards.
+    cleanup: Vec<PathBuf>,
+}
+
+/// Sending side of a transport.
+enum Tx {
+    Shm(Box<ShmProducer>),
+    Zmq(zmq::Socket),
+    Uds(UnixStream),
+    Pipe(ChildStdin),
+    Child(Box<std::io::Stdout>),
+}
+
+/// Receiving side of a transport.
+enum Rx {
+    Shm(Box<ShmConsumer>),
+    Zmq(zmq::Socket),
+    Uds(UnixStream),
+    Pipe,
+    Child(std::io::Stdin),
+}
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+fn unique(tag: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "mmring-bench-{}-{tag}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn zmq_context() -> &'static zmq::Context {
+    static CTX: std::sync::OnceLock<zmq::Context> = std::sync::OnceLock::new();
+    CTX.get_or_init(zmq::Context::new)
+}
+
+fn shm_config(name: &str) -> ShmConfig {
+    ShmConfig::new(name, SHM_CAPACITY)
+        .with_policy(Policy::Reject)
+        .with_unlink_on_close(true)
+}
+
+impl Parent {
+    /// Starts a child in `mode` over `kind`; `echo` also opens the way back.
+    fn start(
+        ctx: &Ctx,
+        kind: Kind,
+        mode: &str,
+        size: usize,
+        count: u64,
+        batches: u64,
+    ) -> Res<Self> {
+        let a = unique("a");
+        let b = unique("b");
+        let mut cleanup = Vec::new();
+        let (tx, addr_a, addr_b, listener) = match kind {
+            Kind::Shm => {
+                let producer = ShmProducer::create(&shm_config(&a))?;
+                (
+                    Some(Tx::Shm(Box::new(producer))),
+                    a.clone(),
+                    b.clone(),
+                    None,
+                )
+            }
+            Kind::Zmq => {
+                let push = zmq_context().socket(zmq::PUSH)?;
+                push.set_sndhwm(ZMQ_HWM)?;
+                push.set_linger(0)?;
+                let ep_a = format!("ipc:///tmp/{a}.sock");
+                push.bind(&ep_a)?;
+                cleanup.push(PathBuf::from(format!("/tmp/{a}.sock")));
+                cleanup.push(PathBuf::from(format!("/tmp/{b}.sock")));
+                (
+                    Some(Tx::Zmq(push)),
+                    ep_a,
+                    format!("ipc:///tmp/{b}.sock"),
+                    None,
+                )
+            }
+            Kind::Uds => {
+                let path = std::env::temp_dir().join(format!("{a}.sock"));
+                let listener = UnixListener::bind(&path)?;
+                cleanup.push(path.clone());
+                let p = path.display().to_string();
+                (None, p, b.clone(), Some(listener))
+            }
+            Kind::Pipe => (None, a.clone(), b.clone(), None),
+        };
+        let mut child = Command::new(&ctx.exe)
+            .arg("--child")
+            .args([
+                kind.arg(),
+                mode,
+                &size.to_string(),
+                &count.to_string(),
+                &batches.to_string(),
+                &addr_a,
+                &addr_b,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or("no child stdin")?;
+        let stdout = child.stdout.take().ok_or("no child stdout")?;
+        let (tx, rx, stdin) = match (tx, listener) {
+            (Some(tx), _) => (tx, None, Some(stdin)),
+            (None, Some(listener)) => {
+                let (stream, _) = listener.accept()?;
+                (
+                    Tx::Uds(stream.try_clone()?),
+                    Some(Rx::Uds(stream)),
+                    Some(stdin),
+                )
+            }
+            (None, None) => (Tx::Pipe(stdin), Some(Rx::Pipe), None),
+        };
+        let mut parent = Self {
+            child,
+            lines: BufReader::new(stdout),
+            tx,
+            rx,
+            _stdin: stdin,
+            cleanup,
+        };
+        parent.expect_line("ready")?;
+        if mode == "echo" {
+            match kind {
+                Kind::Shm => {
+                    parent.rx = Some(Rx::Shm(Box::new(ShmConsumer::open(&shm_config(&b))?)));
+                }
+                Kind::Zmq => {
+                    let pull = zmq_context().socket(zmq::PULL)?;
+                    pull.set_rcvhwm(ZMQ_HWM)?;
+                    pull.set_linger(0)?;
+                    pull.connect(&addr_b)?;
+                    parent.rx = Some(Rx::Zmq(pull));
+                }
+                _ => {}
+            }
+        }
+        Ok(parent)
+    }
+
+    fn expect_line(&mut self, want: &str) -> Res<String> {
+        let mut line = String::new();
+        if self.lines.read_line(&mut line)? == 0 {
+            return Err(format!("child exited before `{want}`").into());
+        }
+        let line = line.trim().to_string();
+        if !line.starts_with(want) {
+            return Err(format!("child said `{line}`, expected `{want}`").into());
+        }
+        Ok(line)
+    }
+
+    fn send(&mut self, msg: &[u8]) -> Res<()> {
+        send(&mut self.tx, msg)
+    }
+
+    fn recv(&mut self, buf: &mut Vec<u8>, size: usize) -> Res<()> {
+        match self.rx.as_mut().ok_or("no way back")? {
+            Rx::Pipe => {
+                buf.resize(size, 0);
+                self.lines.read_exact(buf)?;
+                Ok(())
+            }
+            rx => recv(rx, buf, size),
+        }
+    }
+
+    /// Stops the child early (a run over its time budget) and cleans up.
+    fn abort(mut self) -> Res<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        for path in &self.cleanup {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Res<()> {
+        drop(self._stdin.take());
+        let status = self.child.wait()?;
+        for path in &self.cleanup {
+            let _ = std::fs::remove_file(path);
+        }
+        if !status.success() {
+            return Err(format!("child failed: {status}").into());
+        }
+        Ok(())
+    }
+}
+
+fn send(tx: &mut Tx, msg: &[u8]) -> Res<()> {
+    match tx {
+        Tx::Shm(p) => {
+            let mut waits = 0u32;
+            loop {
+                match p.insert(msg) {
+                    Ok(()) => return Ok(()),
+                    Err(ShmError::Full) => pause(&mut waits),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Tx::Zmq(s) => Ok(s.send(msg, 0)?),
+        Tx::Uds(s) => Ok(s.write_all(msg)?),
+        Tx::Pipe(p) => Ok(p.write_all(msg)?),
+        Tx::Child(out) => Ok(out.write_all(msg).and_then(|()| out.flush())?),
+    }
+}
+
+fn recv(rx: &mut Rx, buf: &mut Vec<u8>, size: usize) -> Res<()> {
+    match rx {
+        Rx::Shm(c) => {
+            let mut waits = 0u32;
+            while !c.consume_into(buf)? {
+                pause(&mut waits);
+            }
+        }
+        Rx::Zmq(s) => {
+            buf.resize(size, 0);
+            let n = s.recv_into(buf, 0)?;
+            buf.truncate(n);
+        }
+        Rx::Uds(s) => {
+            buf.resize(size, 0);
+            s.read_exact(buf)?;
+        }
+        Rx::Child(stdin) => {
+            buf.resize(size, 0);
+            stdin.read_exact(buf)?;
+        }
+        Rx::Pipe => return Err("pipe is read by the parent directly".into()),
+    }
+    if buf.len() != size {
+        return Err(format!("message of {} bytes, expected {size}", buf.len()).into());
+    }
+    Ok(())
+}
+
+/// Busy-waits like the shm consumer's default wait strategy: spins first, then yields
+/// the CPU between checks, so a polling side does not burn its time slice while the
+/// other side is descheduled.
+#[inline]
+fn pause(waits: &mut u32) {
+    if *waits < SPINS {
+        *waits += 1;
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+/// `batches` of `n` messages; each figure is one batch's messages per second.
+fn throughput(ctx: &Ctx, kind: Kind, size: usize, n: u64, s: &Settings) -> Res<Stats> {
+    let batches = (s.warmup + s.reps) as u64;
+    let mut parent = Parent::start(ctx, kind, "sink", size, n, batches)?;
+    let mut msg = vec![0x5Au8; size];
+    let mut samples = Vec::new();
+    let deadline = Instant::now() + budget(s);
+    for batch in 0..batches {
+        if !samples.is_empty() && Instant::now() > deadline {
+            return parent.abort().map(|()| Stats::from_samples(samples));
+        }
+        let start = Instant::now();
+        for i in 0..n {
+            msg[..8].copy_from_slice(&i.to_le_bytes());
+            parent.send(&msg)?;
+        }
+        parent.expect_line("done")?;
+        if batch >= s.warmup as u64 {
+            samples.push(per_second(n, start.elapsed()));
+        }
+    }
+    parent.finish()?;
+    Ok(Stats::from_samples(samples))
+}
+
+/// Longest time one transport and size may take in a throughput or round-trip run; a
+/// run past it ends early with the samples it has (on a machine busy with other work).
+fn budget(s: &Settings) -> Duration {
+    if s.quick {
+        Duration::from_millis(500)
+    } else {
+        Duration::from_secs(8)
+    }
+}
+
+/// Round trips of `size`-byte messages echoed by the child.
+fn ping_pong(ctx: &Ctx, kind: Kind, size: usize, rounds: u64) -> Res<Latency> {
+    let warm = rounds / 10;
+    let mut parent = Parent::start(ctx, kind, "echo", size, warm + rounds, 1)?;
+    let mut msg = vec![0x5Au8; size];
+    let mut back = Vec::with_capacity(size);
+    let mut hist = histogram();
+    let deadline = Instant::now() + budget(&ctx.settings);
+    for i in 0..warm + rounds {
+        if hist.len() >= 100 && Instant::now() > deadline {
+            parent.abort()?;
+            return Ok(Latency::of(&hist));
+        }
+        msg[..8].copy_from_slice(&i.to_le_bytes());
+        let start = now_ns();
+        parent.send(&msg)?;
+        parent.recv(&mut back, size)?;
+        let rtt = now_ns() - start;
+        if back[..8] != msg[..8] {
+            return Err("echo out of order".into());
+        }
+        if i >= warm {
+            record(&mut hist, rtt);
+        }
+    }
+    parent.expect_line("done")?;
+    parent.finish()?;
+    Ok(Latency::of(&hist))
+}
+
+/// `messages` at `rate`, each stamped with its scheduled send time; the child measures.
+fn fixed_rate(ctx: &Ctx, kind: Kind, size: usize, rate: u64, messages: u64) -> Res<Latency> {
+    let mut parent = Parent::start(ctx, kind, "latency", size, messages, 1)?;
+    let mut msg = vec![0x5Au8; size];
+    let mut pacer = Pacer::new(rate);
+    for _ in 0..messages {
+        let due = pacer.wait_next();
+        msg[..8].copy_from_slice(&due.to_le_bytes());
+        parent.send(&msg)?;
+    }
+    let line = parent.expect_line("{")?;
+    parent.finish()?;
+    Ok(serde_json::from_str(&line)?)
+}
+
+/// Round trips of a value between two pinned threads through two cache lines: the
+/// least any cross-core handoff can cost on this machine.
+fn cache_line_ping_pong(rounds: u64) -> Latency {
+    #[repr(align(128))]
+    struct Line(AtomicU64);
+    let ping = Line(AtomicU64::new(u64::MAX));
+    let pong = Line(AtomicU64::new(u64::MAX));
+    let (ping, pong) = (&ping, &pong);
+    let run = run_pair(
+        move || {
+            let mut hist = histogram();
+            for i in 0..rounds {
+                let start = now_ns();
+                ping.0.store(i, Ordering::Release);
+                while pong.0.load(Ordering::Acquire) != i {
+                    std::hint::spin_loop();
+                }
+                record(&mut hist, now_ns() - start);
+            }
+            hist
+        },
+        move || {
+            for i in 0..rounds {
+                while ping.0.load(Ordering::Acquire) != i {
+                    std::hint::spin_loop();
+                }
+                pong.0.store(i, Ordering::Release);
+            }
+        },
+    );
+    Latency::of(&run.producer)
+}
+
+/// The child side: `KIND MODE SIZE COUNT BATCHES ADDR_A ADDR_B`.
+pub fn child_main(args: &[String]) -> Result<(), Box<dyn Error>> {
+    let [kind, mode, size, count, batches, addr_a, addr_b] = args else {
+        return Err(format!("bad child arguments {args:?}").into());
+    };
+    let kind = Kind::parse(kind).ok_or("unknown transport")?;
+    let size: usize = size.parse()?;
+    let count: u64 = count.parse()?;
+    let batches: u64 = batches.parse()?;
+    pin_current(CONSUMER_CORE);
+    let echo = mode == "echo";
+    let mut control = std::io::stdout();
+    let (mut rx, mut tx) = match kind {
+        Kind::Shm => {
+            let rx = Rx::Shm(Box::new(open_retrying(addr_a)?));
+            let tx = if echo {
+                Some(Tx::Shm(Box::new(ShmProducer::create(&shm_config(addr_b))?)))
+            } else {
+                None
+            };
+            (rx, tx)
+        }
+        Kind::Zmq => {
+            let pull = zmq_context().socket(zmq::PULL)?;
+            pull.set_rcvhwm(ZMQ_HWM)?;
+            pull.set_linger(0)?;
+            pull.connect(addr_a)?;
+            let tx = if echo {
+                let push = zmq_context().socket(zmq::PUSH)?;
+                push.set_sndhwm(ZMQ_HWM)?;
+                push.set_linger(0)?;
+                push.bind(addr_b)?;
+                Some(Tx::Zmq(push))
+            } else {
+                None
+            };
+            (Rx::Zmq(pull), tx)
+        }
+        Kind::Uds => {
+            let stream = UnixStream::connect(addr_a)?;
+            let tx = echo.then(|| stream.try_clone().map(Tx::Uds)).transpose()?;
+            (Rx::Uds(stream), tx)
+        }
+        Kind::Pipe => (
+            Rx::Child(std::io::stdin()),
+            echo.then(|| Tx::Child(Box::new(std::io::stdout()))),
+        ),
+    };
+    writeln!(control, "ready")?;
+    control.flush()?;
+    let mut buf = Vec::with_capacity(size);
+    match mode.as_str() {
+        "sink" => {
+            for _ in 0..batches {
+                for i in 0..count {
+                    recv(&mut rx, &mut buf, size)?;
+                    if buf[..8] != i.to_le_bytes() {
+                        return Err("message out of order".into());
+                    }
+                }
+                writeln!(control, "done")?;
+                control.flush()?;
+            }
+        }
+        "echo" => {
+            let tx = tx.as_mut().ok_or("no way back")?;
+            for _ in 0..count {
+                recv(&mut rx, &mut buf, size)?;
+                send(tx, &buf)?;
+            }
+            writeln!(control, "done")?;
+            control.flush()?;
+        }
+        "latency" => {
+            let mut hist = histogram();
+            for _ in 0..count {
+                recv(&mut rx, &mut buf, size)?;
+                let due = u64::from_le_bytes(buf[..8].try_into()?);
+                record(&mut hist, now_ns().saturating_sub(due));
+            }
+            writeln!(control, "{}", serde_json::to_string(&Latency::of(&hist))?)?;
+            control.flush()?;
+        }
+        other => return Err(format!("unknown mode {other}").into()),
+    }
+    // Give the sockets' last messages time to leave before the process exits.
+    if kind == Kind::Zmq && echo {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+fn open_retrying(name: &str) -> Result<ShmConsumer, ShmError> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match ShmConsumer::open(&shm_config(name)) {
+            Err(ShmError::Missing { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            other => return other,
+        }
+    }
+}
