@@ -32,6 +32,7 @@ pub(crate) struct Push {
 
 impl Cursor {
     /// An empty cursor over `capacity` slots; `capacity` is a power of two.
+    #[inline]
     pub(crate) fn new(capacity: usize) -> Self {
         debug_assert!(capacity.is_power_of_two());
         Self {
@@ -42,39 +43,47 @@ impl Cursor {
         }
     }
 
+    #[inline]
     pub(crate) fn capacity(&self) -> usize {
         self.mask + 1
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
+    #[inline]
     pub(crate) fn is_full(&self) -> bool {
         self.len == self.capacity()
     }
 
+    #[inline]
     pub(crate) fn overwritten(&self) -> u64 {
         self.overwritten
     }
 
     /// Physical slot of the item at logical `index` (0 = oldest); `index < len`.
+    #[inline]
     pub(crate) fn slot(&self, index: usize) -> usize {
         debug_assert!(index < self.len);
         (self.head + index) & self.mask
     }
 
     /// Whether physical `slot` holds a live item.
+    #[inline]
     pub(crate) fn is_live(&self, slot: usize) -> bool {
         slot <= self.mask && (slot.wrapping_sub(self.head) & self.mask) < self.len
     }
 
     /// Physical slot of logical `index`, or `None` past the end.
+    #[inline]
     pub(crate) fn checked_slot(&self, index: usize) -> Option<usize> {
         (index < self.len).then(|| self.slot(index))
     }
 
     /// Physical slot of a signed index: `0` = oldest, `-1` = newest.
+    #[inline]
     pub(crate) fn signed_slot(&self, index: isize) -> Option<usize> {
         let logical = if index < 0 {
             self.len.checked_sub(index.unsigned_abs())?
@@ -85,11 +94,13 @@ impl Cursor {
     }
 
     /// Physical slot of the newest item.
+    #[inline]
     pub(crate) fn newest(&self) -> Option<usize> {
         self.len.checked_sub(1).map(|last| self.slot(last))
     }
 
     /// Claims the slot for a new newest item, evicting the oldest when full.
+    #[inline]
     pub(crate) fn push(&mut self) -> Push {
         let slot = self.next_slot();
         if self.is_full() {
@@ -106,6 +117,7 @@ impl Cursor {
     }
 
     /// Releases the oldest item's slot and returns it.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<usize> {
         if self.len == 0 {
             return None;
@@ -118,17 +130,20 @@ impl Cursor {
 
     /// Physical slot the next [`push`](Self::push) will write: past the newest, which
     /// is the oldest's slot when full.
+    #[inline]
     pub(crate) fn next_slot(&self) -> usize {
         (self.head + self.len) & self.mask
     }
 
     /// The same position and counter with no live items: pushes onto it fill the same
     /// physical slots, in the same order, as this cursor's items occupy.
+    #[inline]
     pub(crate) fn emptied(&self) -> Self {
         Self { len: 0, ..*self }
     }
 
     /// Marks every item as gone; the caller has already dropped or moved them.
+    #[inline]
     pub(crate) fn clear(&mut self) {
         self.head = 0;
         self.len = 0;
@@ -136,6 +151,7 @@ impl Cursor {
 
     /// Sets the live window to the `len` items starting at physical slot `head` and adds
     /// `evicted` to the counter; used by bulk copies and rotations.
+    #[inline]
     pub(crate) fn set_window(&mut self, head: usize, len: usize, evicted: u64) {
         debug_assert!(head <= self.mask && len <= self.capacity());
         self.head = head;
@@ -145,6 +161,7 @@ impl Cursor {
 
     /// Physical ranges of the live items, oldest first: the part up to the end of the
     /// array, then the part that wrapped to its start (possibly empty).
+    #[inline]
     pub(crate) fn halves(&self) -> (Range<usize>, Range<usize>) {
         let first_end = (self.head + self.len).min(self.capacity());
         let wrapped = self.head + self.len - first_end;

@@ -74,7 +74,10 @@ impl<T> GenericRingBuffer<T> {
     #[inline]
     pub fn insert(&mut self, item: T) -> Option<T> {
         let push = self.cursor.push();
-        let slot = &mut self.slots[push.slot];
+        debug_assert!(push.slot < self.slots.len());
+        // SAFETY: the cursor masks every slot with `capacity - 1`, and the storage
+        // holds exactly `capacity` slots, so the index is in bounds.
+        let slot = unsafe { self.slots.get_unchecked_mut(push.slot) };
         let evicted = if push.evicts {
             // SAFETY: the cursor reports that `slot` still holds the evicted oldest item,
             // which is initialised; the cursor no longer counts it, so it is read once.
@@ -116,9 +119,10 @@ impl<T> GenericRingBuffer<T> {
     #[inline]
     pub fn consume(&mut self) -> Option<T> {
         let slot = self.cursor.pop()?;
-        // SAFETY: `slot` held the oldest live item; the cursor has released it, so this
-        // is the only read of that value.
-        Some(unsafe { self.slots[slot].assume_init_read() })
+        debug_assert!(slot < self.slots.len());
+        // SAFETY: `slot` is masked (in bounds) and held the oldest live item; the cursor
+        // has released it, so this is the only read of that value.
+        Some(unsafe { self.slots.get_unchecked(slot).assume_init_read() })
     }
 
     /// Removes every item and returns them oldest → newest; an empty ring gives an empty
@@ -410,7 +414,9 @@ impl<T: Copy> GenericRingBuffer<T> {
         // cannot overlap the storage, which `self` borrows mutably.
         unsafe {
             ptr::copy_nonoverlapping(upper.as_ptr(), base.add(write_at), upper.len());
-            ptr::copy_nonoverlapping(lower.as_ptr(), base, lower.len());
+            if !lower.is_empty() {
+                ptr::copy_nonoverlapping(lower.as_ptr(), base, lower.len());
+            }
         }
         let new_len = total.min(capacity);
         let end = (write_at + kept.len()) & (capacity - 1);
