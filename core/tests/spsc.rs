@@ -217,8 +217,9 @@ proptest! {
         }
         let line = &region.control().producer;
         line.write_pos.store(write_pos, Relaxed);
-        line.oldest.store(oldest, Relaxed);
+        region.control().cold.oldest.store(oldest, Relaxed);
         line.newest.store(oldest, Relaxed);
+        line.written.store(write_pos / 16, Relaxed);
         if let Ok(mut rx) = Consumer::new(region, policy, 16) {
             for _ in 0..10 {
                 let _ = rx.peekright();
@@ -362,10 +363,11 @@ fn an_unknown_record_kind_is_corrupt() {
 fn peekright_returns_when_the_newest_record_is_evicted_for_good() {
     let (mut tx, mut rx) = spsc::channel(64, Policy::DropOldest).unwrap();
     tx.insert(b"only").unwrap();
-    let producer = &rx.region().control().producer;
-    producer
+    let control = rx.region().control();
+    control
+        .cold
         .oldest
-        .store(producer.write_pos.load(Relaxed), Relaxed);
+        .store(control.producer.write_pos.load(Relaxed), Relaxed);
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = done.send(rx.peekright());

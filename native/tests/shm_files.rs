@@ -398,7 +398,7 @@ fn peekright_returns_when_a_producer_died_mid_eviction() {
     // died before committing the next: nothing is readable, and no call may spin.
     let mut bytes = ring_bytes(4096, Policy::DropOldest, &[b"a", b"b"]);
     let write_pos = u64::from_ne_bytes(bytes[128..136].try_into().unwrap());
-    put_u64(&mut bytes, 136, write_pos);
+    put_u64(&mut bytes, 384, write_pos); // the cold line's `oldest`
     let (config, _clean) = write_file("mid-eviction", &bytes);
     let mut rx = ShmConsumer::open(&config).unwrap();
     assert_eq!(rx.peekright().unwrap(), None);

@@ -46,6 +46,9 @@ pub struct Consumer<M: Region> {
     dropped: u64,
     /// Last `write_pos` seen; stale, re-read only when the reader catches up with it.
     write_cache: u64,
+    /// `written` read just after `write_cache`: every record below `write_cache` has a
+    /// smaller sequence number.
+    written_cache: u64,
     /// Loom only: skip the seqlock re-check, to prove the model catches torn reads.
     #[cfg(loom)]
     skip_seqlock_check: bool,
@@ -94,6 +97,7 @@ impl<M: Region> Consumer<M> {
             read: control.consumer.read.load(Relaxed),
             dropped: control.consumer.dropped.load(Relaxed),
             write_cache: write_pos,
+            written_cache: control.producer.written.load(Acquire),
             region,
             #[cfg(loom)]
             skip_seqlock_check: false,
@@ -174,7 +178,7 @@ impl<M: Region> Consumer<M> {
         let producer = &self.region.control().producer;
         let written = producer.written.load(Acquire);
         let oldest_seq = match self.policy {
-            Policy::DropOldest => producer.oldest_seq.load(Acquire),
+            Policy::DropOldest => self.region.control().cold.oldest_seq.load(Acquire),
             Policy::Reject => 0,
         };
         written.saturating_sub(self.read_seq.max(oldest_seq)) as usize
@@ -190,7 +194,7 @@ impl<M: Region> Consumer<M> {
     pub fn dropped(&self) -> u64 {
         let pending = match self.policy {
             Policy::DropOldest => {
-                let oldest_seq = self.region.control().producer.oldest_seq.load(Acquire);
+                let oldest_seq = self.region.control().cold.oldest_seq.load(Acquire);
                 oldest_seq.saturating_sub(self.read_seq)
             }
             Policy::Reject => 0,
@@ -231,7 +235,7 @@ impl<M: Region> Consumer<M> {
                 }
             }
             if self.policy == Policy::DropOldest {
-                let oldest = self.region.control().producer.oldest.load(Acquire);
+                let oldest = self.region.control().cold.oldest.load(Acquire);
                 if oldest > pos {
                     pos = self.overtaken_to(pos, oldest)?;
                     continue;
@@ -246,7 +250,7 @@ impl<M: Region> Consumer<M> {
                     }
                     // Every committed record's number is below `written`, which was
                     // published before the `write_pos` we read.
-                    if seq >= self.region.control().producer.written.load(Acquire) {
+                    if seq >= self.written_cache {
                         return Err(self.corrupt(pos, "sequence number not yet written"));
                     }
                     if take == Take::Consume {
@@ -335,7 +339,7 @@ impl<M: Region> Consumer<M> {
                 // if any load above saw data written after that fence, this load sees
                 // the new `oldest`.
                 fence(Acquire);
-                self.region.control().producer.oldest.load(Relaxed) <= pos
+                self.region.control().cold.oldest.load(Relaxed) <= pos
             }
         }
     }
@@ -350,6 +354,8 @@ impl<M: Region> Consumer<M> {
             return Err(self.corrupt(pos, "write position behind the read position"));
         }
         self.write_cache = write_pos;
+        // Published before `write_pos`, so at least as new as it.
+        self.written_cache = self.region.control().producer.written.load(Acquire);
         Ok(())
     }
 

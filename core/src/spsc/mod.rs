@@ -18,11 +18,13 @@
 //! padding marker (its first word alone) and the record starts at the next lap.
 //!
 //! # Indices
-//! [`Control`] holds the producer's line (`write_pos`, `oldest`, `oldest_seq`,
-//! `newest`, `written`, `last_insert_ns`) and the consumer's line (`read_pos`,
-//! `read_seq`, `read`, `dropped`, `last_consume_ns`, `parked`), 128 bytes apart so
-//! neither side's stores invalidate the other's line. Each side caches the other's
-//! index and re-reads it only when its cached value says it must.
+//! [`Control`] holds three 128-byte lines: the producer's (`write_pos`, `newest`,
+//! `written`, `last_insert_ns`), stored on every commit; the consumer's (`read_pos`,
+//! `read_seq`, `read`, `dropped`, `last_consume_ns`), stored on every consume; and a
+//! cold line (`oldest`, `oldest_seq`, `parked`) stored only on eviction and around
+//! sleeps. Neither side's stores invalidate a line the other reads per message while
+//! messages stream without overflow. Each side caches the other's position and
+//! re-reads it only when its cached value says it must.
 //!
 //! # Overflow
 //! With [`Policy::Reject`] the producer never writes over unread records: `insert`
@@ -60,7 +62,7 @@ mod region;
 pub use consumer::Consumer;
 pub use producer::Producer;
 pub use record::{HEADER_BYTES, record_bytes};
-pub use region::{ConsumerLine, Control, HeapRegion, ProducerLine, Region};
+pub use region::{ColdLine, ConsumerLine, Control, HeapRegion, ProducerLine, Region};
 
 use thiserror::Error;
 

@@ -60,8 +60,9 @@ impl<M: Region> Producer<M> {
     pub fn new(region: M, policy: Policy, max_message: usize) -> Result<Self, LayoutError> {
         let capacity = check_layout(&region, max_message)?;
         let line = &region.control().producer;
+        let cold = &region.control().cold;
         let write_pos = line.write_pos.load(Acquire);
-        let oldest = line.oldest.load(Acquire);
+        let oldest = cold.oldest.load(Acquire);
         let read_pos = region.control().consumer.read_pos.load(Acquire);
         let indices = |reason| Err(LayoutError::Indices { reason });
         if write_pos % 8 != 0 || oldest % 8 != 0 || read_pos % 8 != 0 {
@@ -82,7 +83,7 @@ impl<M: Region> Producer<M> {
             max_message,
             write_pos,
             oldest,
-            oldest_seq: line.oldest_seq.load(Relaxed),
+            oldest_seq: cold.oldest_seq.load(Relaxed),
             seq: line.written.load(Relaxed),
             read_cache: read_pos,
             region,
@@ -262,7 +263,7 @@ impl<M: Region> Producer<M> {
                 self.oldest_seq = self.seq;
             }
         }
-        let line = &self.region.control().producer;
+        let line = &self.region.control().cold;
         // Release: a consumer that sees this `oldest` (always at most the committed
         // `write_pos`) also sees that `write_pos`.
         line.oldest.store(self.oldest, Release);

@@ -15,28 +15,27 @@ use loom::sync::{
 
 use super::LayoutError;
 
-/// The producer's 128-byte line. Only the producer stores to it.
+/// The producer's 128-byte line, stored on every commit. Only the producer stores to
+/// it.
 #[repr(C, align(128))]
 #[derive(Debug, Default)]
 pub struct ProducerLine {
     /// Position just past the last committed record; records below it are complete.
     pub write_pos: AtomicU64,
-    /// Position of the oldest record the producer has not evicted. Published (with a
-    /// release fence) before the producer writes over anything below it.
-    pub oldest: AtomicU64,
-    /// Sequence number of the record at `oldest`.
-    pub oldest_seq: AtomicU64,
     /// Position of the newest committed record (meaningless while `written` is 0).
+    /// Published after `write_pos`.
     pub newest: AtomicU64,
     /// Messages committed so far; also the sequence number of the next message.
+    /// Published before `write_pos`.
     pub written: AtomicU64,
     /// Wall-clock time of the last insert, nanoseconds since the Unix epoch (set by the
     /// transport; 0 if never).
     pub last_insert_ns: AtomicU64,
 }
 
-/// The consumer's 128-byte line. Only the consumer stores to it (and the producer
-/// clears `parked` when it wakes the consumer).
+/// The consumer's 128-byte line, stored on every consume. Only the consumer stores to
+/// it; the producer reads it only under [`Policy::Reject`](super::Policy::Reject) when
+/// its cached read position says the ring is full.
 #[repr(C, align(128))]
 #[derive(Debug, Default)]
 pub struct ConsumerLine {
@@ -51,18 +50,36 @@ pub struct ConsumerLine {
     /// Wall-clock time of the last consume, nanoseconds since the Unix epoch (set by
     /// the transport; 0 if never).
     pub last_consume_ns: AtomicU64,
-    /// 1 while the consumer sleeps waiting for records (a futex word), else 0.
+}
+
+/// A 128-byte line of fields stored rarely: on eviction (producer) and when the
+/// consumer goes to sleep or is woken. Kept apart from the two hot lines so that the
+/// consumer's per-message check of `oldest` and the producer's per-commit check of
+/// `parked` read a line that does not change while messages stream.
+#[repr(C, align(128))]
+#[derive(Debug, Default)]
+pub struct ColdLine {
+    /// Position of the oldest record the producer has not evicted. Published (with a
+    /// release fence) before the producer writes over anything below it.
+    pub oldest: AtomicU64,
+    /// Sequence number of the first message at or after `oldest`. Published after
+    /// `oldest`.
+    pub oldest_seq: AtomicU64,
+    /// 1 while the consumer sleeps waiting for records (a futex word), else 0. Stored
+    /// by the consumer, cleared by the producer when it wakes it.
     pub parked: AtomicU32,
 }
 
-/// The indices shared by the two sides: 256 bytes, the producer's line first.
+/// The indices shared by the two sides: 384 bytes, three 128-byte lines.
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct Control {
-    /// Stored by the producer.
+    /// Stored by the producer on every commit.
     pub producer: ProducerLine,
-    /// Stored by the consumer.
+    /// Stored by the consumer on every consume.
     pub consumer: ConsumerLine,
+    /// Stored on eviction and around sleeps.
+    pub cold: ColdLine,
 }
 
 /// Memory that carries one ring: a [`Control`] block and a data area of

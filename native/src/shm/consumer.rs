@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -329,17 +329,6 @@ impl ShmConsumer {
     /// # Ok::<(), mmring_native::shm::ShmError>(())
     /// ```
     pub fn peekright(&mut self) -> Result<Option<Vec<u8>>, ShmError> {
-        if self.inner.policy() == Policy::DropOldest {
-            // The protocol's peekright retries while the newest record is evicted
-            // under it, until the producer commits a newer one. When `oldest` is
-            // already past `newest`, nothing committed is readable now, and a producer
-            // that died there (or a corrupt file) would never end that retry.
-            let producer = &self.control().producer;
-            let newest = producer.newest.load(Acquire);
-            if producer.oldest.load(Acquire) > newest {
-                return Ok(None);
-            }
-        }
         Ok(self.inner.peekright()?)
     }
 
@@ -584,7 +573,7 @@ impl ShmConsumer {
                 return Err(ShmError::Timeout);
             }
             let control = self.control();
-            wait::wait_until(&self.wait, &control.consumer.parked, deadline, || {
+            wait::wait_until(&self.wait, &control.cold.parked, deadline, || {
                 wait::has_data(control)
             });
         }

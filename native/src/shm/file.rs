@@ -237,8 +237,8 @@ fn check_indices(region: &MappedRegion) -> Result<(), ShmError> {
     let (p, c) = (&control.producer, &control.consumer);
     let words = [
         &p.write_pos,
-        &p.oldest,
-        &p.oldest_seq,
+        &control.cold.oldest,
+        &control.cold.oldest_seq,
         &p.newest,
         &p.written,
         &c.read_pos,

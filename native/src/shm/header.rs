@@ -33,23 +33,25 @@ const OFF_CREATED: usize = 40;
 pub(crate) const OFF_CONTROL: usize = 128;
 
 const _: () = {
-    use mmring_core::spsc::{ConsumerLine, ProducerLine};
+    use mmring_core::spsc::{ColdLine, ConsumerLine, ProducerLine};
     use std::mem::offset_of;
     // The offsets the module docs promise, relative to the control block.
-    assert!(offset_of!(Control, producer) == 0 && offset_of!(Control, consumer) == 128);
+    assert!(offset_of!(Control, producer) == 0);
+    assert!(offset_of!(Control, consumer) == 128);
+    assert!(offset_of!(Control, cold) == 256);
     assert!(offset_of!(ProducerLine, write_pos) == 0);
-    assert!(offset_of!(ProducerLine, oldest) == 8);
-    assert!(offset_of!(ProducerLine, oldest_seq) == 16);
-    assert!(offset_of!(ProducerLine, newest) == 24);
-    assert!(offset_of!(ProducerLine, written) == 32);
-    assert!(offset_of!(ProducerLine, last_insert_ns) == 40);
+    assert!(offset_of!(ProducerLine, newest) == 8);
+    assert!(offset_of!(ProducerLine, written) == 16);
+    assert!(offset_of!(ProducerLine, last_insert_ns) == 24);
     assert!(offset_of!(ConsumerLine, read_pos) == 0);
     assert!(offset_of!(ConsumerLine, read_seq) == 8);
     assert!(offset_of!(ConsumerLine, read) == 16);
     assert!(offset_of!(ConsumerLine, dropped) == 24);
     assert!(offset_of!(ConsumerLine, last_consume_ns) == 32);
-    assert!(offset_of!(ConsumerLine, parked) == 40);
-    assert!(size_of::<Control>() == 256);
+    assert!(offset_of!(ColdLine, oldest) == 0);
+    assert!(offset_of!(ColdLine, oldest_seq) == 8);
+    assert!(offset_of!(ColdLine, parked) == 16);
+    assert!(size_of::<Control>() == 384);
     assert!(align_of::<Control>() == 128);
     assert!(OFF_CONTROL % align_of::<Control>() == 0);
     assert!(OFF_CONTROL + size_of::<Control>() <= HEADER_SIZE);

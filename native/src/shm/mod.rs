@@ -50,7 +50,7 @@
 //! # Waiting
 //! A blocking consume first checks in a busy loop (`spin` times), then yields the CPU
 //! (`yields` times), then parks ([`WaitStrategy`]). On Linux a parked consumer sleeps
-//! on a process-shared futex (the consumer line's `parked` word): it announces itself,
+//! on a process-shared futex (the cold line's `parked` word): it announces itself,
 //! issues a `SeqCst` fence and re-checks before sleeping, and the producer, after
 //! every commit, issues a `SeqCst` fence and loads `parked`, calling `FUTEX_WAKE` only
 //! if it is set. So no wake-up is lost, and the producer pays a wake-up system call
@@ -128,21 +128,21 @@
 //! | 36 | 4 | producer pid `u32` |
 //! | 40 | 8 | creation time `u64`, ns since the Unix epoch |
 //! | 48 | 80 | reserved, zero |
-//! | 128 | 8 | producer line: `write_pos`, end of the committed stream (byte position, grows forever) |
-//! | 136 | 8 | `oldest`: position of the oldest record not evicted |
-//! | 144 | 8 | `oldest_seq`: sequence number of the record at `oldest` |
-//! | 152 | 8 | `newest`: position of the newest committed record |
-//! | 160 | 8 | `written`: messages committed (also the next sequence number) |
-//! | 168 | 8 | `last_insert_ns`: time of the last commit |
-//! | 176 | 80 | rest of the producer's 128-byte line, zero |
-//! | 256 | 8 | consumer line: `read_pos`, position of the next record to read |
+//! | 128 | 8 | producer line (stored on every commit): `write_pos`, end of the committed stream (byte position, grows forever) |
+//! | 136 | 8 | `newest`: position of the newest committed record (stored after `write_pos`) |
+//! | 144 | 8 | `written`: messages committed, also the next sequence number (stored before `write_pos`) |
+//! | 152 | 8 | `last_insert_ns`: time of the last commit |
+//! | 160 | 96 | rest of the producer's 128-byte line, zero |
+//! | 256 | 8 | consumer line (stored on every consume): `read_pos`, position of the next record to read |
 //! | 264 | 8 | `read_seq`: sequence number expected next |
 //! | 272 | 8 | `read`: messages consumed |
 //! | 280 | 8 | `dropped`: messages the consumer found evicted |
 //! | 288 | 8 | `last_consume_ns`: time of the last consume |
-//! | 296 | 4 | `parked` `u32`: 1 while the consumer sleeps (the futex word) |
-//! | 300 | 84 | rest of the consumer's 128-byte line, zero |
-//! | 384 | 128 | reserved, zero |
+//! | 296 | 88 | rest of the consumer's 128-byte line, zero |
+//! | 384 | 8 | cold line (stored on eviction and around sleeps): `oldest`, position of the oldest record not evicted |
+//! | 392 | 8 | `oldest_seq`: sequence number of the record at `oldest` |
+//! | 400 | 4 | `parked` `u32`: 1 while the consumer sleeps (the futex word) |
+//! | 404 | 108 | rest of the cold line, zero |
 //! | 512 | capacity | data area: records (see [`mmring_core::spsc`]) |
 //!
 //! A record at stream position `p` sits at `512 + (p mod capacity)`, 8-aligned and

@@ -359,7 +359,7 @@ impl ShmProducer {
             .producer
             .last_insert_ns
             .store(wait::now_ns(), Relaxed);
-        wait::notify(&control.consumer.parked);
+        wait::notify(&control.cold.parked);
     }
 }
 

@@ -3,7 +3,7 @@
 //! the handshake, the clock, and the helper thread behind `aconsume`.
 //!
 //! # The park handshake
-//! The futex word is the consumer line's `parked` (offset 296 of the file). A sleeping
+//! The futex word is the cold line's `parked` (offset 400 of the file). A sleeping
 //! consumer stores `parked = 1`, issues a `SeqCst` fence, and re-checks for data before
 //! `FUTEX_WAIT(parked, 1, bound)`; afterwards it stores `parked = 0`. The producer,
 //! after each commit (whose `write_pos` store is a release), issues a `SeqCst` fence and
@@ -58,7 +58,7 @@ pub(crate) fn now_ns() -> u64 {
 /// there, instead of spinning.)
 pub(crate) fn has_data(control: &Control) -> bool {
     let write_pos = control.producer.write_pos.load(Acquire);
-    let oldest = control.producer.oldest.load(Relaxed);
+    let oldest = control.cold.oldest.load(Relaxed);
     write_pos > control.consumer.read_pos.load(Relaxed).max(oldest)
 }
 
@@ -268,7 +268,7 @@ impl AsyncWaiter {
         state.waker = None;
         if state.active {
             self.shared.cancel.store(true, SeqCst);
-            let parked = &self.shared.region.control().consumer.parked;
+            let parked = &self.shared.region.control().cold.parked;
             parked.store(0, SeqCst);
             futex::wake(parked);
             self.shared.changed.notify_all();
@@ -335,7 +335,7 @@ impl WaiterShared {
         let mut sleep = Duration::from_micros(50).min(self.park);
         while !ready() {
             if cfg!(target_os = "linux") {
-                park_on(&control.consumer.parked, self.park, &ready);
+                park_on(&control.cold.parked, self.park, &ready);
             } else {
                 let state = self.lock();
                 if self.cancel.load(SeqCst) {
