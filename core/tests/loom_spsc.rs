@@ -1,8 +1,9 @@
 //! Loom models of the SPSC record protocol: a tiny ring where the producer laps the
 //! consumer mid-copy, under both policies. Every message the consumer returns must be
-//! whole and in order, and under `DropOldest` delivered + dropped = sent. The last
-//! model runs a consumer without the seqlock re-check and must fail, proving the
-//! models can see a torn read.
+//! whole and in order, and under `DropOldest` delivered + dropped = sent. A consumer
+//! killed after any prefix of its commit's stores must leave a ring its successor
+//! resumes while the producer runs. The last model runs a consumer without the seqlock
+//! re-check and must fail, proving the models can see a torn read.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p mmring-core --test loom_spsc --release`
 //! (`just loom`).
@@ -108,6 +109,68 @@ fn reject_consumer_gets_everything_in_order() {
         producer.join().unwrap();
         assert_eq!(got, [1, 2, 3]);
     });
+}
+
+/// A consumer takes one message but publishes only a prefix of its commit (as if
+/// killed between two stores) while the producer keeps writing; a new consumer opens
+/// the same region and must read the rest without an error, in order, with the
+/// accounting exact: under `Reject` every message arrives (the one in flight twice only
+/// when none of its stores was published), under `DropOldest` read + dropped = sent.
+#[test]
+fn a_consumer_killed_mid_commit_leaves_a_resumable_ring() {
+    for policy in [Policy::Reject, Policy::DropOldest] {
+        for stores in 0..=3 {
+            model(move || {
+                let (mut tx, rx) = spsc::channel(64, policy).unwrap();
+                let region = rx.region().clone();
+                let producer = thread::spawn(move || {
+                    let mut seq = 1;
+                    while seq <= 3 {
+                        if tx.insert(&message(seq)).is_ok() {
+                            seq += 1;
+                        } else {
+                            thread::yield_now();
+                        }
+                    }
+                });
+                let mut dying = rx.crash_after_stores(stores);
+                let mut taken = Vec::new();
+                consume_checked(&mut dying, 1, &mut taken);
+                drop(dying);
+
+                let mut next = Consumer::new(region, policy, 16).unwrap();
+                let mut got = Vec::new();
+                if policy == Policy::Reject {
+                    // The producer needs room that only consuming makes.
+                    while !got.contains(&3) {
+                        consume_checked(&mut next, 1, &mut got);
+                    }
+                } else {
+                    consume_checked(&mut next, 1, &mut got);
+                }
+                producer.join().unwrap();
+                consume_checked(&mut next, 3, &mut got);
+                if let (Some(&first), Some(&before)) = (got.first(), taken.first()) {
+                    let again = stores == 0;
+                    assert!(
+                        first > before || (again && first == before),
+                        "{taken:?} then {got:?}"
+                    );
+                }
+                match policy {
+                    Policy::Reject => {
+                        let mut all = taken.clone();
+                        all.extend(got.iter().filter(|&&s| taken.first() != Some(&s)));
+                        assert_eq!(all, [1, 2, 3], "{stores} stores");
+                    }
+                    Policy::DropOldest => {
+                        assert_eq!(got.last(), Some(&3), "the newest message survives");
+                        assert_eq!(next.read() + next.dropped(), 3, "{stores} stores");
+                    }
+                }
+            });
+        }
+    }
 }
 
 #[test]

@@ -234,6 +234,160 @@ proptest! {
     }
 }
 
+/// Every control word a peer can write, anywhere in `u64`, with or without a valid
+/// stream behind it: opening either side and every call on it returns (a value or a
+/// typed error), never panics, even with overflow checks on (run it in the `hostile`
+/// profile: `cargo test --profile hostile -p mmring-core --test spsc`).
+fn hostile_control(region: &HeapRegion, words: &[u64; 8]) {
+    let control = region.control();
+    let targets = [
+        &control.producer.write_pos,
+        &control.producer.newest,
+        &control.producer.written,
+        &control.consumer.read_pos,
+        &control.consumer.read_seq,
+        &control.consumer.read,
+        &control.cold.oldest,
+        &control.cold.oldest_seq,
+    ];
+    for (target, &word) in targets.iter().zip(words) {
+        target.store(word, Relaxed);
+    }
+}
+
+/// A word that is often near a boundary: 0, a small position, near 2^62 or u64::MAX.
+fn edgy() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        0u64..512,
+        (0u64..64).prop_map(|d| spsc::MAX_POSITION - d * 8),
+        (0u64..64).prop_map(|d| u64::MAX - d),
+        any::<u64>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases())]
+
+    #[test]
+    fn hostile_control_words_never_panic_either_side(
+        words in prop::array::uniform8(edgy()),
+        data in prop::collection::vec(edgy(), 16),
+        policy in prop::sample::select(vec![Policy::DropOldest, Policy::Reject]),
+        honest_prefix in 0usize..6,
+    ) {
+        let region = HeapRegion::new(128).unwrap();
+        let mut tx = Producer::new(region.clone(), policy, 48).unwrap();
+        for seq in 0..honest_prefix as u64 {
+            let _ = tx.insert(&message(seq, 32));
+        }
+        for (slot, &word) in region.data().iter().zip(&data) {
+            if word % 3 == 0 {
+                slot.store(word, Relaxed);
+            }
+        }
+        hostile_control(&region, &words);
+        let _ = (tx.len(), tx.dropped(), tx.is_empty());
+        if let Ok(mut rx) = Consumer::new(region.clone(), policy, 48) {
+            for _ in 0..8 {
+                let _ = (rx.len(), rx.dropped(), rx.read());
+                let _ = rx.peekright();
+                let _ = rx.peekleft();
+                if let Ok(Some(m)) = rx.try_consume() {
+                    prop_assert!(m.len() <= 48);
+                }
+            }
+        }
+        if let Ok(mut tx) = Producer::new(region, policy, 48) {
+            for seq in 0..4 {
+                let _ = tx.insert(&message(seq, 32));
+            }
+            let _ = (tx.len(), tx.dropped());
+        }
+    }
+}
+
+/// A `newest` near `u64::MAX` (once an overflow panic in `peekright`, and an unrelated
+/// message in a release build) is corrupt; so is one that is not a record of the
+/// current lap. Counters near `u64::MAX` leave `dropped` saturated, not overflowed.
+#[test]
+fn hostile_newest_and_counters_are_corrupt_not_a_panic() {
+    let (mut tx, mut rx) = spsc::channel(128, Policy::DropOldest).unwrap();
+    tx.insert_batch(&[b"one", b"two", b"three"]).unwrap();
+    let region = rx.region().clone();
+    let producer = &region.control().producer;
+    for newest in [u64::MAX - 7, !7, spsc::MAX_POSITION, 8, 4096] {
+        producer.newest.store(newest, Relaxed);
+        assert!(
+            matches!(rx.peekright(), Err(ConsumeError::Corrupt { .. })),
+            "newest {newest}: {:?}",
+            rx.peekright()
+        );
+    }
+    producer.newest.store(48, Relaxed);
+    assert_eq!(rx.peekright().unwrap(), Some(b"three".to_vec()));
+
+    let control = region.control();
+    control.consumer.read_seq.store(u64::MAX, Relaxed);
+    control.consumer.read.store(0, Relaxed);
+    control.cold.oldest_seq.store(u64::MAX, Relaxed);
+    assert_eq!(tx.dropped(), u64::MAX);
+    // A consumer refuses counters no stream can have.
+    assert!(matches!(
+        Consumer::new(region.clone(), Policy::DropOldest, 48),
+        Err(LayoutError::Indices { .. })
+    ));
+    control.consumer.read_seq.store(1, Relaxed);
+    control.consumer.read.store(2, Relaxed);
+    assert!(matches!(
+        Consumer::new(region, Policy::DropOldest, 48),
+        Err(LayoutError::Indices { .. })
+    ));
+}
+
+/// A `write_pos` far ahead of the consumer over a 32-byte ring of padding words made
+/// one `try_consume` walk lap after lap for ever (found by the fuzzer). A valid stream
+/// is never more than one capacity ahead of the oldest unread record: anything else
+/// is corrupt, found in one call.
+#[test]
+fn a_write_position_laps_ahead_is_corrupt_at_once() {
+    for policy in [Policy::DropOldest, Policy::Reject] {
+        let region = HeapRegion::new(32).unwrap();
+        let mut rx = Consumer::new(region.clone(), policy, 0).unwrap();
+        region.data()[0].store(2 << 32, Relaxed); // a padding word at the start of a lap
+        let control = region.control();
+        control.producer.write_pos.store(0x3b_5a28_fa00, Relaxed);
+        control.producer.written.store(1 << 20, Relaxed);
+        if policy == Policy::DropOldest {
+            control.cold.oldest.store(0xffff_0000, Relaxed);
+        }
+        assert!(
+            matches!(
+                rx.try_consume(),
+                Err(ConsumeError::Corrupt {
+                    reason: "more unread bytes than the ring holds",
+                    ..
+                })
+            ),
+            "{policy:?}"
+        );
+        // Within one capacity, padding at a lap start is corrupt too.
+        control.producer.write_pos.store(0xffff_0000 + 32, Relaxed);
+        control.consumer.read_pos.store(0xffff_0000, Relaxed);
+        let mut rx = Consumer::new(region.clone(), policy, 0).unwrap();
+        assert!(
+            matches!(
+                rx.try_consume(),
+                Err(ConsumeError::Corrupt {
+                    reason: "padding at the start of a lap",
+                    ..
+                })
+            ),
+            "{policy:?}"
+        );
+    }
+}
+
 #[test]
 fn capacity_must_be_a_power_of_two_of_at_least_32() {
     for capacity in [0, 8, 16, 48, 100] {

@@ -40,10 +40,9 @@ pub struct Consumer<M: Region> {
     read_pos: u64,
     /// Sequence number expected next.
     read_seq: u64,
-    /// Messages consumed.
+    /// Messages consumed. `read <= read_seq`: every message numbered below `read_seq`
+    /// was either read or dropped, so `read_seq - read` messages were dropped.
     read: u64,
-    /// Messages found evicted before they could be read.
-    dropped: u64,
     /// Last `write_pos` seen; stale, re-read only when the reader catches up with it.
     write_cache: u64,
     /// `written` read just after `write_cache`: every record below `write_cache` has a
@@ -52,7 +51,16 @@ pub struct Consumer<M: Region> {
     /// Loom only: skip the seqlock re-check, to prove the model catches torn reads.
     #[cfg(loom)]
     skip_seqlock_check: bool,
+    /// Tests only: publish only this many of the commit's stores, as a consumer killed
+    /// between two of them would.
+    #[cfg(any(test, loom))]
+    crash_after_stores: Option<usize>,
 }
+
+/// How many passes one call may make before it gives up for now: a valid call needs at
+/// most four (refresh, skip evicted records, padding, message); more happen only while
+/// the producer keeps evicting the record being read.
+const MAX_PASSES: usize = 1024;
 
 /// Where to stop after finding a message.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -74,7 +82,10 @@ impl<M: Region> Consumer<M> {
         let capacity = check_layout(&region, max_message)?;
         let control = region.control();
         let write_pos = control.producer.write_pos.load(Acquire);
+        let written = control.producer.written.load(Acquire);
         let read_pos = control.consumer.read_pos.load(Acquire);
+        let read_seq = control.consumer.read_seq.load(Relaxed);
+        let read = control.consumer.read.load(Relaxed);
         let indices = |reason| Err(LayoutError::Indices { reason });
         if write_pos % 8 != 0 || read_pos % 8 != 0 {
             return indices("a position is not a multiple of 8");
@@ -88,19 +99,28 @@ impl<M: Region> Consumer<M> {
         if policy == Policy::Reject && write_pos - read_pos > capacity {
             return indices("more unread bytes than the ring holds");
         }
+        // Every store order of `commit` keeps `read <= read_seq <= written`, so a
+        // predecessor killed at any point leaves counters that pass.
+        if read_seq > written {
+            return indices("the consumer expects a message that was never written");
+        }
+        if read > read_seq {
+            return indices("more messages read than the consumer has passed");
+        }
         Ok(Self {
             policy,
             mask: capacity - 1,
             max_message,
             read_pos,
-            read_seq: control.consumer.read_seq.load(Relaxed),
-            read: control.consumer.read.load(Relaxed),
-            dropped: control.consumer.dropped.load(Relaxed),
+            read_seq,
+            read,
             write_cache: write_pos,
-            written_cache: control.producer.written.load(Acquire),
+            written_cache: written,
             region,
             #[cfg(loom)]
             skip_seqlock_check: false,
+            #[cfg(any(test, loom))]
+            crash_after_stores: None,
         })
     }
 
@@ -110,6 +130,16 @@ impl<M: Region> Consumer<M> {
     #[doc(hidden)]
     pub fn without_seqlock_check(mut self) -> Self {
         self.skip_seqlock_check = true;
+        self
+    }
+
+    /// A consumer whose next consume publishes only the first `stores` stores of its
+    /// commit and then stops, as if its process were killed there; drop it afterwards.
+    /// For the crash-consistency tests. Never use it.
+    #[cfg(any(test, loom))]
+    #[doc(hidden)]
+    pub fn crash_after_stores(mut self, stores: usize) -> Self {
+        self.crash_after_stores = Some(stores);
         self
     }
 
@@ -149,21 +179,32 @@ impl<M: Region> Consumer<M> {
         let producer = &self.region.control().producer;
         let mut out = Vec::new();
         let mut seen = None;
-        loop {
+        for _ in 0..MAX_PASSES {
             // `newest` first: the producer publishes it after `write_pos`, so the
             // `write_pos` read next lies past the newest record.
             let newest = producer.newest.load(Acquire);
             let write_pos = producer.write_pos.load(Acquire);
+            let written = producer.written.load(Acquire);
             // Empty; or the newest record was already read; or it was evicted and
             // nothing newer was committed since (a producer that died mid-insert).
             if write_pos == self.read_pos || newest < self.read_pos || seen == Some(newest) {
                 return Ok(None);
             }
-            if write_pos > super::MAX_POSITION {
-                return Err(self.corrupt(newest, "write position past the largest stream position"));
+            if write_pos > super::MAX_POSITION || write_pos < self.read_pos {
+                return Err(self.corrupt(newest, "write position outside the stream"));
+            }
+            // Below `write_pos` and within one capacity of it: no arithmetic on it can
+            // overflow, and it cannot name a record of an earlier lap.
+            if newest % 8 != 0 || newest >= write_pos || write_pos - newest > self.mask + 1 {
+                return Err(self.corrupt(newest, "newest position outside the written stream"));
             }
             match self.read_record(newest, write_pos, &mut out)? {
-                Record::Message { .. } => return Ok(Some(out)),
+                Record::Message { seq, .. } => {
+                    if seq < self.read_seq || seq >= written {
+                        return Err(self.corrupt(newest, "sequence number outside the stream"));
+                    }
+                    return Ok(Some(out));
+                }
                 // Evicted while we looked: the producer may have committed a newer one.
                 Record::Overtaken => seen = Some(newest),
                 Record::Padding { .. } => {
@@ -171,6 +212,8 @@ impl<M: Region> Consumer<M> {
                 }
             }
         }
+        // The producer kept evicting the newest record while we copied it.
+        Ok(None)
     }
 
     /// Messages waiting to be read (a snapshot).
@@ -199,7 +242,7 @@ impl<M: Region> Consumer<M> {
             }
             Policy::Reject => 0,
         };
-        self.dropped + pending
+        (self.read_seq - self.read).saturating_add(pending)
     }
 
     /// Messages consumed since the region was created.
@@ -223,11 +266,11 @@ impl<M: Region> Consumer<M> {
     }
 
     /// Finds the oldest readable message, copies it into `out`, and consumes it if
-    /// asked. Every iteration moves `pos` forward or returns, so a region that nobody
-    /// writes cannot make this loop forever.
+    /// asked. Bounded: at most [`MAX_PASSES`] passes, each of which moves `pos` forward
+    /// (by at least 8 bytes, never past the committed stream) or returns.
     fn next(&mut self, out: &mut Vec<u8>, take: Take) -> Result<bool, ConsumeError> {
         let mut pos = self.read_pos;
-        loop {
+        for _ in 0..MAX_PASSES {
             if pos == self.write_cache {
                 self.refresh_write(pos)?;
                 if pos == self.write_cache {
@@ -240,6 +283,13 @@ impl<M: Region> Consumer<M> {
                     pos = self.overtaken_to(pos, oldest)?;
                     continue;
                 }
+            }
+            // The producer publishes `oldest` before the `write_pos` of the commit that
+            // evicted for it, so `oldest` (loaded after `write_cache`) is at least
+            // `write_cache - capacity`, and `pos` is at or past `oldest`. More unread
+            // bytes than that would make this loop walk lap after lap of garbage.
+            if self.write_cache - pos > self.mask + 1 {
+                return Err(self.corrupt(pos, "more unread bytes than the ring holds"));
             }
             match self.read_record(pos, self.write_cache, out)? {
                 Record::Padding { next } => pos = next,
@@ -254,19 +304,41 @@ impl<M: Region> Consumer<M> {
                         return Err(self.corrupt(pos, "sequence number not yet written"));
                     }
                     if take == Take::Consume {
-                        self.dropped = self.dropped.saturating_add(seq - self.read_seq);
+                        // `seq < written_cache <= u64::MAX` and `read < read_seq <= seq + 1`.
                         self.read_seq = seq + 1;
                         self.read += 1;
                         self.read_pos = next;
-                        let line = &self.region.control().consumer;
-                        line.read_seq.store(self.read_seq, Relaxed);
-                        line.read.store(self.read, Relaxed);
-                        line.dropped.store(self.dropped, Relaxed);
-                        line.read_pos.store(next, Release);
+                        self.commit();
                     }
                     return Ok(true);
                 }
             }
+        }
+        // The producer kept evicting the record we were copying; try again later.
+        Ok(false)
+    }
+
+    /// Publishes the consumer's progress. The position goes first (release: the copy
+    /// is done, the producer may reuse the space), then the counters, so a consumer
+    /// killed between any two stores leaves `read <= read_seq <= ` the sequence number
+    /// of the record at `read_pos`: its successor resumes at `read_pos`, never sees a
+    /// number go backwards, and counts the message it was taking as read or, when the
+    /// kill fell between the stores, as dropped (`read + dropped = read_seq` always).
+    fn commit(&self) {
+        let line = &self.region.control().consumer;
+        let stores = [
+            (&line.read_pos, self.read_pos, Release),
+            (&line.read_seq, self.read_seq, Relaxed),
+            (&line.read, self.read, Relaxed),
+        ];
+        #[cfg(not(any(test, loom)))]
+        let published = stores.len();
+        #[cfg(any(test, loom))]
+        let published = self
+            .crash_after_stores
+            .map_or(stores.len(), |n| n.min(stores.len()));
+        for &(word, value, order) in &stores[..published] {
+            word.store(value, order);
         }
     }
 
@@ -283,6 +355,7 @@ impl<M: Region> Consumer<M> {
         let (len, kind) = decode_head(data[word].load(Relaxed));
         let len = len as usize;
         let problem = match kind {
+            KIND_PADDING if pos & self.mask == 0 => "padding at the start of a lap",
             KIND_PADDING => {
                 let next = (pos | self.mask) + 1;
                 if next <= write_pos {

@@ -199,3 +199,6 @@ pub fn channel(
         Consumer::new(region, policy, max)?,
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -170,10 +170,10 @@ impl<M: Region> Producer<M> {
     /// has skipped, plus those evicted since it last read (a snapshot).
     pub fn dropped(&self) -> u64 {
         let consumer = &self.region.control().consumer;
-        let pending = self
-            .oldest_seq
-            .saturating_sub(consumer.read_seq.load(Acquire));
-        consumer.dropped.load(Relaxed) + pending
+        // Counters from the consumer's line: saturating, they may be anything.
+        let read_seq = consumer.read_seq.load(Acquire);
+        let skipped = read_seq.saturating_sub(consumer.read.load(Relaxed));
+        skipped.saturating_add(self.oldest_seq.saturating_sub(read_seq))
     }
 
     /// Messages written since the region was created.

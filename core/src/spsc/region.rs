@@ -33,8 +33,8 @@ pub struct ProducerLine {
     pub last_insert_ns: AtomicU64,
 }
 
-/// The consumer's 128-byte line, stored on every consume. Only the consumer stores to
-/// it; the producer reads it only under [`Policy::Reject`](super::Policy::Reject) when
+/// The consumer's 128-byte line, stored on every consume (`read_pos` first, then
+/// `read_seq`, then `read`). Only the consumer stores to it; the producer reads it only under [`Policy::Reject`](super::Policy::Reject) when
 /// its cached read position says the ring is full.
 #[repr(C, align(128))]
 #[derive(Debug, Default)]
@@ -45,7 +45,9 @@ pub struct ConsumerLine {
     pub read_seq: AtomicU64,
     /// Messages consumed so far.
     pub read: AtomicU64,
-    /// Messages the consumer found evicted before it could read them.
+    /// Unused (always 0): the messages a consumer found evicted are `read_seq - read`,
+    /// derived rather than stored so that a consumer killed between its stores cannot
+    /// leave the three counters inconsistent.
     pub dropped: AtomicU64,
     /// Wall-clock time of the last consume, nanoseconds since the Unix epoch (set by
     /// the transport; 0 if never).
