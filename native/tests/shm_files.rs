@@ -126,13 +126,17 @@ fn wrong_magic() {
 
 #[test]
 fn unknown_version() {
-    let mut bytes = ring_bytes(4096, Policy::DropOldest, &[]);
-    put_u32(&mut bytes, 8, 2);
-    let err = open_err("version", &bytes);
-    assert!(
-        matches!(err, ShmError::UnknownVersion { found: 2, .. }),
-        "{err:?}"
-    );
+    // A later layout, and the layout of mmring 0.1 (before the consumer lock).
+    for version in [3, 1] {
+        let mut bytes = ring_bytes(4096, Policy::DropOldest, &[]);
+        put_u32(&mut bytes, 8, version);
+        let err = open_err("version", &bytes);
+        assert!(
+            matches!(err, ShmError::UnknownVersion { found, .. } if found == version),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("reads version 2"), "{err}");
+    }
 }
 
 #[test]
@@ -158,7 +162,7 @@ fn open_waits_for_the_version_to_be_published() {
     let publisher = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(30));
         let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
-        file.write_at(&1u32.to_ne_bytes(), 8).unwrap();
+        file.write_at(&2u32.to_ne_bytes(), 8).unwrap();
     });
     let started = Instant::now();
     let mut rx = ShmConsumer::open(&config).unwrap();

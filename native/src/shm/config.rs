@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use mmring_core::spsc::Policy;
 
+use super::ShmError;
+
 /// Where a ring lives and how it behaves.
 ///
 /// [`ShmProducer::create`](super::ShmProducer::create) uses every field;
@@ -52,11 +54,23 @@ pub struct ShmConfig {
     /// How long [`ShmConsumer::open`](super::ShmConsumer::open) waits for a producer to
     /// finish initialising the file (default 1 s).
     pub open_timeout: Duration,
+    /// The name given to [`ShmConfig::new`], checked by `create` and `open`.
+    name: Option<String>,
 }
 
+/// The longest ring name: the file name `mmring-<name>` fills the 255 bytes a file
+/// name may have. (The temporary file used while creating has a short name of its own.)
+pub const MAX_NAME_LEN: usize = 255 - "mmring-".len();
+
 impl ShmConfig {
-    /// A ring called `name` (a plain file name, without `/`) with a data area of
-    /// `capacity_bytes`, and defaults for everything else.
+    /// A ring called `name` with a data area of `capacity_bytes`, and defaults for
+    /// everything else.
+    ///
+    /// A name is one path component of 1 to [`MAX_NAME_LEN`] (248) bytes from
+    /// `A-Z a-z 0-9 . _ -`, and not `.` or `..`; any other name makes
+    /// [`create`](super::ShmProducer::create) and [`open`](super::ShmConsumer::open)
+    /// fail with [`ShmError::BadName`](super::ShmError::BadName), so a name can never
+    /// reach outside the ring directory. Every name accepted can be created.
     ///
     /// ```
     /// use mmring_native::shm::ShmConfig;
@@ -68,11 +82,14 @@ impl ShmConfig {
     /// assert!(config.path.ends_with("mmring-book"));
     /// ```
     pub fn new(name: &str, capacity_bytes: usize) -> Self {
-        Self::at_path(default_dir().join(format!("mmring-{name}")), capacity_bytes)
+        Self {
+            name: Some(name.to_owned()),
+            ..Self::at_path(default_dir().join(format!("mmring-{name}")), capacity_bytes)
+        }
     }
 
     /// A ring in the file `path` with a data area of `capacity_bytes`, and defaults
-    /// for everything else.
+    /// for everything else. The path is used as given: no name rules apply.
     ///
     /// ```
     /// use mmring_native::shm::ShmConfig;
@@ -90,6 +107,7 @@ impl ShmConfig {
             wait: WaitStrategy::default(),
             unlink_on_close: false,
             open_timeout: Duration::from_secs(1),
+            name: None,
         }
     }
 
@@ -178,6 +196,31 @@ impl ShmConfig {
     pub fn max_message(&self) -> usize {
         self.max_message_size.unwrap_or_else(|| {
             mmring_core::spsc::max_message_for(self.capacity_bytes as u64) as usize
+        })
+    }
+
+    /// Checks the name given to [`new`](Self::new), if any.
+    pub(crate) fn check_name(&self) -> Result<(), ShmError> {
+        let Some(name) = &self.name else {
+            return Ok(());
+        };
+        let reason = if name.is_empty() {
+            "it is empty"
+        } else if name.len() > MAX_NAME_LEN {
+            "it is longer than 248 bytes"
+        } else if name == "." || name == ".." {
+            "it names a directory"
+        } else if !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        {
+            "it has a character other than A-Z a-z 0-9 . _ -"
+        } else {
+            return Ok(());
+        };
+        Err(ShmError::BadName {
+            name: name.clone(),
+            reason,
         })
     }
 }

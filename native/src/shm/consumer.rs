@@ -53,10 +53,12 @@ impl ShmConsumer {
     /// file; the config's are ignored. Waits up to `config.open_timeout` for a producer
     /// that is still initialising the file.
     ///
-    /// Only one consumer may read a ring at a time; a second one is not detected (it
-    /// would share, and disturb, the first one's position).
+    /// One consumer reads a ring at a time: while this one lives (until it is dropped,
+    /// or its process dies) another `open` of the file is refused.
     ///
     /// # Errors
+    /// [`ShmError::ConsumerInUse`] while another consumer is attached;
+    /// [`ShmError::BadName`] for a name [`ShmConfig::new`] does not accept;
     /// [`ShmError::Missing`], [`ShmError::TooShort`], [`ShmError::BadMagic`],
     /// [`ShmError::UnknownVersion`], [`ShmError::NotReady`], [`ShmError::HeaderSize`],
     /// [`ShmError::BadCapacity`], [`ShmError::SizeMismatch`],

@@ -24,6 +24,43 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum ShmError {
+    /// The name given to [`ShmConfig::new`](super::ShmConfig::new) is not a valid ring
+    /// name.
+    #[error(
+        "invalid ring name {name:?}: {reason}; a ring name is 1 to 248 bytes of \
+         A-Z a-z 0-9 . _ - and not \".\" or \"..\""
+    )]
+    BadName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The file system has no room for the ring file: free space (for `/dev/shm`,
+    /// memory) or ask for a smaller capacity. Checked when the ring is created, so
+    /// that it never shows later as a `SIGBUS`.
+    #[error(
+        "no space for the {needed}-byte ring file {path}: free space on its file system \
+         (for /dev/shm, memory) or use a smaller capacity"
+    )]
+    NoSpace {
+        /// The file.
+        path: PathBuf,
+        /// The file's size in bytes.
+        needed: u64,
+    },
+    /// Another consumer is attached to the ring (and its process is alive); a ring has
+    /// one consumer at a time.
+    #[error(
+        "{path} already has a consumer (pid {pid}); a ring has one consumer at a time: \
+         stop that one first (a consumer that died frees the ring at once)"
+    )]
+    ConsumerInUse {
+        /// The file.
+        path: PathBuf,
+        /// The pid the attached consumer recorded (0 if it has not recorded it yet).
+        pid: u32,
+    },
     /// The ring file does not exist: start the producer first, or check the path.
     #[error("no ring file at {path}: start the producer first or check the path")]
     Missing {
@@ -53,7 +90,7 @@ pub enum ShmError {
     },
     /// The layout version is not one this library reads.
     #[error(
-        "{path} has layout version {found}; this mmring reads version 1: \
+        "{path} has layout version {found}; this mmring reads version 2: \
          use the same mmring version on both sides"
     )]
     UnknownVersion {
@@ -93,7 +130,7 @@ pub enum ShmError {
         expected: u64,
     },
     /// The header size field is not 512.
-    #[error("{path} has a header of {found} bytes; layout version 1 has 512")]
+    #[error("{path} has a header of {found} bytes; layout version 2 has 512")]
     HeaderSize {
         /// The file.
         path: PathBuf,

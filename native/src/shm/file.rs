@@ -84,6 +84,26 @@ impl MappedRegion {
         &self.shared.path
     }
 
+    /// Takes the consumer's lock on this file (held until the mapping is dropped, or
+    /// the process dies) and records our pid beside it.
+    fn attach_consumer(&self) -> Result<(), ShmError> {
+        let taken =
+            try_lock_byte(&self.shared.file, header::CONSUMER_LOCK_BYTE).map_err(|source| {
+                ShmError::Io {
+                    path: self.path().to_path_buf(),
+                    source,
+                }
+            })?;
+        if !taken {
+            return Err(ShmError::ConsumerInUse {
+                path: self.path().to_path_buf(),
+                pid: self.header().consumer_pid(),
+            });
+        }
+        self.header().set_consumer_pid(std::process::id());
+        Ok(())
+    }
+
     /// Removes the file if its path still names this file (and not a newer ring).
     pub(crate) fn unlink(&self) -> io::Result<()> {
         if same_file(&self.shared.file, &self.shared.path)? {
@@ -102,6 +122,7 @@ impl MappedRegion {
 /// `rename` over a stale file), so no process ever sees it half-initialised, and a
 /// stale file that an old consumer still maps is never truncated under it.
 pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, ShmError> {
+    config.check_name()?;
     let path = &config.path;
     let io_err = |source| ShmError::Io {
         path: path.clone(),
@@ -165,6 +186,7 @@ pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, ShmError> {
 /// Opens the ring file of `config` for a consumer, waiting up to `open_timeout` for a
 /// producer to publish it.
 pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmError> {
+    config.check_name()?;
     let path = &config.path;
     let io_err = |source| ShmError::Io {
         path: path.clone(),
@@ -224,6 +246,7 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmErro
         // The whole file, whose length `check` found equal to header plus capacity.
         let region = MappedRegion::map(file, len, fields.capacity, path.clone()).map_err(io_err)?;
         check_indices(&region)?;
+        region.attach_consumer()?;
         return Ok((region, fields));
     }
 }
@@ -244,7 +267,6 @@ fn check_indices(region: &MappedRegion) -> Result<(), ShmError> {
         &c.read_pos,
         &c.read_seq,
         &c.read,
-        &c.dropped,
     ];
     if words.iter().any(|w| w.load(Relaxed) > LIMIT) {
         return Err(ShmError::Layout {
@@ -267,11 +289,10 @@ struct Fresh {
 impl Fresh {
     fn build(path: &Path, len: u64, init: Init) -> Result<Self, ShmError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let name = path
-            .file_name()
-            .map_or_else(|| "mmring".into(), |n| n.to_string_lossy().into_owned());
+        // Short and independent of the ring's name, so that every valid name fits;
+        // the leading dot keeps it out of listings of ring files.
         let tmp = path.with_file_name(format!(
-            ".{name}.{}-{}.tmp",
+            ".mmring-tmp-{}-{}",
             std::process::id(),
             COUNTER.fetch_add(1, Relaxed)
         ));
@@ -294,6 +315,13 @@ impl Fresh {
             return Err(io_err(io::Error::other("a fresh file is locked")));
         }
         file.set_len(len).map_err(io_err)?;
+        reserve(&file, len).map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOSPC) => ShmError::NoSpace {
+                path: path.to_path_buf(),
+                needed: len,
+            },
+            _ => io_err(e),
+        })?;
         // The file was just given this exact length, and nobody else knows its name.
         let region =
             MappedRegion::map(file, len, init.capacity, path.to_path_buf()).map_err(io_err)?;
@@ -328,6 +356,62 @@ fn try_lock(file: &File) -> io::Result<bool> {
         match err.raw_os_error() {
             Some(libc::EINTR) => continue,
             Some(libc::EWOULDBLOCK) => return Ok(false),
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Allocates every page of the file's first `len` bytes, so that a full file system
+/// fails here with `ENOSPC` instead of raising `SIGBUS` at the first write to a page
+/// that could not be backed.
+#[cfg(target_os = "linux")]
+fn reserve(file: &File, len: u64) -> io::Result<()> {
+    let len = libc::off_t::try_from(len).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
+    loop {
+        // SAFETY: a plain system call on a descriptor we own; it reads no memory of
+        // ours.
+        match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) } {
+            0 => return Ok(()),
+            libc::EINTR => continue,
+            code => return Err(io::Error::from_raw_os_error(code)),
+        }
+    }
+}
+
+/// Elsewhere there is no portable reservation: the pages are backed on first use.
+#[cfg(not(target_os = "linux"))]
+fn reserve(_: &File, _: u64) -> io::Result<()> {
+    Ok(())
+}
+
+/// Takes an exclusive lock on byte `at` of `file` without waiting; `false` when
+/// another open file holds it. The lock belongs to this open file (an "open file
+/// description" lock on Linux): it lasts until every descriptor of it is closed, which
+/// the kernel does however the process ends, and it conflicts with locks taken
+/// through other opens of the file, in this process too.
+fn try_lock_byte(file: &File, at: u64) -> io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    const SET_LOCK: libc::c_int = libc::F_OFD_SETLK;
+    // Elsewhere a classic record lock: per process, and dropped when the process
+    // closes any descriptor of the file.
+    #[cfg(not(target_os = "linux"))]
+    const SET_LOCK: libc::c_int = libc::F_SETLK;
+    // SAFETY: `flock` is a plain C struct for which all zeros is a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as _;
+    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_start = at as libc::off_t;
+    lock.l_len = 1;
+    loop {
+        // SAFETY: `lock` is a valid, initialised `flock` that outlives the call, which
+        // only reads it for F_(OFD_)SETLK.
+        if unsafe { libc::fcntl(file.as_raw_fd(), SET_LOCK, &lock as *const libc::flock) } == 0 {
+            return Ok(true);
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EACCES | libc::EAGAIN) => return Ok(false),
             _ => return Err(err),
         }
     }

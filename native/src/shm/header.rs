@@ -17,7 +17,7 @@ use super::ShmError;
 /// `MMRINGSH` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"MMRINGSH");
 /// The layout version this code writes and reads.
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 /// Bytes before the data area.
 pub(crate) const HEADER_SIZE: usize = 512;
 
@@ -29,6 +29,10 @@ const OFF_MAX_MESSAGE: usize = 24;
 const OFF_POLICY: usize = 32;
 const OFF_PID: usize = 36;
 const OFF_CREATED: usize = 40;
+const OFF_CONSUMER_PID: usize = 48;
+/// The byte the consumer's lock covers: the first of its line. A lock on it, not its
+/// contents, says that a consumer is attached.
+pub(crate) const CONSUMER_LOCK_BYTE: u64 = (OFF_CONTROL + 128) as u64;
 /// Where the protocol's [`Control`] block starts (producer line, then consumer line).
 pub(crate) const OFF_CONTROL: usize = 128;
 
@@ -115,6 +119,17 @@ impl<'a> Header<'a> {
     /// Creation time, ns since the Unix epoch.
     pub(crate) fn created_ns(self) -> u64 {
         self.u64_at(OFF_CREATED).load(Relaxed)
+    }
+
+    /// The pid the attached consumer recorded (that of the last consumer, or 0, when
+    /// none is attached; the lock, not this field, says whether one is).
+    pub(crate) fn consumer_pid(self) -> u32 {
+        self.u32_at(OFF_CONSUMER_PID).load(Relaxed)
+    }
+
+    /// Records the pid of the consumer that just took the lock.
+    pub(crate) fn set_consumer_pid(self, pid: u32) {
+        self.u32_at(OFF_CONSUMER_PID).store(pid, Relaxed);
     }
 
     /// Writes every field except the version (which stays 0), and zeroes the rest of

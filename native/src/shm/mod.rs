@@ -101,9 +101,49 @@
 //!   compile. A blocking consume does not notice that the producer went away: use
 //!   [`consume_timeout`](ShmConsumer::consume_timeout), and re-open to follow a new
 //!   producer.
-//! - One consumer per ring: a second one is not detected and would disturb the
-//!   first's position.
+//! - One consumer per ring. `open` takes a lock on one byte of the file (an open
+//!   file description lock on Linux) and records its pid in the header; a second
+//!   consumer, in this process or another, is refused with
+//!   [`ShmError::ConsumerInUse`] naming that pid. The kernel drops the lock however
+//!   the holder ends, so the successor of a crashed consumer attaches at once.
+//! - Names. [`ShmConfig::new`] puts ring `name` at `/dev/shm/mmring-<name>`. A name
+//!   is one path component: 1 to [`MAX_NAME_LEN`] (248) bytes of `A-Z a-z 0-9 . _ -`,
+//!   not `.` or `..`; anything else is [`ShmError::BadName`] at `create` and `open`,
+//!   so no name reaches outside the ring directory, and every accepted name can be
+//!   created (the temporary file used while creating has a short name of its own).
+//! - Space. `create` reserves every page of the file (`posix_fallocate`) before
+//!   anything maps it: a full file system is [`ShmError::NoSpace`] at creation, never
+//!   a `SIGBUS` at the first write to a page that could not be backed. (`/dev/shm` is
+//!   memory: its size is a mount option, half the RAM by default.)
 //!
+//! # Crashes
+//! Either side may die at any instruction.
+//! - A dead producer leaves a stale file: the next `create` replaces it (see above);
+//!   consumers drain what it committed. A batch it did not commit is invisible.
+//! - A dead consumer leaves its progress resumable: it publishes its position first,
+//!   then its counters, so that whatever prefix of those stores reached the file, the
+//!   next consumer resumes at the published position without a `Corrupt` error and
+//!   the producer is never wedged. The message it was taking when it died is
+//!   delivered again to its successor if the position was not yet published (the dead
+//!   consumer never returned it); otherwise it is not delivered again, and is counted
+//!   as read or, if the kill fell between the stores, as dropped. Messages read +
+//!   dropped stays exact either way. (A consumer that dies after `consume` returned
+//!   but before the application handled the message loses it, as with any queue:
+//!   delivery is at most once.)
+//!
+//! # Trust model
+//! The file is mode 0600: only processes of the same user can open it, and they are
+//! trusted not to truncate it. A truncated file makes the next access to the lost
+//! pages raise `SIGBUS` in every process that maps it, as with every transport built
+//! on `mmap`; mmring never truncates a ring file. Short of that, a process of the same
+//! user may write anything anywhere in the file at any time without making either side
+//! panic, loop for ever, read out of bounds or return a message from a bogus
+//! position: every number read from the file is bounds-checked and combined with
+//! checked arithmetic, every call does bounded work, and what cannot be valid is a
+//! [`ShmError::Corrupt`] (or, at `open`, a header or [`ShmError::Layout`] error).
+//! Scribbled *contents* of a message are delivered as they are: the ring carries
+//! bytes, not their meaning.
+
 //! # Guarantees
 //! - Messages arrive in order, each whole, at most once; under `Reject` every message
 //!   arrives exactly once.
@@ -111,32 +151,33 @@
 //!   fields, the indices and the data words), never through references to plain bytes
 //!   that the other side could change; every length and position read from it is
 //!   checked. A corrupt ring gives [`ShmError::Corrupt`] or a header error, never a
-//!   panic, a hang or an out-of-bounds access.
+//!   panic, a hang or an out-of-bounds access (see the trust model above).
 //!
-//! # File layout, version 1
+//! # File layout, version 2
 //! All integers are native-endian (little-endian on every supported target). The
 //! file is exactly `512 + capacity` bytes.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 8 | magic: the bytes `MMRINGSH` (`u64::from_le_bytes(*b"MMRINGSH")`) |
-//! | 8 | 4 | layout version `u32` = 1; 0 while the producer initialises, stored last (release) |
+//! | 8 | 4 | layout version `u32` = 2; 0 while the producer initialises, stored last (release) |
 //! | 12 | 4 | header size `u32` = 512: where the data area starts |
 //! | 16 | 8 | capacity `u64`: bytes in the data area, a power of two ≥ 32 |
 //! | 24 | 8 | largest message `u64`, ≤ `max_message_for(capacity)` = capacity / 2 − 16 |
 //! | 32 | 4 | policy `u32`: 1 `DropOldest`, 2 `Reject` |
 //! | 36 | 4 | producer pid `u32` |
 //! | 40 | 8 | creation time `u64`, ns since the Unix epoch |
-//! | 48 | 80 | reserved, zero |
+//! | 48 | 4 | consumer pid `u32`, recorded by the consumer holding the lock on byte 256 (stale once it has gone) |
+//! | 52 | 76 | reserved, zero |
 //! | 128 | 8 | producer line (stored on every commit): `write_pos`, end of the committed stream (byte position, grows forever) |
 //! | 136 | 8 | `newest`: position of the newest committed record (stored after `write_pos`) |
 //! | 144 | 8 | `written`: messages committed, also the next sequence number (stored before `write_pos`) |
 //! | 152 | 8 | `last_insert_ns`: time of the last commit |
 //! | 160 | 96 | rest of the producer's 128-byte line, zero |
-//! | 256 | 8 | consumer line (stored on every consume): `read_pos`, position of the next record to read |
+//! | 256 | 8 | consumer line (stored on every consume, in this order): `read_pos`, position of the next record to read |
 //! | 264 | 8 | `read_seq`: sequence number expected next |
-//! | 272 | 8 | `read`: messages consumed |
-//! | 280 | 8 | `dropped`: messages the consumer found evicted |
+//! | 272 | 8 | `read`: messages consumed; the consumer dropped `read_seq - read` |
+//! | 280 | 8 | reserved, zero |
 //! | 288 | 8 | `last_consume_ns`: time of the last consume |
 //! | 296 | 88 | rest of the consumer's 128-byte line, zero |
 //! | 384 | 8 | cold line (stored on eviction and around sleeps): `oldest`, position of the oldest record not evicted |
@@ -158,7 +199,7 @@ mod header;
 mod producer;
 mod wait;
 
-pub use config::{ShmConfig, WaitStrategy};
+pub use config::{MAX_NAME_LEN, ShmConfig, WaitStrategy};
 pub use consumer::{Aconsume, ShmConsumer};
 pub use error::ShmError;
 /// The overflow policies, chosen at creation.

@@ -47,10 +47,12 @@ impl ShmProducer {
     /// keep their (now unchanging) copy; they see no more messages and should re-open.
     ///
     /// # Errors
+    /// [`ShmError::BadName`] for a name [`ShmConfig::new`] does not accept;
     /// [`ShmError::BadCapacity`] unless `capacity_bytes` is a power of two ≥ 32;
-    /// [`ShmError::BadMaxMessage`] if `max_message_size` exceeds `capacity_bytes - 16`
-    /// or `u32::MAX`; [`ShmError::InUse`]; [`ShmError::Io`] when the file cannot be
-    /// created (missing directory, permissions, no space).
+    /// [`ShmError::BadMaxMessage`] if `max_message_size` exceeds `capacity_bytes / 2 -
+    /// 16`; [`ShmError::InUse`]; [`ShmError::NoSpace`] when the file system cannot hold
+    /// the file (its pages are reserved here); [`ShmError::Io`] when the file cannot
+    /// be created (missing directory, permissions).
     ///
     /// ```
     /// use mmring_native::shm::{ShmConfig, ShmError, ShmProducer};
@@ -133,7 +135,7 @@ impl ShmProducer {
         Ok(())
     }
 
-    /// Appends one record carrying all `messages` as a packed frame (SPEC §7: for each,
+    /// Appends one record carrying all `messages` as a packed frame (for each,
     /// a little-endian `u32` length, then the bytes), read back with
     /// [`ShmConsumer::consume_packed`](super::ShmConsumer::consume_packed). No messages
     /// write nothing; `[b""]` writes a 4-byte frame. The frame is built in a buffer
