@@ -6,7 +6,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # Must equal the `wasm-bindgen = "=…"` pin in wasm/Cargo.toml.
 wasm_bindgen_version := "0.2.130"
 
-# Pinned nightly for Miri (see shared/TOOLING.md: not every nightly ships miri).
+# Pinned nightly for Miri and cargo-fuzz (not every nightly ships miri).
 miri_toolchain := "nightly-2026-05-20"
 
 # The side-by-side suites against the peers; writes reports/ (README.md, SVG charts,
@@ -24,7 +24,7 @@ bench-core:
     cargo bench -p mmring-core --bench rings
 
 # Every check CI runs.
-test: fmt-check clippy test-workspace doc wasm-check wasm-test npm-test example-test miri loom interop fuzz-shm
+test: fmt-check clippy test-workspace doc wasm-check wasm-test npm-test example-test miri loom interop hostile fuzz-shm
 
 # Formatting.
 fmt-check: components
@@ -102,12 +102,28 @@ npm-test: wasm-tools
 example-test: wasm-tools
     node --test --test-concurrency=1 wasm/tests/js/live-chart.test.mjs
 
+# The tests of hostile shared memory (random control words, scribbling and crashing
+# peers, saved fuzz inputs) optimised but with overflow checks and debug assertions on
+# (the `hostile` profile), so that an overflow on a hostile value panics.
+hostile:
+    cargo test --profile hostile -p mmring-core --lib --test spsc
+    cargo test --profile hostile -p mmring-native --no-default-features --test shm_hostile --test shm_proptest --test shm_files --test shm_fuzz_regressions
+
 # Fuzz the shm ring-file reader: arbitrary bytes as a ring file through ShmConsumer::open
-# and every read call. Installs the nightly and cargo-fuzz when missing.
+# and every read call, built with overflow checks and debug assertions. Each input must
+# return within `-timeout` seconds, so a hang fails the run at once (libFuzzer checks
+# `-max_total_time` only between inputs). The saved regressions seed the corpus; build,
+# corpus and crash artifacts go under target/, and a stale native/fuzz/Cargo.lock stops
+# the run instead of being rewritten, so the work tree stays as it was. Installs the
+# nightly and cargo-fuzz when missing.
 fuzz-shm seconds="15":
     rustup toolchain install {{miri_toolchain}} --profile minimal
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
-    cd native && cargo +{{miri_toolchain}} fuzz run open_consume -- -max_total_time={{seconds}}
+    cargo +{{miri_toolchain}} metadata --locked --format-version 1 --manifest-path native/fuzz/Cargo.toml > /dev/null
+    mkdir -p target/fuzz/corpus target/fuzz/artifacts
+    cd native && cargo +{{miri_toolchain}} fuzz run --debug-assertions --target-dir "{{justfile_directory()}}/target/fuzz/build" \
+        open_consume "{{justfile_directory()}}/target/fuzz/corpus" fuzz/regressions/open_consume \
+        -- -max_total_time={{seconds}} -timeout=10 -artifact_prefix="{{justfile_directory()}}/target/fuzz/artifacts/"
 
 # The full shm stress of issue 4: 10^7 messages per run, release build
 # (`cargo test` runs a shorter flood).
