@@ -57,6 +57,17 @@ pub enum IpcError {
         /// The rejected value.
         linger_ms: i32,
     },
+    /// `max_message_bytes` is 0, or over
+    /// [`IpcConfig::MAX_MESSAGE_BYTES_LIMIT`](crate::ipc::IpcConfig::MAX_MESSAGE_BYTES_LIMIT)
+    /// (`i64::MAX`, the largest limit ZeroMQ can hold).
+    #[error(
+        "invalid max_message_bytes {max_message_bytes}: it must be from 1 to \
+         9223372036854775807 bytes (i64::MAX, the largest limit ZeroMQ takes)"
+    )]
+    InvalidMaxMessageBytes {
+        /// The rejected value.
+        max_message_bytes: u64,
+    },
     /// The endpoint's scheme is not one of `ipc://`, `tcp://` or `inproc://`.
     #[error("unsupported endpoint `{endpoint}`: use ipc://PATH, tcp://HOST:PORT or inproc://NAME")]
     UnsupportedEndpoint {
