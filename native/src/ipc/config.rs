@@ -50,6 +50,9 @@ pub struct IpcConfig {
     /// [`MAX_MESSAGE_BYTES_LIMIT`](Self::MAX_MESSAGE_BYTES_LIMIT);
     /// [`DEFAULT_MAX_MESSAGE_BYTES`](Self::DEFAULT_MAX_MESSAGE_BYTES) (64 MiB) by default.
     /// A message of exactly this many bytes is accepted.
+    ///
+    /// A producer refuses a longer message or frame with [`IpcError::TooLarge`] and
+    /// sends nothing.
     pub max_message_bytes: u64,
 }
 

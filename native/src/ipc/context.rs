@@ -130,6 +130,12 @@ pub(crate) fn recv(socket: &zmq::Socket, wait: Wait) -> Result<Option<zmq::Messa
     attempt(socket, zmq::POLLIN, wait, |flags| socket.recv_msg(flags))
 }
 
+/// Whether a message of `len` bytes is within the limit `max_bytes`.
+pub(crate) fn fits(len: usize, max_bytes: u64) -> bool {
+    // A length that does not fit in a u64 is over any limit.
+    u64::try_from(len).is_ok_and(|len| len <= max_bytes)
+}
+
 /// A received message as [`Bytes`], without copying its payload: the `Bytes` owns the
 /// ZeroMQ message and frees it when the last slice of it is dropped.
 pub(crate) fn into_bytes(message: zmq::Message) -> Bytes {
