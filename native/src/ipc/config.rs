@@ -52,7 +52,12 @@ pub struct IpcConfig {
     /// A message of exactly this many bytes is accepted.
     ///
     /// A producer refuses a longer message or frame with [`IpcError::TooLarge`] and
-    /// sends nothing.
+    /// sends nothing. A consumer never returns a longer message that reaches it from
+    /// another peer (a producer built with a larger limit, or a foreign ZeroMQ PUSH
+    /// socket): it discards it on arrival or, when it binds and the message is over
+    /// 64 KiB too, ZeroMQ drops it unread (`ZMQ_MAXMSGSIZE`) and disconnects the peer.
+    /// See [Message size limit](crate::ipc#message-size-limit) for the details, and
+    /// what else the sending peer loses.
     pub max_message_bytes: u64,
 }
 
