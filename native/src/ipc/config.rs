@@ -20,6 +20,7 @@ use crate::ipc::IpcError;
 /// assert_eq!(config.endpoint, "ipc:///tmp/ringbuffer");
 /// assert_eq!((config.backlog, config.num_producers, config.num_consumers, config.linger_ms),
 ///            (65536, 1, 1, 0));
+/// assert_eq!(config.max_message_bytes, IpcConfig::DEFAULT_MAX_MESSAGE_BYTES); // 64 MiB
 ///
 /// // Five producers feeding one consumer over TCP, with a smaller queue.
 /// let config = IpcConfig { backlog: 1024, ..IpcConfig::mpsc("tcp://127.0.0.1:5555", 5) };
@@ -44,6 +45,20 @@ pub struct IpcConfig {
     /// `ZMQ_LINGER` in milliseconds: how long ZeroMQ keeps trying to deliver messages
     /// still queued when a producer is stopped or dropped. Must be 0 or more.
     pub linger_ms: i32,
+    /// The largest message, in bytes, a consumer accepts and a producer sends; a packed
+    /// frame counts as one message (its length prefixes included). From 1 to
+    /// [`MAX_MESSAGE_BYTES_LIMIT`](Self::MAX_MESSAGE_BYTES_LIMIT);
+    /// [`DEFAULT_MAX_MESSAGE_BYTES`](Self::DEFAULT_MAX_MESSAGE_BYTES) (64 MiB) by default.
+    /// A message of exactly this many bytes is accepted.
+    ///
+    /// A producer refuses a longer message or frame with [`IpcError::TooLarge`] and
+    /// sends nothing. A consumer never returns a longer message that reaches it from
+    /// another peer (a producer built with a larger limit, or a foreign ZeroMQ PUSH
+    /// socket): it discards it on arrival or, when it binds and the message is over
+    /// 64 KiB too, ZeroMQ drops it unread (`ZMQ_MAXMSGSIZE`) and disconnects the peer.
+    /// See [Message size limit](crate::ipc#message-size-limit) for the details, and
+    /// what else the sending peer loses.
+    pub max_message_bytes: u64,
 }
 
 impl IpcConfig {
@@ -60,6 +75,45 @@ impl IpcConfig {
     /// assert!(matches!(err, IpcError::IpcPathTooLong { len: 112, max: 107 }));
     /// ```
     pub const IPC_PATH_MAX: usize = 107;
+
+    /// The default [`max_message_bytes`](Self::max_message_bytes): 64 MiB.
+    ///
+    /// Far above the messages this ring is made for (quotes, events, JSON documents,
+    /// and packed frames of thousands of them), so no ordinary traffic meets it, yet
+    /// small enough that a stray or hostile peer, or a corrupt length on the wire,
+    /// cannot make a consumer allocate gigabytes for one message: ZeroMQ allocates a
+    /// message whole as soon as its length header arrives. Without a limit, any peer
+    /// that can connect decides how much memory the consumer allocates. The limit is
+    /// per message, not per queue: up to [`backlog`](Self::backlog) messages of this
+    /// size can be queued. Raise it on every end of the ring when larger messages are
+    /// expected.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmring_native::ipc::IpcConfig;
+    ///
+    /// assert_eq!(IpcConfig::DEFAULT_MAX_MESSAGE_BYTES, 64 << 20);
+    /// // Allow frames of up to 256 MiB: set the same limit on every end.
+    /// let config = IpcConfig { max_message_bytes: 256 << 20, ..IpcConfig::new("inproc://big") };
+    /// assert!(config.validate().is_ok());
+    /// ```
+    pub const DEFAULT_MAX_MESSAGE_BYTES: u64 = 64 << 20;
+
+    /// The largest [`max_message_bytes`](Self::max_message_bytes) accepted:
+    /// `i64::MAX`, the largest value ZeroMQ's `ZMQ_MAXMSGSIZE` (a signed 64-bit
+    /// integer) can hold.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmring_native::ipc::{IpcConfig, IpcError};
+    ///
+    /// let over = IpcConfig { max_message_bytes: u64::MAX, ..IpcConfig::new("inproc://x") };
+    /// let err = over.validate().unwrap_err();
+    /// assert!(matches!(err, IpcError::InvalidMaxMessageBytes { max_message_bytes: u64::MAX }));
+    /// ```
+    pub const MAX_MESSAGE_BYTES_LIMIT: u64 = i64::MAX.unsigned_abs();
 
     /// One producer and one consumer (SPSC) on `endpoint`, with the defaults for the rest.
     ///
@@ -150,6 +204,8 @@ impl IpcConfig {
     /// - [`IpcError::InvalidProducerCount`] / [`IpcError::InvalidConsumerCount`] if a
     ///   count is below 1; [`IpcError::MpmcUnsupported`] if both are above 1.
     /// - [`IpcError::InvalidLinger`] if `linger_ms < 0`.
+    /// - [`IpcError::InvalidMaxMessageBytes`] if `max_message_bytes` is 0 or over
+    ///   [`MAX_MESSAGE_BYTES_LIMIT`](Self::MAX_MESSAGE_BYTES_LIMIT).
     ///
     /// # Example
     ///
@@ -194,13 +250,20 @@ impl IpcConfig {
                 linger_ms: self.linger_ms,
             });
         }
+        if !(1..=Self::MAX_MESSAGE_BYTES_LIMIT).contains(&self.max_message_bytes) {
+            return Err(IpcError::InvalidMaxMessageBytes {
+                max_message_bytes: self.max_message_bytes,
+            });
+        }
         Ok(())
     }
 }
 
 impl Default for IpcConfig {
     /// The seed's defaults: `ipc:///tmp/ringbuffer`, backlog 65536, one producer, one
-    /// consumer, linger 0.
+    /// consumer, linger 0; and messages of at most
+    /// [`DEFAULT_MAX_MESSAGE_BYTES`](IpcConfig::DEFAULT_MAX_MESSAGE_BYTES) (64 MiB),
+    /// where the seed had no limit.
     ///
     /// # Example
     ///
@@ -216,6 +279,7 @@ impl Default for IpcConfig {
             num_producers: 1,
             num_consumers: 1,
             linger_ms: 0,
+            max_message_bytes: Self::DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }

@@ -348,7 +348,10 @@ impl IpcConsumer {
     /// ```
     pub async fn aconsume(&mut self) -> Result<Bytes, IpcError> {
         let socket = self.socket.as_mut().ok_or(IpcError::Stopped)?;
-        socket.recv().await.map(context::into_bytes)
+        socket
+            .recv(self.config.max_message_bytes)
+            .await
+            .map(context::into_bytes)
     }
 
     /// [`consume_packed`](Self::consume_packed), waiting without blocking the thread,
@@ -373,7 +376,7 @@ impl IpcConsumer {
     /// ```
     pub async fn aconsume_packed(&mut self) -> Result<Vec<Bytes>, IpcError> {
         let socket = self.socket.as_mut().ok_or(IpcError::Stopped)?;
-        unpack(socket.recv().await?)
+        unpack(socket.recv(self.config.max_message_bytes).await?)
     }
 
     /// Closes the socket, discarding messages queued for it. Idempotent: stopping
@@ -421,7 +424,7 @@ impl IpcConsumer {
     /// Every synchronous receive goes through here; `None` only under `Wait::Never`.
     fn recv(&mut self, wait: Wait) -> Result<Option<zmq::Message>, IpcError> {
         let socket = self.socket.as_ref().ok_or(IpcError::Stopped)?;
-        context::recv(socket.socket(), wait)
+        context::recv(socket.socket(), wait, self.config.max_message_bytes)
     }
 
     /// [`recv`](Self::recv) for the waits that always yield a message or an error.

@@ -31,6 +31,14 @@ fn shared_context() -> Arc<zmq::Context> {
     context
 }
 
+/// The smallest `ZMQ_MAXMSGSIZE` a consumer that binds sets. ZeroMQ applies the option to the
+/// commands of the connection handshake too (a PUSH socket's READY command is 26 bytes,
+/// more with metadata properties), so a smaller value would refuse every peer's
+/// handshake. A consumer with a smaller `max_message_bytes` discards the messages in
+/// between itself ([`take`]). 64 KiB leaves any handshake ample room and still bounds
+/// what one message can make the consumer allocate.
+const MAXMSGSIZE_FLOOR: u64 = 64 * 1024;
+
 /// Which end of the ring a socket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -52,8 +60,9 @@ pub(crate) struct Opened {
     pub(crate) socket_file: Option<SocketFile>,
 }
 
-/// A socket of `role`, validated against `config`, with its high-water marks and linger
-/// set, then bound or connected as [`IpcConfig::should_producer_bind`] says.
+/// A socket of `role`, validated against `config`, with its high-water marks, linger
+/// and (on a consumer that binds) message size limit set, then bound or connected as
+/// [`IpcConfig::should_producer_bind`] says.
 pub(crate) fn open(config: &IpcConfig, role: Role) -> Result<Opened, IpcError> {
     config.validate()?;
     let kind = match role {
@@ -70,6 +79,15 @@ pub(crate) fn open(config: &IpcConfig, role: Role) -> Result<Opened, IpcError> {
     socket.set_linger(config.linger_ms)?;
     let endpoint = &config.endpoint;
     let binds = (role == Role::Producer) == config.should_producer_bind();
+    if role == Role::Consumer && binds {
+        // Only where ZeroMQ recovers from it: an oversize message disconnects the peer,
+        // and a peer that connected reconnects by itself. A socket that connected would
+        // take it as a protocol error and never reconnect, so a connecting consumer
+        // (and `inproc://`, where ZeroMQ does not check the size) discards such a
+        // message in `take` instead, as it does below `MAXMSGSIZE_FLOOR`.
+        let zmq_limit = config.max_message_bytes.max(MAXMSGSIZE_FLOOR);
+        socket.set_maxmsgsize(zmq_max_message_size(zmq_limit))?;
+    }
     if binds {
         socket.bind(endpoint).map_err(|source| IpcError::Bind {
             endpoint: endpoint.clone(),
@@ -125,9 +143,34 @@ pub(crate) fn send(socket: &zmq::Socket, data: &[u8], wait: Wait) -> Result<bool
     Ok(sent.is_some())
 }
 
-/// Receives one message. `Ok(None)` means none was queued (only with [`Wait::Never`]).
-pub(crate) fn recv(socket: &zmq::Socket, wait: Wait) -> Result<Option<zmq::Message>, IpcError> {
-    attempt(socket, zmq::POLLIN, wait, |flags| socket.recv_msg(flags))
+/// Receives one message of at most `max_bytes`. `Ok(None)` means none was queued (only
+/// with [`Wait::Never`]).
+pub(crate) fn recv(
+    socket: &zmq::Socket,
+    wait: Wait,
+    max_bytes: u64,
+) -> Result<Option<zmq::Message>, IpcError> {
+    attempt(socket, zmq::POLLIN, wait, |flags| {
+        take(socket, flags, max_bytes)
+    })
+}
+
+/// Receives the next message of at most `max_bytes` with ZeroMQ's `flags`, discarding
+/// longer ones on the way. Every receive, blocking or not, synchronous or async, goes
+/// through here, so a message over the limit never reaches the caller on any endpoint.
+pub(crate) fn take(socket: &zmq::Socket, flags: i32, max_bytes: u64) -> zmq::Result<zmq::Message> {
+    loop {
+        let message = socket.recv_msg(flags)?;
+        if fits(message.len(), max_bytes) {
+            return Ok(message);
+        }
+    }
+}
+
+/// Whether a message of `len` bytes is within the limit `max_bytes`.
+pub(crate) fn fits(len: usize, max_bytes: u64) -> bool {
+    // A length that does not fit in a u64 is over any limit.
+    u64::try_from(len).is_ok_and(|len| len <= max_bytes)
 }
 
 /// A received message as [`Bytes`], without copying its payload: the `Bytes` owns the
@@ -176,6 +219,12 @@ fn attempt<T>(
             Err(err) => return Err(err.into()),
         }
     }
+}
+
+/// `max_message_bytes` as ZeroMQ's signed `ZMQ_MAXMSGSIZE`; validation has bounded it
+/// by `i64::MAX`, and anything larger (unreachable) means the same: no practical limit.
+fn zmq_max_message_size(max_message_bytes: u64) -> i64 {
+    i64::try_from(max_message_bytes).unwrap_or(i64::MAX)
 }
 
 /// `left` in whole milliseconds for `zmq_poll`, rounded up so a wait never ends early.

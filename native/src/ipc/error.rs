@@ -7,7 +7,7 @@ use mmring_core::PackedError;
 /// Configuration errors come from [`IpcConfig::validate`](crate::ipc::IpcConfig::validate),
 /// which the constructors of both ends call first, so a bad configuration never reaches
 /// ZeroMQ. The rest come from using an end: a full queue, a timeout, a stopped end, a
-/// malformed packed frame, or ZeroMQ itself.
+/// message over the size limit, a malformed packed frame, or ZeroMQ itself.
 ///
 /// # Example
 ///
@@ -57,6 +57,17 @@ pub enum IpcError {
         /// The rejected value.
         linger_ms: i32,
     },
+    /// `max_message_bytes` is 0, or over
+    /// [`IpcConfig::MAX_MESSAGE_BYTES_LIMIT`](crate::ipc::IpcConfig::MAX_MESSAGE_BYTES_LIMIT)
+    /// (`i64::MAX`, the largest limit ZeroMQ can hold).
+    #[error(
+        "invalid max_message_bytes {max_message_bytes}: it must be from 1 to \
+         9223372036854775807 bytes (i64::MAX, the largest limit ZeroMQ takes)"
+    )]
+    InvalidMaxMessageBytes {
+        /// The rejected value.
+        max_message_bytes: u64,
+    },
     /// The endpoint's scheme is not one of `ipc://`, `tcp://` or `inproc://`.
     #[error("unsupported endpoint `{endpoint}`: use ipc://PATH, tcp://HOST:PORT or inproc://NAME")]
     UnsupportedEndpoint {
@@ -102,6 +113,20 @@ pub enum IpcError {
     /// non-blocking insert could not send.
     #[error("queue full: the high-water mark is reached or no consumer is connected yet")]
     Full,
+    /// A message (or packed frame) is longer than
+    /// [`IpcConfig::max_message_bytes`](crate::ipc::IpcConfig::max_message_bytes): a
+    /// consumer with that limit would drop it, so the producer sent nothing.
+    #[error(
+        "message or packed frame of {len} bytes is over max_message_bytes ({max} bytes): \
+         nothing was sent; split it, or raise max_message_bytes on every end of the ring"
+    )]
+    TooLarge {
+        /// Length in bytes of the message, or of the whole packed frame (length prefixes
+        /// included).
+        len: usize,
+        /// The configured `max_message_bytes`.
+        max: u64,
+    },
     /// A timed insert or consume did not complete in time.
     #[error("timed out")]
     Timeout,

@@ -28,6 +28,36 @@
 //! framing; [`IpcConsumer::consume_packed`] returns them as slices of that one frame.
 //! With small messages this multiplies throughput.
 //!
+//! # Message size limit
+//!
+//! No message longer than [`IpcConfig::max_message_bytes`] (64 MiB by default) goes
+//! through. A producer refuses one with [`IpcError::TooLarge`] on every send path, and
+//! sends nothing. A consumer never returns one, whoever sent it: a producer built with
+//! a larger limit, or any other ZeroMQ PUSH socket (e.g. Python `pyzmq`). Who drops
+//! it, and what else the sending peer loses, depends on where it arrives:
+//!
+//! | the oversize message arrives at | dropped by | the peer that sent it |
+//! |---|---|---|
+//! | a consumer that binds `ipc://` or `tcp://` (MPSC; peers connect to it), when the message is also over 64 KiB | ZeroMQ (`ZMQ_MAXMSGSIZE`), from its length header, before it is allocated | disconnected; it reconnects by itself (a connecting PUSH socket retries after `ZMQ_RECONNECT_IVL`, 100 ms by default) and its later messages arrive; messages it had already written to the dropped connection after the oversize one are lost with it |
+//! | any other consumer: one that connects (SPSC, SPMC; the producer binds), one on `inproc://`, or one that binds when the message is 64 KiB or less | the consumer: received whole, then discarded | stays connected; nothing else is lost |
+//!
+//! Either way the consumer stays usable: messages it received before the oversize one
+//! are kept, a blocking or timed consume goes on waiting for the next message that
+//! fits, and a non-blocking one returns what else is queued (or nothing). Nothing
+//! reports the drop: the sender is the one to check, as a producer of this crate does.
+//!
+//! Why the split: ZeroMQ (libzmq 4.3) treats an oversize message as a protocol error,
+//! and a socket that *connected* does not reconnect after one, so a connecting consumer
+//! that left the check to ZeroMQ would never hear from that producer again. ZeroMQ does
+//! not check sizes on `inproc://` at all. And it applies the option to the commands of
+//! the connection handshake too (a PUSH socket's READY command is 26 bytes, more with
+//! metadata), so a consumer gives ZeroMQ a limit of at least 64 KiB, lest a small
+//! `max_message_bytes` refuse every peer, and checks below that itself. So ZeroMQ's
+//! protection, not even allocating a large oversize message, holds where the consumer
+//! binds, which is where peers it does not know can reach it; a consumer that connects
+//! has chosen its producer. The limit is per message: a queue holds up to
+//! [`IpcConfig::backlog`] messages.
+//!
 //! # Example
 //!
 //! ```
@@ -54,7 +84,9 @@
 //!   between any two ends of the process. The first end creates it and the last one
 //!   terminates it.
 //! - **Options before bind/connect**: `ZMQ_SNDHWM` and `ZMQ_RCVHWM` are both set to
-//!   `backlog`, and `ZMQ_LINGER` to `linger_ms`, before the socket binds or connects
+//!   `backlog`, `ZMQ_LINGER` to `linger_ms`, and on a consumer that binds
+//!   `ZMQ_MAXMSGSIZE` to `max_message_bytes` (at least 64 KiB, see
+//!   [above](#message-size-limit)), before the socket binds or connects
 //!   (the seed set the send HWM after binding, where it does not apply).
 //! - **Stopping and dropping wait at most `linger_ms`**, as in the seed. Closing a
 //!   ZeroMQ socket returns at once, and a producer's queued messages are delivered in

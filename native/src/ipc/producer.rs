@@ -25,6 +25,10 @@ use crate::ipc::{IpcConfig, IpcError};
 /// returns [`IpcError::Full`] instead, [`insert_timeout`](Self::insert_timeout) gives
 /// up with [`IpcError::Timeout`].
 ///
+/// A message (or packed frame) longer than [`IpcConfig::max_message_bytes`] is refused
+/// on every path with [`IpcError::TooLarge`] before anything is sent: a consumer with
+/// that limit would only drop it.
+///
 /// # Stopping and dropping
 ///
 /// [`stop`](Self::stop) closes the socket; later calls return [`IpcError::Stopped`].
@@ -147,18 +151,26 @@ impl IpcProducer {
     ///
     /// # Errors
     ///
-    /// [`IpcError::Stopped`] after [`stop`](Self::stop), or [`IpcError::Zmq`].
+    /// [`IpcError::TooLarge`] for a message over [`IpcConfig::max_message_bytes`]
+    /// (nothing is sent), [`IpcError::Stopped`] after [`stop`](Self::stop), or
+    /// [`IpcError::Zmq`].
     ///
     /// # Example
     ///
     /// ```
-    /// use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcProducer};
+    /// use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcError, IpcProducer};
     ///
     /// let config = IpcConfig::new("inproc://doc-insert");
     /// let (mut producer, mut consumer) = (IpcProducer::new(config.clone())?, IpcConsumer::new(config)?);
     /// producer.insert("héllo".as_bytes())?;
     /// assert_eq!(consumer.consume()?, "héllo".as_bytes());
-    /// # Ok::<(), mmring_native::ipc::IpcError>(())
+    ///
+    /// // Over the limit: refused here rather than dropped by the consumer.
+    /// let small = IpcConfig { max_message_bytes: 4, ..IpcConfig::new("inproc://doc-insert-cap") };
+    /// let mut producer = IpcProducer::new(small)?;
+    /// let err = producer.insert(b"12345").unwrap_err();
+    /// assert!(matches!(err, IpcError::TooLarge { len: 5, max: 4 }));
+    /// # Ok::<(), IpcError>(())
     /// ```
     pub fn insert(&mut self, msg: &[u8]) -> Result<(), IpcError> {
         self.send(msg, Wait::Forever)
@@ -192,8 +204,9 @@ impl IpcProducer {
     /// # Errors
     ///
     /// [`IpcError::Full`] when the queue is at its high-water mark or no consumer is
-    /// connected yet (the message is not sent), [`IpcError::Stopped`] after
-    /// [`stop`](Self::stop), or [`IpcError::Zmq`].
+    /// connected yet (the message is not sent), [`IpcError::TooLarge`] as for
+    /// [`insert`](Self::insert), [`IpcError::Stopped`] after [`stop`](Self::stop), or
+    /// [`IpcError::Zmq`].
     ///
     /// # Example
     ///
@@ -214,7 +227,8 @@ impl IpcProducer {
     /// # Errors
     ///
     /// [`IpcError::Timeout`] if it could not be queued in time (the message is not
-    /// sent), [`IpcError::Stopped`] after [`stop`](Self::stop), or [`IpcError::Zmq`].
+    /// sent), [`IpcError::TooLarge`] as for [`insert`](Self::insert),
+    /// [`IpcError::Stopped`] after [`stop`](Self::stop), or [`IpcError::Zmq`].
     ///
     /// # Example
     ///
@@ -237,7 +251,9 @@ impl IpcProducer {
     ///
     /// # Errors
     ///
-    /// As [`insert`](Self::insert); on an error the messages before it were sent.
+    /// [`IpcError::TooLarge`] if any message is over [`IpcConfig::max_message_bytes`]:
+    /// the whole batch is checked first, and then nothing is sent. Otherwise as
+    /// [`insert`](Self::insert); on an error the messages before it were sent.
     ///
     /// # Example
     ///
@@ -254,6 +270,9 @@ impl IpcProducer {
     /// ```
     pub fn insert_batch(&mut self, msgs: &[&[u8]]) -> Result<(), IpcError> {
         let socket = self.socket.as_ref().ok_or(IpcError::Stopped)?;
+        for msg in msgs {
+            check_size(msg.len(), self.config.max_message_bytes)?;
+        }
         msgs.iter()
             .try_for_each(|msg| deliver(socket, msg, Wait::Forever))
     }
@@ -269,20 +288,27 @@ impl IpcProducer {
     ///
     /// # Errors
     ///
-    /// [`IpcError::Packed`] with [`PackedError::TooLarge`](mmring_core::PackedError::TooLarge)
-    /// for a message over `u32::MAX` bytes (nothing is sent), or as
-    /// [`insert`](Self::insert).
+    /// [`IpcError::TooLarge`] when the frame (each message plus its 4-byte length
+    /// prefix) would be over [`IpcConfig::max_message_bytes`]; [`IpcError::Packed`]
+    /// with [`PackedError::TooLarge`](mmring_core::PackedError::TooLarge) for a message
+    /// over `u32::MAX` bytes. Nothing is sent then, and the frame is not even built.
+    /// Otherwise as [`insert`](Self::insert).
     ///
     /// # Example
     ///
     /// ```
-    /// use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcProducer};
+    /// use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcError, IpcProducer};
     ///
     /// let config = IpcConfig::new("inproc://doc-insert-packed");
     /// let (mut producer, mut consumer) = (IpcProducer::new(config.clone())?, IpcConsumer::new(config)?);
     /// producer.insert_packed(&[b"bid 101.25", b"", b"ask 101.50"])?;
     /// assert_eq!(consumer.consume_packed()?, [&b"bid 101.25"[..], &b""[..], &b"ask 101.50"[..]]);
-    /// # Ok::<(), mmring_native::ipc::IpcError>(())
+    ///
+    /// // The limit applies to the frame: 2 × (4-byte prefix + 3 bytes) = 14 bytes.
+    /// let small = IpcConfig { max_message_bytes: 13, ..IpcConfig::new("inproc://doc-packed-cap") };
+    /// let err = IpcProducer::new(small)?.insert_packed(&[b"bid", b"ask"]).unwrap_err();
+    /// assert!(matches!(err, IpcError::TooLarge { len: 14, max: 13 }));
+    /// # Ok::<(), IpcError>(())
     /// ```
     pub fn insert_packed(&mut self, msgs: &[&[u8]]) -> Result<(), IpcError> {
         self.send_packed(msgs, Wait::Forever)
@@ -383,17 +409,51 @@ impl IpcProducer {
     /// Every single-message send goes through here.
     fn send(&self, msg: &[u8], wait: Wait) -> Result<(), IpcError> {
         let socket = self.socket.as_ref().ok_or(IpcError::Stopped)?;
+        check_size(msg.len(), self.config.max_message_bytes)?;
         deliver(socket, msg, wait)
     }
 
     /// Packs `msgs` into the reused frame buffer and sends it; no messages send nothing.
+    /// The size limit is checked before packing, so an oversize frame is never built
+    /// (nor left behind as the buffer's capacity).
     fn send_packed(&mut self, msgs: &[&[u8]], wait: Wait) -> Result<(), IpcError> {
         let socket = self.socket.as_ref().ok_or(IpcError::Stopped)?;
         if msgs.is_empty() {
             return Ok(());
         }
+        let len = frame_len(msgs);
+        check_size(len, self.config.max_message_bytes)?;
         packed::try_pack_into(&mut self.frame, msgs.iter().copied())?;
+        debug_assert_eq!(
+            self.frame.len(),
+            len,
+            "frame_len follows the packed framing"
+        );
         deliver(socket, &self.frame, wait)
+    }
+}
+
+/// Size in bytes of the little-endian `u32` length prefix the packed framing puts in
+/// front of every message.
+const PACKED_PREFIX_LEN: usize = 4;
+
+/// Length of the packed frame of `msgs`, saturating at `usize::MAX` (over any limit).
+fn frame_len(msgs: &[&[u8]]) -> usize {
+    msgs.iter().fold(0, |len: usize, msg| {
+        len.saturating_add(PACKED_PREFIX_LEN)
+            .saturating_add(msg.len())
+    })
+}
+
+/// `Err(TooLarge)` when a message or frame of `len` bytes is over `max_bytes`.
+fn check_size(len: usize, max_bytes: u64) -> Result<(), IpcError> {
+    if context::fits(len, max_bytes) {
+        Ok(())
+    } else {
+        Err(IpcError::TooLarge {
+            len,
+            max: max_bytes,
+        })
     }
 }
 

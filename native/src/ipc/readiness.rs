@@ -18,6 +18,7 @@ use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use async_io::Async;
 
 use crate::ipc::IpcError;
+use crate::ipc::context;
 
 /// A consumer's socket with its readiness registration, created on the first async
 /// call. The registration borrows the socket's notification fd, so it is declared
@@ -44,11 +45,12 @@ impl ConsumerSocket {
         &self.socket
     }
 
-    /// Receives one message, waiting for it without blocking the thread. Cancel-safe:
-    /// a message is only taken off the socket in the same poll that returns it.
-    pub(crate) async fn recv(&mut self) -> Result<zmq::Message, IpcError> {
+    /// Receives one message of at most `max_bytes` (discarding longer ones), waiting
+    /// for it without blocking the thread. Cancel-safe: a message is only taken off the
+    /// socket in the same poll that returns it.
+    pub(crate) async fn recv(&mut self, max_bytes: u64) -> Result<zmq::Message, IpcError> {
         loop {
-            match self.socket.recv_msg(zmq::DONTWAIT) {
+            match context::take(&self.socket, zmq::DONTWAIT, max_bytes) {
                 Ok(message) => return Ok(message),
                 Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => {}
                 Err(err) => return Err(err.into()),

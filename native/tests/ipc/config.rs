@@ -1,9 +1,10 @@
 //! The validation matrix of `IpcConfig`: every invalid field, every scheme, the
-//! 107-byte path limit, and that both ends refuse what `validate` refuses.
+//! 107-byte path limit, the message size limit, and that both ends refuse what
+//! `validate` refuses.
 
 use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcError, IpcProducer};
 
-use crate::support::{Transport, ipc_endpoint, spsc_with, unique};
+use crate::support::{Transport, ipc_endpoint, spsc_with, unique, within};
 
 fn with(edit: impl FnOnce(&mut IpcConfig)) -> IpcConfig {
     let mut config = IpcConfig::new(format!("inproc://{}", unique("config")));
@@ -29,6 +30,8 @@ fn default_is_the_seeds() {
     assert_eq!(config.num_producers, 1);
     assert_eq!(config.num_consumers, 1);
     assert_eq!(config.linger_ms, 0);
+    assert_eq!(config.max_message_bytes, 64 * 1024 * 1024);
+    assert_eq!(IpcConfig::DEFAULT_MAX_MESSAGE_BYTES, 64 * 1024 * 1024);
     assert!(config.validate().is_ok());
     assert!(config.should_producer_bind());
 }
@@ -131,6 +134,63 @@ fn linger_must_not_be_negative() {
 }
 
 #[test]
+fn max_message_bytes_must_be_from_1_to_i64_max() {
+    assert_eq!(IpcConfig::MAX_MESSAGE_BYTES_LIMIT, i64::MAX as u64);
+    for max in [0, i64::MAX as u64 + 1, u64::MAX] {
+        let err = rejected(&with(|c| c.max_message_bytes = max));
+        assert!(
+            matches!(err, IpcError::InvalidMaxMessageBytes { max_message_bytes: m } if m == max),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid max_message_bytes {max}: it must be from 1 to 9223372036854775807 \
+                 bytes (i64::MAX, the largest limit ZeroMQ takes)"
+            )
+        );
+    }
+    // Checked after every other field.
+    let err = with(|c| {
+        c.linger_ms = -1;
+        c.max_message_bytes = 0;
+    })
+    .validate()
+    .unwrap_err();
+    assert!(matches!(err, IpcError::InvalidLinger { .. }), "{err:?}");
+}
+
+#[test]
+fn every_valid_max_message_bytes_reaches_zeromq() {
+    // Both topologies: the consumer binds (MPSC), where ZeroMQ takes the limit as
+    // ZMQ_MAXMSGSIZE, and connects (SPSC). A 1-byte message goes through each.
+    for max in [
+        1,
+        4096,
+        IpcConfig::DEFAULT_MAX_MESSAGE_BYTES,
+        i64::MAX as u64,
+    ] {
+        for mut config in [
+            IpcConfig::mpsc(ipc_endpoint("max-ok"), 2),
+            IpcConfig::new(ipc_endpoint("max-ok")),
+        ] {
+            config.max_message_bytes = max;
+            assert!(config.validate().is_ok(), "{max}");
+            let consumer = IpcConsumer::new(config.clone()).expect("consumer accepts it");
+            config.endpoint = consumer.endpoint().to_owned();
+            let mut producer = IpcProducer::new(config).expect("producer accepts it");
+            assert_eq!(producer.config().max_message_bytes, max);
+            // A limit of 1 byte must not keep the ends from connecting.
+            within("a message under the smallest limit", move || {
+                producer.insert(b"x").unwrap();
+                let mut consumer = consumer;
+                assert_eq!(consumer.consume().unwrap(), &b"x"[..]);
+            });
+        }
+    }
+}
+
+#[test]
 fn the_endpoint_is_checked_first() {
     let err = IpcConfig {
         endpoint: "udp://x:1".into(),
@@ -138,6 +198,7 @@ fn the_endpoint_is_checked_first() {
         num_producers: 0,
         num_consumers: 0,
         linger_ms: -1,
+        max_message_bytes: 0,
     }
     .validate()
     .unwrap_err();
@@ -148,6 +209,7 @@ fn the_endpoint_is_checked_first() {
     let err = with(|c| {
         c.backlog = 0;
         c.linger_ms = -1;
+        c.max_message_bytes = 0;
     })
     .validate()
     .unwrap_err();

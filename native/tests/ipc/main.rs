@@ -5,5 +5,6 @@ mod asynchronous;
 mod config;
 mod flow;
 mod roundtrip;
+mod size_limit;
 mod support;
 mod topology;
