@@ -7,7 +7,7 @@ mod shm_common;
 use std::time::Duration;
 
 use futures::FutureExt;
-use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+use mmring_native::shm::{InsertError, ShmConfig, ShmConsumer, ShmProducer};
 use mmring_native::spsc::Policy;
 use shm_common::*;
 
@@ -39,7 +39,7 @@ async fn tokio_multi_thread_receives_every_message_in_order() {
         for seq in 0..n {
             make_message(seq, len_for(seq, 0, 500), &mut message);
             while let Err(e) = tx.insert(&message) {
-                assert!(matches!(e, ShmError::Full), "{e}");
+                assert!(matches!(e, InsertError::Full), "{e}");
                 std::thread::yield_now();
             }
             if seq % 100 == 0 {

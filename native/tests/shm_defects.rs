@@ -5,7 +5,9 @@ mod shm_common;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+use mmring_native::shm::{
+    ConfigError, InsertError, OpenError, ShmConfig, ShmConsumer, ShmProducer,
+};
 use mmring_native::spsc::Policy;
 use shm_common::*;
 
@@ -105,7 +107,7 @@ fn defect2_peekright_is_the_newest_message_exactly_and_timestamps_are_64_bit() {
             loop {
                 match tx.insert(&message) {
                     Ok(()) => break,
-                    Err(ShmError::Full) => drop(rx.consume().unwrap()),
+                    Err(InsertError::Full) => drop(rx.consume().unwrap()),
                     Err(e) => panic!("{e}"),
                 }
             }
@@ -158,7 +160,7 @@ fn defect3_create_over_a_live_producer_is_refused_and_bad_capacities_fail_fast()
     tx.insert(b"keep me").unwrap();
     let err = ShmProducer::create(&config).unwrap_err();
     assert!(
-        matches!(err, ShmError::InUse { pid, .. } if pid == std::process::id()),
+        matches!(err, OpenError::InUse { pid, .. } if pid == std::process::id()),
         "{err:?}"
     );
     assert!(err.to_string().contains("live producer"));
@@ -175,7 +177,7 @@ fn defect3_create_over_a_live_producer_is_refused_and_bad_capacities_fail_fast()
     child.wait_ready();
     let err = ShmProducer::create(&config).unwrap_err();
     assert!(
-        matches!(err, ShmError::InUse { pid, .. } if pid == child.pid()),
+        matches!(err, OpenError::InUse { pid, .. } if pid == child.pid()),
         "{err:?}"
     );
     child.wait_success();
@@ -187,7 +189,7 @@ fn defect3_create_over_a_live_producer_is_refused_and_bad_capacities_fail_fast()
         let started = Instant::now();
         let err = ShmProducer::create(&ShmConfig::at_path(temp_path("cap"), capacity)).unwrap_err();
         assert!(
-            matches!(err, ShmError::BadCapacity { .. }),
+            matches!(err, OpenError::Config(ConfigError::BadCapacity { .. })),
             "{capacity}: {err:?}"
         );
         assert!(started.elapsed() < Duration::from_millis(500));

@@ -8,9 +8,15 @@ use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+use mmring_native::shm::{
+    ConfigError, ConsumeError, InsertError, OpenError, ShmConfig, ShmConsumer, ShmProducer,
+};
+use mmring_native::spsc;
 use mmring_native::spsc::Policy;
 use shm_common::*;
+
+/// The length of the file of a ring of 4096 bytes.
+const FILE_4096: u64 = (layout::HEADER + 4096) as u64;
 
 /// The bytes of a ring of `capacity` holding `messages`, written by a real producer.
 fn ring_bytes(capacity: usize, policy: Policy, messages: &[&[u8]]) -> Vec<u8> {
@@ -40,7 +46,7 @@ fn put_u64(bytes: &mut [u8], offset: usize, value: u64) {
     bytes[offset..offset + 8].copy_from_slice(&value.to_ne_bytes());
 }
 
-fn open_err(name: &str, bytes: &[u8]) -> ShmError {
+fn open_err(name: &str, bytes: &[u8]) -> OpenError {
     let (config, _clean) = write_file(name, bytes);
     let started = Instant::now();
     let err = ShmConsumer::open(&config).expect_err("a bad file must not open");
@@ -61,7 +67,7 @@ fn missing_file() {
     let path = temp_path("missing");
     let err = ShmConsumer::open(&ShmConfig::at_path(&path, 4096)).unwrap_err();
     assert!(
-        matches!(err, ShmError::Missing { path: ref p } if *p == path),
+        matches!(err, OpenError::Missing { path: ref p } if *p == path),
         "{err:?}"
     );
     assert!(err.to_string().contains("start the producer first"));
@@ -69,10 +75,10 @@ fn missing_file() {
 
 #[test]
 fn file_shorter_than_a_header() {
-    for len in [0, 10, 511] {
+    for len in [0, 10, 511, layout::HEADER - 1] {
         let err = open_err("short", &vec![0x4d; len]);
         assert!(
-            matches!(err, ShmError::TooShort { len: l, need: 512, .. } if l == len as u64),
+            matches!(err, OpenError::TooShort { len: l, need, .. } if l == len as u64 && need == layout::HEADER as u64),
             "{err:?}"
         );
     }
@@ -81,13 +87,13 @@ fn file_shorter_than_a_header() {
 #[test]
 fn header_complete_but_data_area_short() {
     let bytes = ring_bytes(4096, Policy::DropOldest, &[b"x"]);
-    let err = open_err("data-short", &bytes[..512 + 100]);
+    let err = open_err("data-short", &bytes[..layout::HEADER + 100]);
     assert!(
         matches!(
             err,
-            ShmError::TooShort {
-                len: 612,
-                need: 4608,
+            OpenError::TooShort {
+                len: 1124,
+                need: FILE_4096,
                 ..
             }
         ),
@@ -103,11 +109,11 @@ fn file_longer_than_its_header_says() {
     assert!(
         matches!(
             err,
-            ShmError::SizeMismatch {
-                file: 4616,
-                expected: 4608,
+            OpenError::SizeMismatch {
+                file,
+                expected: FILE_4096,
                 ..
-            }
+            } if file == FILE_4096 + 8
         ),
         "{err:?}"
     );
@@ -119,7 +125,7 @@ fn wrong_magic() {
     bytes[..8].copy_from_slice(b"NOTARING");
     let err = open_err("magic", &bytes);
     assert!(
-        matches!(err, ShmError::BadMagic { found, .. } if found == u64::from_ne_bytes(*b"NOTARING")),
+        matches!(err, OpenError::BadMagic { found, .. } if found == u64::from_ne_bytes(*b"NOTARING")),
         "{err:?}"
     );
 }
@@ -132,7 +138,7 @@ fn unknown_version() {
         put_u32(&mut bytes, 8, version);
         let err = open_err("version", &bytes);
         assert!(
-            matches!(err, ShmError::UnknownVersion { found, .. } if found == version),
+            matches!(err, OpenError::UnknownVersion { found, .. } if found == version),
             "{err:?}"
         );
         assert!(err.to_string().contains("reads version 2"), "{err}");
@@ -146,10 +152,10 @@ fn version_never_published_times_out_as_not_ready() {
     let started = Instant::now();
     let err = open_err("unpublished", &bytes);
     assert!(started.elapsed() >= Duration::from_millis(20));
-    assert!(matches!(err, ShmError::NotReady { .. }), "{err:?}");
+    assert!(matches!(err, OpenError::NotReady { .. }), "{err:?}");
     // A file of zeros looks like a producer that has not started writing.
-    let err = open_err("zeros", &[0; 4608]);
-    assert!(matches!(err, ShmError::NotReady { .. }), "{err:?}");
+    let err = open_err("zeros", &[0; layout::HEADER + 4096]);
+    assert!(matches!(err, OpenError::NotReady { .. }), "{err:?}");
 }
 
 #[test]
@@ -175,25 +181,25 @@ fn open_waits_for_the_version_to_be_published() {
 fn capacity_not_a_power_of_two() {
     for capacity in [0u64, 16, 1000, 4095, 3 << 10, u64::MAX] {
         let mut bytes = ring_bytes(4096, Policy::DropOldest, &[]);
-        put_u64(&mut bytes, 16, capacity);
+        put_u64(&mut bytes, layout::CAPACITY, capacity);
         let err = open_err("capacity", &bytes);
         assert!(
-            matches!(err, ShmError::BadCapacity { capacity: c, .. } if c == capacity),
+            matches!(err, OpenError::BadCapacity { capacity: c, .. } if c == capacity),
             "{capacity}: {err:?}"
         );
     }
     // A valid capacity that disagrees with the file's length.
     let mut bytes = ring_bytes(4096, Policy::DropOldest, &[]);
-    put_u64(&mut bytes, 16, 2048);
+    put_u64(&mut bytes, layout::CAPACITY, 2048);
     let err = open_err("capacity", &bytes);
     assert!(
         matches!(
             err,
-            ShmError::SizeMismatch {
-                file: 4608,
-                expected: 2560,
+            OpenError::SizeMismatch {
+                file: FILE_4096,
+                expected,
                 ..
-            }
+            } if expected == (layout::HEADER + 2048) as u64
         ),
         "{err:?}"
     );
@@ -205,14 +211,14 @@ fn bad_header_size_max_message_and_policy() {
     put_u32(&mut bytes, 12, 256);
     assert!(matches!(
         open_err("hsize", &bytes),
-        ShmError::HeaderSize { found: 256, .. }
+        OpenError::HeaderSize { found: 256, .. }
     ));
 
     let mut bytes = ring_bytes(4096, Policy::DropOldest, &[]);
     put_u64(&mut bytes, 24, 4096);
     assert!(matches!(
         open_err("maxmsg", &bytes),
-        ShmError::BadMaxMessage {
+        OpenError::BadMaxMessage {
             max: 4096,
             limit: 2032,
             ..
@@ -223,7 +229,7 @@ fn bad_header_size_max_message_and_policy() {
     put_u32(&mut bytes, 32, 7);
     assert!(matches!(
         open_err("policy", &bytes),
-        ShmError::BadPolicy { found: 7, .. }
+        OpenError::BadPolicy { found: 7, .. }
     ));
 }
 
@@ -231,17 +237,17 @@ fn bad_header_size_max_message_and_policy() {
 fn inconsistent_indices() {
     // The consumer claims to be ahead of the producer.
     let mut bytes = ring_bytes(4096, Policy::DropOldest, &[b"a"]);
-    put_u64(&mut bytes, 256, 4096);
+    put_u64(&mut bytes, layout::READ_POS, 4096);
     assert!(matches!(
         open_err("indices", &bytes),
-        ShmError::Layout { .. }
+        OpenError::Layout { .. }
     ));
     // Positions near the end of u64 would make the arithmetic wrap.
     let mut bytes = ring_bytes(4096, Policy::DropOldest, &[b"a"]);
-    put_u64(&mut bytes, 128, u64::MAX - 7);
+    put_u64(&mut bytes, layout::WRITE_POS, u64::MAX - 7);
     assert!(matches!(
         open_err("indices", &bytes),
-        ShmError::Layout { .. }
+        OpenError::Layout { .. }
     ));
 }
 
@@ -254,26 +260,29 @@ fn corrupt_record_length() {
     tx.insert_batch(&[b"first", b"second"]).unwrap();
     // The first record's length word, through a plain file write.
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    file.write_at(&60_000u32.to_ne_bytes(), 512).unwrap();
+    file.write_at(&60_000u32.to_ne_bytes(), layout::HEADER as u64)
+        .unwrap();
     let mut rx = ShmConsumer::open(&config).unwrap();
     for _ in 0..2 {
         let err = rx.try_consume().unwrap_err();
         assert!(
-            matches!(err, ShmError::Corrupt { position: 0, reason } if reason.contains("length")),
+            matches!(err, ConsumeError::Corrupt(spsc::ConsumeError::Corrupt { position: 0, reason }) if reason.contains("length")),
             "{err:?}"
         );
     }
     assert!(matches!(
         rx.consume_timeout(Duration::from_millis(5)),
-        Err(ShmError::Corrupt { .. })
+        Err(ConsumeError::Corrupt(_))
     ));
-    assert!(matches!(rx.consume_all(), Err(ShmError::Corrupt { .. })));
-    assert!(matches!(rx.peekleft(), Err(ShmError::Corrupt { .. })));
+    assert!(matches!(rx.consume_all(), Err(ConsumeError::Corrupt(_))));
+    assert!(matches!(rx.peekleft(), Err(ConsumeError::Corrupt(_))));
     // A length that still fits, but runs past what the producer committed.
-    file.write_at(&100u32.to_ne_bytes(), 512).unwrap();
-    assert!(matches!(rx.try_consume(), Err(ShmError::Corrupt { .. })));
+    file.write_at(&100u32.to_ne_bytes(), layout::HEADER as u64)
+        .unwrap();
+    assert!(matches!(rx.try_consume(), Err(ConsumeError::Corrupt(_))));
     // Repaired, the stream reads on.
-    file.write_at(&5u32.to_ne_bytes(), 512).unwrap();
+    file.write_at(&5u32.to_ne_bytes(), layout::HEADER as u64)
+        .unwrap();
     assert_eq!(rx.consume_all().unwrap(), [&b"first"[..], b"second"]);
 }
 
@@ -284,7 +293,7 @@ fn create_rejects_bad_configs_promptly() {
         let started = Instant::now();
         let err = ShmProducer::create(&ShmConfig::at_path(&path, capacity)).unwrap_err();
         assert!(
-            matches!(err, ShmError::BadCapacity { .. }),
+            matches!(err, OpenError::Config(ConfigError::BadCapacity { .. })),
             "{capacity}: {err:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(1));
@@ -294,11 +303,11 @@ fn create_rejects_bad_configs_promptly() {
     assert!(
         matches!(
             err,
-            ShmError::BadMaxMessage {
+            OpenError::Config(ConfigError::BadMaxMessage {
                 max: 2033,
                 limit: 2032,
                 ..
-            }
+            })
         ),
         "{err:?}"
     );
@@ -309,7 +318,7 @@ fn create_rejects_bad_configs_promptly() {
 fn create_in_a_missing_directory_is_an_io_error() {
     let path = temp_path("dir").join("ring");
     let err = ShmProducer::create(&ShmConfig::at_path(&path, 4096)).unwrap_err();
-    assert!(matches!(err, ShmError::Io { .. }), "{err:?}");
+    assert!(matches!(err, OpenError::Io { .. }), "{err:?}");
 }
 
 #[test]
@@ -319,7 +328,7 @@ fn files_are_created_with_mode_0600_and_exact_size() {
     let _tx = ShmProducer::create(&ShmConfig::at_path(&path, 8192)).unwrap();
     let meta = std::fs::metadata(&path).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-    assert_eq!(meta.len(), 512 + 8192);
+    assert_eq!(meta.len(), (layout::HEADER + 8192) as u64);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[..8], b"MMRINGSH");
     // No temporary file is left beside it.
@@ -380,17 +389,17 @@ fn messages_and_batches_that_never_fit() {
     assert_eq!(tx.max_message_size(), 112);
     assert!(matches!(
         tx.insert(&[0; 113]),
-        Err(ShmError::TooLarge { len: 113, max: 112 })
+        Err(InsertError::TooLarge { len: 113, max: 112 })
     ));
     let big = [0u8; 100];
     let batch: Vec<&[u8]> = vec![&big; 3];
     assert!(matches!(
         tx.insert_batch(&batch),
-        Err(ShmError::TooLarge { .. })
+        Err(InsertError::TooLarge { .. })
     ));
     assert!(matches!(
         tx.insert_packed(&[&big[..], &big[..]]),
-        Err(ShmError::TooLarge { .. })
+        Err(InsertError::TooLarge { .. })
     ));
     assert_eq!(tx.written(), 0, "nothing was written");
     tx.insert(&[1; 112]).unwrap();
@@ -401,8 +410,9 @@ fn peekright_returns_when_a_producer_died_mid_eviction() {
     // The producer published an eviction of every record (`oldest` = `write_pos`) and
     // died before committing the next: nothing is readable, and no call may spin.
     let mut bytes = ring_bytes(4096, Policy::DropOldest, &[b"a", b"b"]);
-    let write_pos = u64::from_ne_bytes(bytes[128..136].try_into().unwrap());
-    put_u64(&mut bytes, 384, write_pos); // the cold line's `oldest`
+    let at = layout::WRITE_POS;
+    let write_pos = u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap());
+    put_u64(&mut bytes, layout::OLDEST, write_pos);
     let (config, _clean) = write_file("mid-eviction", &bytes);
     let mut rx = ShmConsumer::open(&config).unwrap();
     assert_eq!(rx.peekright().unwrap(), None);
@@ -414,7 +424,7 @@ fn peekright_returns_when_a_producer_died_mid_eviction() {
     let started = Instant::now();
     assert!(matches!(
         rx.consume_timeout(Duration::from_millis(200)),
-        Err(ShmError::Timeout)
+        Err(ConsumeError::Timeout)
     ));
     assert!(started.elapsed() >= Duration::from_millis(200));
     let cpu = thread_cpu_time() - cpu_before;
@@ -438,7 +448,9 @@ fn handles_and_the_aconsume_future_can_move_between_threads() {
     fn send<T: Send>(_: &T) {}
     send_sync::<ShmProducer>();
     send_sync::<ShmConsumer>();
-    send_sync::<ShmError>();
+    send_sync::<OpenError>();
+    send_sync::<InsertError>();
+    send_sync::<ConsumeError>();
     let path = temp_path("send");
     let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
     let _tx = ShmProducer::create(&config).unwrap();

@@ -17,18 +17,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use mmring_native::shm::{MAX_NAME_LEN, ShmConfig, ShmConsumer, ShmError, ShmProducer};
+use mmring_native::shm::{
+    ConfigError, ConsumeError, InsertError, MAX_NAME_LEN, OpenError, ShmConfig, ShmConsumer,
+    ShmProducer,
+};
 use mmring_native::spsc::Policy;
 use shm_common::*;
 
 const ENTRY: &str = "child_entry";
-
-/// Offsets in the file (see the layout table in the `shm` module docs).
-const NEWEST: u64 = 136;
-const WRITTEN: u64 = 144;
-const READ_SEQ: u64 = 264;
-const READ: u64 = 272;
-const OLDEST_SEQ: u64 = 392;
 
 /// The child's side of every test here; a no-op in a normal test run.
 #[test]
@@ -100,7 +96,8 @@ fn scribbler_child() {
         let at = if r % 4 == 0 {
             r % (len - 8)
         } else {
-            128 + (r >> 8) % (512 - 128 - 8)
+            (layout::WRITE_POS as u64)
+                + (r >> 8) % (layout::OLDEST_SEQ + 8 - layout::WRITE_POS) as u64
         };
         let value = match random() % 4 {
             0 => u64::MAX - random() % 64,
@@ -132,13 +129,17 @@ fn nospace_child() {
         )
     };
     assert_eq!(mounted, 0, "mount: {}", std::io::Error::last_os_error());
-    // Two rings of 128 KiB + 512 B cannot both fit 256 KiB: the second must be refused.
+    // Two rings of 128 KiB + their headers cannot both fit 256 KiB: the second must be
+    // refused.
     let first = ShmConfig::at_path(dir.join("first"), 1 << 17);
     let _first = ShmProducer::create(&first).unwrap();
     let second = ShmConfig::at_path(dir.join("second"), 1 << 17);
     match ShmProducer::create(&second) {
-        Err(ShmError::NoSpace { path, needed }) => {
-            assert_eq!((path, needed), (second.path.clone(), (1 << 17) + 512));
+        Err(OpenError::NoSpace { path, needed }) => {
+            assert_eq!(
+                (path, needed),
+                (second.path.clone(), (1 << 17) + layout::HEADER as u64)
+            );
             let leftovers: Vec<_> = std::fs::read_dir(&dir)
                 .unwrap()
                 .map(|e| e.unwrap().file_name())
@@ -173,7 +174,7 @@ impl Flood {
                         seq += 1;
                         progress = Instant::now();
                     }
-                    Err(ShmError::Full) => {
+                    Err(InsertError::Full) => {
                         assert!(progress.elapsed() < wedged, "ring wedged at message {seq}");
                         std::hint::spin_loop();
                     }
@@ -254,7 +255,7 @@ fn a_third_process_scribbling_on_a_live_ring_panics_nobody() {
             "scribbler",
             &[
                 ("RING_PATH", path.display().to_string()),
-                ("FILE_LEN", (1024 + 512).to_string()),
+                ("FILE_LEN", (1024 + layout::HEADER).to_string()),
             ],
         );
         scribbler.wait_ready();
@@ -295,28 +296,28 @@ fn hostile_numbers_in_the_file_are_errors_not_panics() {
     let mut rx = ShmConsumer::open(&config).unwrap();
     tx.insert_batch(&[b"first", b"second"]).unwrap();
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    let poke = |at: u64, value: u64| file.write_at(&value.to_ne_bytes(), at).unwrap();
+    let poke = |at: usize, value: u64| file.write_at(&value.to_ne_bytes(), at as u64).unwrap();
 
-    poke(NEWEST, u64::MAX - 7);
+    poke(layout::NEWEST, u64::MAX - 7);
     assert!(
-        matches!(rx.peekright(), Err(ShmError::Corrupt { .. })),
+        matches!(rx.peekright(), Err(ConsumeError::Corrupt(_))),
         "{:?}",
         rx.peekright()
     );
-    poke(NEWEST, 24);
+    poke(layout::NEWEST, 24);
     assert_eq!(rx.peekright().unwrap(), Some(b"second".to_vec()));
 
-    poke(READ_SEQ, u64::MAX);
-    poke(READ, 0);
-    poke(OLDEST_SEQ, u64::MAX);
+    poke(layout::READ_SEQ, u64::MAX);
+    poke(layout::READ, 0);
+    poke(layout::OLDEST_SEQ, u64::MAX);
     assert_eq!(tx.dropped(), u64::MAX);
     let _ = rx.dropped();
-    poke(WRITTEN, u64::MAX);
+    poke(layout::WRITTEN, u64::MAX);
     let _ = (rx.len(), tx.len(), rx.try_consume());
     drop(rx);
     // A consumer opening onto counters no stream can have refuses with a typed error.
     match ShmConsumer::open(&config) {
-        Err(ShmError::Layout { .. }) => {}
+        Err(OpenError::Layout { .. }) => {}
         other => panic!("expected a layout error, got {other:?}"),
     }
 }
@@ -336,7 +337,7 @@ fn a_second_consumer_is_refused_until_the_first_is_gone() {
 
         let first = ShmConsumer::open(&config).unwrap();
         match ShmConsumer::open(&config) {
-            Err(ShmError::ConsumerInUse { pid, path: p }) => {
+            Err(OpenError::ConsumerInUse { pid, path: p }) => {
                 assert_eq!((pid, p), (std::process::id(), path.clone()));
             }
             other => panic!("{policy:?}: expected ConsumerInUse, got {other:?}"),
@@ -352,7 +353,7 @@ fn a_second_consumer_is_refused_until_the_first_is_gone() {
         );
         holder.wait_ready();
         match ShmConsumer::open(&config) {
-            Err(ShmError::ConsumerInUse { pid, .. }) => assert_eq!(pid, holder.pid()),
+            Err(OpenError::ConsumerInUse { pid, .. }) => assert_eq!(pid, holder.pid()),
             other => panic!("{policy:?}: expected ConsumerInUse, got {other:?}"),
         }
         holder.child.kill().unwrap();
@@ -368,14 +369,17 @@ fn a_second_consumer_is_refused_until_the_first_is_gone() {
 fn bad_name(name: &str) -> &'static str {
     let config = ShmConfig::new(name, 4096);
     let reason = match ShmProducer::create(&config) {
-        Err(ShmError::BadName { name: n, reason }) => {
+        Err(OpenError::Config(ConfigError::BadName { name: n, reason })) => {
             assert_eq!(n, name);
             reason
         }
         other => panic!("{name:?}: expected BadName, got {other:?}"),
     };
     assert!(
-        matches!(ShmConsumer::open(&config), Err(ShmError::BadName { .. })),
+        matches!(
+            ShmConsumer::open(&config),
+            Err(OpenError::Config(ConfigError::BadName { .. }))
+        ),
         "{name:?}: open must refuse it too"
     );
     reason
@@ -452,7 +456,9 @@ fn a_ring_larger_than_its_file_system_is_no_space_at_create() {
     };
     let capacity = (total + 1).next_power_of_two() as usize;
     match ShmProducer::create(&ShmConfig::at_path(&path, capacity)) {
-        Err(ShmError::NoSpace { needed, .. }) => assert_eq!(needed, capacity as u64 + 512),
+        Err(OpenError::NoSpace { needed, .. }) => {
+            assert_eq!(needed, (capacity + layout::HEADER) as u64)
+        }
         other => panic!("a {capacity}-byte ring on a {total}-byte file system: {other:?}"),
     }
     assert!(!path.exists());

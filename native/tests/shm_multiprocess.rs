@@ -8,7 +8,7 @@ mod shm_common;
 
 use std::time::{Duration, Instant};
 
-use mmring_native::shm::{ShmConfig, ShmError, ShmProducer};
+use mmring_native::shm::{ConsumeError, InsertError, ShmConfig, ShmProducer};
 use mmring_native::spsc::Policy;
 use shm_common::*;
 
@@ -65,7 +65,7 @@ fn flood_child() {
         loop {
             match tx.insert(&message) {
                 Ok(()) => break,
-                Err(ShmError::Full) => {
+                Err(InsertError::Full) => {
                     spins += 1;
                     if spins % 16 == 0 {
                         std::thread::yield_now();
@@ -297,7 +297,7 @@ fn producer_sigkilled_mid_stream() {
     let waited = Instant::now();
     assert!(matches!(
         rx.consume_timeout(Duration::from_millis(50)),
-        Err(ShmError::Timeout)
+        Err(ConsumeError::Timeout)
     ));
     assert!(waited.elapsed() >= Duration::from_millis(50));
 
@@ -307,7 +307,7 @@ fn producer_sigkilled_mid_stream() {
     // The old consumer still maps the old file: nothing new there.
     assert!(matches!(
         rx.consume_timeout(Duration::from_millis(10)),
-        Err(ShmError::Timeout)
+        Err(ConsumeError::Timeout)
     ));
     let mut rx = open_when_there(&config, Duration::from_secs(1));
     assert_eq!(

@@ -76,10 +76,10 @@ fn exercise(bytes: &[u8]) {
 
 fn offset() -> impl Strategy<Value = usize> {
     prop_oneof![
-        0..512 + CAPACITY,   // anywhere
-        0..128usize,         // header fields
-        128..400usize,       // indices and counters
-        512..512 + CAPACITY  // records
+        0..layout::HEADER + CAPACITY,              // anywhere
+        0..128usize,                               // header fields
+        layout::WRITE_POS..layout::OLDEST_SEQ + 8, // indices and counters
+        layout::HEADER..layout::HEADER + CAPACITY  // records
     ]
 }
 
@@ -136,7 +136,7 @@ fn record_sequence_number_near_u64_max() {
     for which in 0..2 {
         let mut bytes = templates()[which].clone();
         // Every record's sequence number word, wherever the records are.
-        for at in (512 + 8..512 + CAPACITY).step_by(8) {
+        for at in (layout::HEADER + 8..layout::HEADER + CAPACITY).step_by(8) {
             let mut poked = bytes.clone();
             poked[at..at + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
             exercise(&poked);

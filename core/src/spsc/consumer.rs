@@ -81,6 +81,11 @@ impl<M: Region> Consumer<M> {
     pub fn new(region: M, policy: Policy, max_message: usize) -> Result<Self, LayoutError> {
         let capacity = check_layout(&region, max_message)?;
         let control = region.control();
+        // `written` before `write_pos` too: it is stored before `write_pos` in each
+        // commit, so this one is at most one batch (one capacity of records) ahead of
+        // the `write_pos` that follows. The one after `write_pos` is the cache: at least
+        // as new as it.
+        let written_before = control.producer.written.load(Acquire);
         let write_pos = control.producer.write_pos.load(Acquire);
         let written = control.producer.written.load(Acquire);
         let read_pos = control.consumer.read_pos.load(Acquire);
@@ -99,7 +104,11 @@ impl<M: Region> Consumer<M> {
         if policy == Policy::Reject && write_pos - read_pos > capacity {
             return indices("more unread bytes than the ring holds");
         }
-        // Every store order of `commit` keeps `read <= read_seq <= written`, so a
+        // Every record takes at least 16 bytes of the stream.
+        if written_before > (write_pos + capacity) / super::HEADER_BYTES as u64 {
+            return indices("more messages written than the stream has bytes for");
+        }
+        // Every prefix of `commit`'s stores keeps `read <= read_seq <= written`, so a
         // predecessor killed at any point leaves counters that pass.
         if read_seq > written {
             return indices("the consumer expects a message that was never written");

@@ -17,14 +17,37 @@
 //! When a record does not fit before the end of the area, the producer writes a
 //! padding marker (its first word alone) and the record starts at the next lap.
 //!
-//! # Indices
-//! [`Control`] holds three 128-byte lines: the producer's (`write_pos`, `newest`,
-//! `written`, `last_insert_ns`), stored on every commit; the consumer's (`read_pos`,
-//! `read_seq`, `read`, `dropped`, `last_consume_ns`), stored on every consume; and a
-//! cold line (`oldest`, `oldest_seq`, `parked`) stored only on eviction and around
-//! sleeps. Neither side's stores invalidate a line the other reads per message while
-//! messages stream without overflow. Each side caches the other's position and
-//! re-reads it only when its cached value says it must.
+//! # Control block
+//! [`Control`] holds three 128-byte lines, each stored by one side only: the producer's
+//! (stored on every commit), the consumer's (stored on every consume) and a cold line
+//! (stored only on eviction). Neither side's stores invalidate a line the other reads
+//! per message while messages stream without overflow. Each side caches the other's
+//! position and re-reads it only when its cached value says it must. Byte by byte
+//! (native-endian `u64`s, offsets from the start of the block; the rest of each line
+//! is zero and reserved):
+//!
+//! | offset | field | stored by | meaning |
+//! |---|---|---|---|
+//! | 0 | `write_pos` | producer | position just past the last committed record |
+//! | 8 | `newest` | producer | position of the newest committed record; stored after `write_pos` |
+//! | 16 | `written` | producer | messages committed, also the next sequence number; stored before `write_pos` |
+//! | 128 | `read_pos` | consumer | position of the next record to read; stored first |
+//! | 136 | `read_seq` | consumer | sequence number expected next; stored second |
+//! | 144 | `read` | consumer | messages consumed; stored third. The consumer dropped `read_seq - read` |
+//! | 256 | `oldest` | producer | position of the oldest record not evicted; stored before anything below it is overwritten |
+//! | 264 | `oldest_seq` | producer | sequence number of the first message at or after `oldest`; stored after `oldest` |
+//!
+//! Positions are byte positions in the stream, multiples of 8 that only grow.
+//!
+//! # Crash consistency
+//! Either side may die at any instruction. The producer commits a batch with one
+//! store of `write_pos`; what it wrote but did not commit is invisible. The consumer
+//! publishes `read_pos` first, then `read_seq`, then `read`, so whatever prefix of those
+//! stores survives it, `read <= read_seq <=` the sequence number of the record at
+//! `read_pos`: a new consumer resumes at `read_pos` without an error, the producer is
+//! never wedged, and read + dropped stays exact. The message being taken at the kill is
+//! delivered again if `read_pos` was not yet stored (the dead consumer never returned
+//! it), and otherwise counted as read or, between the stores, as dropped.
 //!
 //! # Overflow
 //! With [`Policy::Reject`] the producer never writes over unread records: `insert`
@@ -37,11 +60,12 @@
 //! was overtaken; it resumes at `oldest` and counts the gap in sequence numbers as
 //! dropped. It therefore never returns a torn, duplicated or reordered message.
 //!
-//! Every access to the region is an atomic load or store of a `u64` (or the `u32`
-//! park flag), so the other process can change any byte at any time without
-//! undefined behaviour here; every length and position read from it is checked, and a
-//! bad one is a [`Corrupt`](ConsumeError::Corrupt) error, never a panic or an
-//! out-of-bounds access.
+//! Every access to the region is an atomic load or store of a `u64`, so the other
+//! process can change any byte at any time without undefined behaviour here. Every
+//! number read from it is bounds-checked before any arithmetic, every call does
+//! bounded work, and what cannot be valid is a [`Corrupt`](ConsumeError::Corrupt)
+//! error (or a [`LayoutError`] when a side attaches), never a panic, a loop without
+//! end or an out-of-bounds access.
 //!
 //! ```
 //! use mmring_core::spsc::{self, Policy};
@@ -62,7 +86,7 @@ mod region;
 pub use consumer::Consumer;
 pub use producer::Producer;
 pub use record::{HEADER_BYTES, record_bytes};
-pub use region::{ColdLine, ConsumerLine, Control, HeapRegion, ProducerLine, Region};
+pub use region::{Control, HeapRegion, Region};
 
 use thiserror::Error;
 

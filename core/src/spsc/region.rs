@@ -4,13 +4,19 @@
 #[cfg(not(loom))]
 use std::sync::{
     Arc,
-    atomic::{AtomicU32, AtomicU64},
+    atomic::{
+        AtomicU64,
+        Ordering::{Acquire, Relaxed},
+    },
 };
 
 #[cfg(loom)]
 use loom::sync::{
     Arc,
-    atomic::{AtomicU32, AtomicU64},
+    atomic::{
+        AtomicU64,
+        Ordering::{Acquire, Relaxed},
+    },
 };
 
 use super::LayoutError;
@@ -19,69 +25,110 @@ use super::LayoutError;
 /// it.
 #[repr(C, align(128))]
 #[derive(Debug, Default)]
-pub struct ProducerLine {
+pub(super) struct ProducerLine {
     /// Position just past the last committed record; records below it are complete.
-    pub write_pos: AtomicU64,
+    pub(super) write_pos: AtomicU64,
     /// Position of the newest committed record (meaningless while `written` is 0).
     /// Published after `write_pos`.
-    pub newest: AtomicU64,
+    pub(super) newest: AtomicU64,
     /// Messages committed so far; also the sequence number of the next message.
     /// Published before `write_pos`.
-    pub written: AtomicU64,
-    /// Wall-clock time of the last insert, nanoseconds since the Unix epoch (set by the
-    /// transport; 0 if never).
-    pub last_insert_ns: AtomicU64,
+    pub(super) written: AtomicU64,
 }
 
 /// The consumer's 128-byte line, stored on every consume (`read_pos` first, then
-/// `read_seq`, then `read`). Only the consumer stores to it; the producer reads it only under [`Policy::Reject`](super::Policy::Reject) when
-/// its cached read position says the ring is full.
+/// `read_seq`, then `read`). Only the consumer stores to it; the producer reads it
+/// only under [`Policy::Reject`](super::Policy::Reject) when its cached read position
+/// says the ring is full. The consumer dropped `read_seq - read` messages: derived
+/// rather than stored, so that a consumer killed between its stores cannot leave its
+/// counters inconsistent.
 #[repr(C, align(128))]
 #[derive(Debug, Default)]
-pub struct ConsumerLine {
+pub(super) struct ConsumerLine {
     /// Position of the next record to read.
-    pub read_pos: AtomicU64,
+    pub(super) read_pos: AtomicU64,
     /// Sequence number the consumer expects next.
-    pub read_seq: AtomicU64,
+    pub(super) read_seq: AtomicU64,
     /// Messages consumed so far.
-    pub read: AtomicU64,
-    /// Unused (always 0): the messages a consumer found evicted are `read_seq - read`,
-    /// derived rather than stored so that a consumer killed between its stores cannot
-    /// leave the three counters inconsistent.
-    pub dropped: AtomicU64,
-    /// Wall-clock time of the last consume, nanoseconds since the Unix epoch (set by
-    /// the transport; 0 if never).
-    pub last_consume_ns: AtomicU64,
+    pub(super) read: AtomicU64,
 }
 
-/// A 128-byte line of fields stored rarely: on eviction (producer) and when the
-/// consumer goes to sleep or is woken. Kept apart from the two hot lines so that the
-/// consumer's per-message check of `oldest` and the producer's per-commit check of
-/// `parked` read a line that does not change while messages stream.
+/// A 128-byte line of fields stored only on eviction. Kept apart from the two hot
+/// lines so that the consumer's per-message check of `oldest` reads a line that does
+/// not change while messages stream without overflow.
 #[repr(C, align(128))]
 #[derive(Debug, Default)]
-pub struct ColdLine {
+pub(super) struct ColdLine {
     /// Position of the oldest record the producer has not evicted. Published (with a
     /// release fence) before the producer writes over anything below it.
-    pub oldest: AtomicU64,
+    pub(super) oldest: AtomicU64,
     /// Sequence number of the first message at or after `oldest`. Published after
     /// `oldest`.
-    pub oldest_seq: AtomicU64,
-    /// 1 while the consumer sleeps waiting for records (a futex word), else 0. Stored
-    /// by the consumer, cleared by the producer when it wakes it.
-    pub parked: AtomicU32,
+    pub(super) oldest_seq: AtomicU64,
 }
 
-/// The indices shared by the two sides: 384 bytes, three 128-byte lines.
+/// The indices shared by the two sides: 384 bytes, three 128-byte lines, laid out as
+/// the [module docs](super#control-block) table them. Its fields are the protocol's
+/// own; a transport learns the state through [`has_data`](Self::has_data) and the
+/// methods of [`Producer`](super::Producer) and [`Consumer`](super::Consumer).
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct Control {
     /// Stored by the producer on every commit.
-    pub producer: ProducerLine,
+    pub(super) producer: ProducerLine,
     /// Stored by the consumer on every consume.
-    pub consumer: ConsumerLine,
-    /// Stored on eviction and around sleeps.
-    pub cold: ColdLine,
+    pub(super) consumer: ConsumerLine,
+    /// Stored on eviction.
+    pub(super) cold: ColdLine,
+}
+
+// The layout the module docs promise (and a file format depends on). Loom's atomics
+// are larger: its models do not map files.
+#[cfg(not(loom))]
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(offset_of!(Control, producer) == 0);
+    assert!(offset_of!(Control, consumer) == 128);
+    assert!(offset_of!(Control, cold) == 256);
+    assert!(offset_of!(ProducerLine, write_pos) == 0);
+    assert!(offset_of!(ProducerLine, newest) == 8);
+    assert!(offset_of!(ProducerLine, written) == 16);
+    assert!(offset_of!(ConsumerLine, read_pos) == 0);
+    assert!(offset_of!(ConsumerLine, read_seq) == 8);
+    assert!(offset_of!(ConsumerLine, read) == 16);
+    assert!(offset_of!(ColdLine, oldest) == 0);
+    assert!(offset_of!(ColdLine, oldest_seq) == 8);
+    assert!(size_of::<Control>() == Control::SIZE);
+    assert!(align_of::<Control>() == 128);
+};
+
+impl Control {
+    /// Bytes the control block occupies: three 128-byte lines.
+    pub const SIZE: usize = 384;
+
+    /// Whether a committed record may be there to read: the producer's position is
+    /// past both the consumer's and the oldest record not evicted. A snapshot, cheap
+    /// enough to poll (three loads, two of lines that change only when there is news):
+    /// a waiting consumer checks it before and after announcing that it sleeps.
+    ///
+    /// (With `oldest` equal to the write position the producer has evicted everything
+    /// for a record it is still writing: nothing to read, so a waiting consumer sleeps
+    /// even if that producer died there, instead of spinning.)
+    ///
+    /// ```
+    /// use mmring_core::spsc::{self, Policy, Region};
+    ///
+    /// let (mut tx, rx) = spsc::channel(64, Policy::Reject)?;
+    /// assert!(!rx.region().control().has_data());
+    /// tx.insert(b"x")?;
+    /// assert!(rx.region().control().has_data());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn has_data(&self) -> bool {
+        let write_pos = self.producer.write_pos.load(Acquire);
+        let oldest = self.cold.oldest.load(Relaxed);
+        write_pos > self.consumer.read_pos.load(Relaxed).max(oldest)
+    }
 }
 
 /// Memory that carries one ring: a [`Control`] block and a data area of

@@ -1,8 +1,18 @@
-//! A consumer killed after every prefix of its commit's stores: the next consumer must
-//! resume without a `Corrupt` error, without wedging the producer, with
-//! `read + dropped` exact and the message in flight either delivered again or counted.
+//! Tests that reach into the control block: a consumer killed after every prefix of its
+//! commit's stores (the next consumer must resume without a `Corrupt` error, without
+//! wedging the producer, with `read + dropped` exact and the message in flight either
+//! delivered again or counted), and every kind of hostile value a peer can write
+//! there. Run them in the `hostile` profile too (`cargo test --profile hostile -p
+//! mmring-core --lib`), where overflow checks are on in optimised code.
 
-use super::{Consumer, HeapRegion, Policy, Producer, Region, channel};
+use std::sync::atomic::Ordering::Relaxed;
+
+use proptest::prelude::*;
+
+use super::{
+    ConsumeError, Consumer, HeapRegion, LayoutError, MAX_POSITION, Policy, Producer, Region,
+    channel,
+};
 
 /// The stores one consume publishes (`read_pos`, `read_seq`, `read`).
 const COMMIT_STORES: usize = 3;
@@ -102,4 +112,267 @@ fn every_store_of_the_commit_is_counted() {
             .iter()
             .all(|w| w.load(std::sync::atomic::Ordering::Relaxed) > 0)
     );
+}
+
+/// A message whose bytes can be checked (the same shape as the integration tests'):
+/// its sequence number, then a byte pattern and a length derived from it.
+fn checkable(seq: u64, max_len: usize) -> Vec<u8> {
+    let len = (seq.wrapping_mul(2_654_435_761) % (max_len as u64 + 1)) as usize;
+    let mut out = seq.to_le_bytes().to_vec();
+    out.extend((0..len).map(|i| (seq as u8).wrapping_mul(31).wrapping_add(i as u8)));
+    out
+}
+
+fn cases() -> ProptestConfig {
+    ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 512 })
+}
+
+proptest! {
+    #![proptest_config(cases())]
+
+    /// Whatever a peer writes into the region, the consumer returns messages or
+    /// errors, never panics, and stops.
+    #[test]
+    fn consumer_survives_arbitrary_region_contents(
+        words in prop::collection::vec(any::<u64>(), 8),
+        write_pos in 0u64..200,
+        oldest in 0u64..200,
+        policy in prop::sample::select(vec![Policy::DropOldest, Policy::Reject]),
+        small in any::<bool>(),
+    ) {
+        let region = HeapRegion::new(64).unwrap();
+        for (slot, word) in region.data().iter().zip(&words) {
+            // Small lengths and valid kinds make it past the first checks more often.
+            let word = if small { word & 0x0000_0003_0000_003f } else { *word };
+            slot.store(word, Relaxed);
+        }
+        let line = &region.control().producer;
+        line.write_pos.store(write_pos, Relaxed);
+        region.control().cold.oldest.store(oldest, Relaxed);
+        line.newest.store(oldest, Relaxed);
+        line.written.store(write_pos / 16, Relaxed);
+        if let Ok(mut rx) = Consumer::new(region, policy, 16) {
+            for _ in 0..10 {
+                let _ = rx.peekright();
+                let _ = rx.peekleft();
+                match rx.try_consume() {
+                    Ok(Some(m)) => prop_assert!(m.len() <= 16),
+                    Ok(None) | Err(ConsumeError::Corrupt { .. }) => break,
+                }
+            }
+        }
+    }
+}
+
+/// Every control word a peer can write, anywhere in `u64`, with or without a valid
+/// stream behind it: opening either side and every call on it returns (a value or a
+/// typed error), never panics, even with overflow checks on .
+fn hostile_control(region: &HeapRegion, words: &[u64; 8]) {
+    let control = region.control();
+    let targets = [
+        &control.producer.write_pos,
+        &control.producer.newest,
+        &control.producer.written,
+        &control.consumer.read_pos,
+        &control.consumer.read_seq,
+        &control.consumer.read,
+        &control.cold.oldest,
+        &control.cold.oldest_seq,
+    ];
+    for (target, &word) in targets.iter().zip(words) {
+        target.store(word, Relaxed);
+    }
+}
+
+/// A word that is often near a boundary: 0, a small position, near 2^62 or u64::MAX.
+fn edgy() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        0u64..512,
+        (0u64..64).prop_map(|d| MAX_POSITION - d * 8),
+        (0u64..64).prop_map(|d| u64::MAX - d),
+        any::<u64>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases())]
+
+    #[test]
+    fn hostile_control_words_never_panic_either_side(
+        words in prop::array::uniform8(edgy()),
+        data in prop::collection::vec(edgy(), 16),
+        policy in prop::sample::select(vec![Policy::DropOldest, Policy::Reject]),
+        honest_prefix in 0usize..6,
+    ) {
+        let region = HeapRegion::new(128).unwrap();
+        let mut tx = Producer::new(region.clone(), policy, 48).unwrap();
+        for seq in 0..honest_prefix as u64 {
+            let _ = tx.insert(&checkable(seq, 32));
+        }
+        for (slot, &word) in region.data().iter().zip(&data) {
+            if word % 3 == 0 {
+                slot.store(word, Relaxed);
+            }
+        }
+        hostile_control(&region, &words);
+        let _ = (tx.len(), tx.dropped(), tx.is_empty());
+        if let Ok(mut rx) = Consumer::new(region.clone(), policy, 48) {
+            for _ in 0..8 {
+                let _ = (rx.len(), rx.dropped(), rx.read());
+                let _ = rx.peekright();
+                let _ = rx.peekleft();
+                if let Ok(Some(m)) = rx.try_consume() {
+                    prop_assert!(m.len() <= 48);
+                }
+            }
+        }
+        if let Ok(mut tx) = Producer::new(region, policy, 48) {
+            for seq in 0..4 {
+                let _ = tx.insert(&checkable(seq, 32));
+            }
+            let _ = (tx.len(), tx.dropped());
+        }
+    }
+}
+
+/// A `newest` near `u64::MAX` (once an overflow panic in `peekright`, and an unrelated
+/// message in a release build) is corrupt; so is one that is not a record of the
+/// current lap. Counters near `u64::MAX` leave `dropped` saturated, not overflowed.
+#[test]
+fn hostile_newest_and_counters_are_corrupt_not_a_panic() {
+    let (mut tx, mut rx) = channel(128, Policy::DropOldest).unwrap();
+    tx.insert_batch(&[b"one", b"two", b"three"]).unwrap();
+    let region = rx.region().clone();
+    let producer = &region.control().producer;
+    for newest in [u64::MAX - 7, !7, MAX_POSITION, 8, 4096] {
+        producer.newest.store(newest, Relaxed);
+        assert!(
+            matches!(rx.peekright(), Err(ConsumeError::Corrupt { .. })),
+            "newest {newest}: {:?}",
+            rx.peekright()
+        );
+    }
+    producer.newest.store(48, Relaxed);
+    assert_eq!(rx.peekright().unwrap(), Some(b"three".to_vec()));
+
+    let control = region.control();
+    control.consumer.read_seq.store(u64::MAX, Relaxed);
+    control.consumer.read.store(0, Relaxed);
+    control.cold.oldest_seq.store(u64::MAX, Relaxed);
+    assert_eq!(tx.dropped(), u64::MAX);
+    // A consumer refuses counters no stream can have.
+    assert!(matches!(
+        Consumer::new(region.clone(), Policy::DropOldest, 48),
+        Err(LayoutError::Indices { .. })
+    ));
+    control.consumer.read_seq.store(1, Relaxed);
+    control.consumer.read.store(2, Relaxed);
+    assert!(matches!(
+        Consumer::new(region, Policy::DropOldest, 48),
+        Err(LayoutError::Indices { .. })
+    ));
+}
+
+/// A `write_pos` far ahead of the consumer over a 32-byte ring of padding words made
+/// one `try_consume` walk lap after lap for ever (found by the fuzzer). A valid stream
+/// is never more than one capacity ahead of the oldest unread record: anything else
+/// is corrupt, found in one call.
+#[test]
+fn a_write_position_laps_ahead_is_corrupt_at_once() {
+    for policy in [Policy::DropOldest, Policy::Reject] {
+        let region = HeapRegion::new(32).unwrap();
+        let mut rx = Consumer::new(region.clone(), policy, 0).unwrap();
+        region.data()[0].store(2 << 32, Relaxed); // a padding word at the start of a lap
+        let control = region.control();
+        control.producer.write_pos.store(0x3b_5a28_fa00, Relaxed);
+        control.producer.written.store(1 << 20, Relaxed);
+        if policy == Policy::DropOldest {
+            control.cold.oldest.store(0xffff_0000, Relaxed);
+        }
+        assert!(
+            matches!(
+                rx.try_consume(),
+                Err(ConsumeError::Corrupt {
+                    reason: "more unread bytes than the ring holds",
+                    ..
+                })
+            ),
+            "{policy:?}"
+        );
+        // Within one capacity, padding at a lap start is corrupt too.
+        control.producer.write_pos.store(0xffff_0000 + 32, Relaxed);
+        control.consumer.read_pos.store(0xffff_0000, Relaxed);
+        let mut rx = Consumer::new(region.clone(), policy, 0).unwrap();
+        assert!(
+            matches!(
+                rx.try_consume(),
+                Err(ConsumeError::Corrupt {
+                    reason: "padding at the start of a lap",
+                    ..
+                })
+            ),
+            "{policy:?}"
+        );
+    }
+}
+
+/// A producer that published an eviction of everything and died before writing: the
+/// newest record reads as evicted for good. `peekright` must answer `None`, not retry
+/// forever (found while building `shm`).
+#[test]
+fn peekright_returns_when_the_newest_record_is_evicted_for_good() {
+    let (mut tx, mut rx) = channel(64, Policy::DropOldest).unwrap();
+    tx.insert(b"only").unwrap();
+    let control = rx.region().control();
+    control
+        .cold
+        .oldest
+        .store(control.producer.write_pos.load(Relaxed), Relaxed);
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(rx.peekright());
+    });
+    let answer = finished.recv_timeout(std::time::Duration::from_secs(30));
+    assert_eq!(answer.expect("peekright did not return"), Ok(None));
+}
+
+/// Sequence numbers and positions read from the region are bounded before any
+/// arithmetic: a number at or past `written`, or a position past `MAX_POSITION`, is
+/// corrupt.
+#[test]
+fn out_of_range_numbers_from_the_region_are_corrupt() {
+    let region = HeapRegion::new(64).unwrap();
+    let mut tx = Producer::new(region.clone(), Policy::DropOldest, 16).unwrap();
+    tx.insert(b"x").unwrap();
+    region.data()[1].store(u64::MAX, Relaxed);
+    let mut rx = Consumer::new(region.clone(), Policy::DropOldest, 16).unwrap();
+    assert!(matches!(
+        rx.try_consume(),
+        Err(ConsumeError::Corrupt {
+            reason: "sequence number not yet written",
+            ..
+        })
+    ));
+    let huge = MAX_POSITION + 8;
+    region.control().producer.write_pos.store(huge, Relaxed);
+    assert!(matches!(
+        Consumer::new(region.clone(), Policy::DropOldest, 16),
+        Err(LayoutError::Indices { .. })
+    ));
+    assert!(Producer::new(region, Policy::DropOldest, 16).is_err());
+}
+
+#[test]
+fn inconsistent_indices_are_refused_at_open() {
+    let region = HeapRegion::new(64).unwrap();
+    region.control().producer.write_pos.store(12, Relaxed);
+    assert!(matches!(
+        Consumer::new(region.clone(), Policy::Reject, 16),
+        Err(LayoutError::Indices { .. })
+    ));
+    region.control().producer.write_pos.store(16, Relaxed);
+    region.control().consumer.read_pos.store(24, Relaxed);
+    assert!(Consumer::new(region.clone(), Policy::Reject, 16).is_err());
+    assert!(Producer::new(region, Policy::Reject, 16).is_err());
 }

@@ -22,7 +22,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+use mmring_native::shm::{InsertError, OpenError, ShmConfig, ShmConsumer, ShmProducer};
 use mmring_native::spsc::Policy;
 
 use super::{Body, Ctx, SuiteDef};
@@ -452,7 +452,7 @@ fn send(tx: &mut Tx, msg: &[u8]) -> Res<()> {
             loop {
                 match p.insert(msg) {
                     Ok(()) => return Ok(()),
-                    Err(ShmError::Full) => pause(&mut waits),
+                    Err(InsertError::Full) => pause(&mut waits),
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -711,11 +711,11 @@ pub fn child_main(args: &[String]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn open_retrying(name: &str) -> Result<ShmConsumer, ShmError> {
+fn open_retrying(name: &str) -> Result<ShmConsumer, OpenError> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match ShmConsumer::open(&shm_config(name)) {
-            Err(ShmError::Missing { .. }) if Instant::now() < deadline => {
+            Err(OpenError::Missing { .. }) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(1));
             }
             other => return other,

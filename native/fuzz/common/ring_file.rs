@@ -13,6 +13,22 @@ use std::time::Duration;
 
 use mmring_native::shm::{ShmConfig, ShmConsumer};
 
+/// Bytes before the data area (see the layout table of the `shm` module docs).
+const HEADER: usize = 1024;
+
+/// Where byte `at` of an input's compact view of a ring file lands in the file: the
+/// view is the header's first line (128 bytes), the control block (384 bytes), then
+/// the data area, without the header lines that only carry clock stamps and the futex
+/// word. (It is the layout the saved inputs were found with, so they replay as found.)
+fn spread(at: usize) -> usize {
+    const CONTROL: usize = 512;
+    match at {
+        0..128 => at,
+        128..512 => at - 128 + CONTROL,
+        _ => at - 512 + HEADER,
+    }
+}
+
 /// The ring file an input describes.
 pub fn file_from(data: &[u8]) -> Vec<u8> {
     let Some((&mode, rest)) = data.split_first() else {
@@ -23,10 +39,10 @@ pub fn file_from(data: &[u8]) -> Vec<u8> {
     }
     let capacity = 32usize << (rest[0] % 8);
     let policy: u32 = if mode & 2 == 0 { 1 } else { 2 };
-    let mut file = vec![0u8; 512 + capacity];
+    let mut file = vec![0u8; HEADER + capacity];
     // Header fields stay as given when mode bit 2 is set (then only the shape is kept).
     for (i, b) in rest[2..].iter().enumerate() {
-        let at = if mode & 4 == 0 { 48 + i } else { i };
+        let at = spread(if mode & 4 == 0 { 48 + i } else { i });
         if at < file.len() {
             file[at] = *b;
         }
@@ -38,7 +54,7 @@ pub fn file_from(data: &[u8]) -> Vec<u8> {
     };
     file[0..8].copy_from_slice(b"MMRINGSH");
     file[8..12].copy_from_slice(&2u32.to_ne_bytes()); // the layout version
-    file[12..16].copy_from_slice(&512u32.to_ne_bytes());
+    file[12..16].copy_from_slice(&(HEADER as u32).to_ne_bytes());
     file[16..24].copy_from_slice(&(capacity as u64).to_ne_bytes());
     file[24..32].copy_from_slice(&max.to_ne_bytes());
     file[32..36].copy_from_slice(&policy.to_ne_bytes());

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mmring_core::spsc::Policy;
+use mmring_core::spsc::{Policy, max_message_for};
 
-use super::ShmError;
+use super::{ConfigError, header};
 
 /// Where a ring lives and how it behaves.
 ///
@@ -35,7 +35,7 @@ pub struct ShmConfig {
     /// (memory-backed), in [`std::env::temp_dir`] elsewhere.
     pub path: PathBuf,
     /// Size of the data area in bytes: a power of two of at least 32 (nothing is
-    /// rounded; another value is [`ShmError::BadCapacity`](super::ShmError::BadCapacity)).
+    /// rounded; another value is [`ConfigError::BadCapacity`](super::ConfigError::BadCapacity)).
     /// The file is 512 bytes longer.
     pub capacity_bytes: usize,
     /// Largest message the producer accepts; `None` means the most one record can
@@ -69,7 +69,7 @@ impl ShmConfig {
     /// A name is one path component of 1 to [`MAX_NAME_LEN`] (248) bytes from
     /// `A-Z a-z 0-9 . _ -`, and not `.` or `..`; any other name makes
     /// [`create`](super::ShmProducer::create) and [`open`](super::ShmConsumer::open)
-    /// fail with [`ShmError::BadName`](super::ShmError::BadName), so a name can never
+    /// fail with [`ConfigError::BadName`](super::ConfigError::BadName), so a name can never
     /// reach outside the ring directory. Every name accepted can be created.
     ///
     /// ```
@@ -194,13 +194,51 @@ impl ShmConfig {
     /// assert_eq!(ShmConfig::new("a", 4096).with_max_message_size(9).max_message(), 9);
     /// ```
     pub fn max_message(&self) -> usize {
-        self.max_message_size.unwrap_or_else(|| {
-            mmring_core::spsc::max_message_for(self.capacity_bytes as u64) as usize
-        })
+        self.max_message_size
+            .unwrap_or_else(|| max_message_for(self.capacity_bytes as u64) as usize)
+    }
+
+    /// Checks what [`ShmProducer::create`](super::ShmProducer::create) needs: the name
+    /// (see [`new`](Self::new)), that `capacity_bytes` is a power of two of at least 32,
+    /// and that the largest message fits one record. Returns the length of the ring
+    /// file. `create` calls it; [`ShmConsumer::open`](super::ShmConsumer::open) checks
+    /// only the name (the file says the rest).
+    ///
+    /// # Errors
+    /// [`ConfigError::BadName`], [`ConfigError::BadCapacity`],
+    /// [`ConfigError::BadMaxMessage`].
+    ///
+    /// ```
+    /// use mmring_native::shm::{ConfigError, ShmConfig};
+    ///
+    /// assert_eq!(ShmConfig::new("book", 4096).validate(), Ok(4096 + 1024));
+    /// let too_big = ShmConfig::new("book", 4096).with_max_message_size(4096);
+    /// assert!(matches!(
+    ///     too_big.validate(),
+    ///     Err(ConfigError::BadMaxMessage { max: 4096, limit: 2032, .. })
+    /// ));
+    /// ```
+    pub fn validate(&self) -> Result<u64, ConfigError> {
+        self.check_name()?;
+        let capacity = self.capacity_bytes as u64;
+        let len = header::check_capacity(capacity).ok_or_else(|| ConfigError::BadCapacity {
+            path: self.path.clone(),
+            capacity,
+        })?;
+        let limit = max_message_for(capacity);
+        let max = self.max_message() as u64;
+        if max > limit {
+            return Err(ConfigError::BadMaxMessage {
+                path: self.path.clone(),
+                max,
+                limit,
+            });
+        }
+        Ok(len)
     }
 
     /// Checks the name given to [`new`](Self::new), if any.
-    pub(crate) fn check_name(&self) -> Result<(), ShmError> {
+    pub(crate) fn check_name(&self) -> Result<(), ConfigError> {
         let Some(name) = &self.name else {
             return Ok(());
         };
@@ -218,7 +256,7 @@ impl ShmConfig {
         } else {
             return Ok(());
         };
-        Err(ShmError::BadName {
+        Err(ConfigError::BadName {
             name: name.clone(),
             reason,
         })

@@ -1,18 +1,20 @@
 //! [`ShmConsumer`]: the reading process, and its [`Aconsume`] future.
 
 use std::future::Future;
+use std::io;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use mmring_core::packed::{self, PackedError};
+use mmring_core::packed;
 use mmring_core::spsc::{Consumer, Policy, Region};
 
 use super::file::{self, MappedRegion};
+use super::header::Header;
 use super::wait::{self, AsyncWaiter};
-use super::{ShmConfig, ShmError, WaitStrategy};
+use super::{ConsumeError, OpenError, ShmConfig, WaitStrategy};
 
 /// The one reader of a shared-memory ring. See the [module docs](super) for the file
 /// layout, the policies and the guarantees.
@@ -24,7 +26,7 @@ use super::{ShmConfig, ShmError, WaitStrategy};
 ///
 /// ```
 /// use std::time::Duration;
-/// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+/// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
 ///
 /// let path = std::env::temp_dir().join(format!("mmring-doc-consumer-{}", std::process::id()));
 /// let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
@@ -33,7 +35,7 @@ use super::{ShmConfig, ShmError, WaitStrategy};
 /// let reader = std::thread::spawn(move || rx.consume());
 /// tx.insert(b"wake up")?;
 /// assert_eq!(reader.join().unwrap()?, b"wake up");
-/// # Ok::<(), ShmError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct ShmConsumer {
@@ -57,29 +59,29 @@ impl ShmConsumer {
     /// or its process dies) another `open` of the file is refused.
     ///
     /// # Errors
-    /// [`ShmError::ConsumerInUse`] while another consumer is attached;
-    /// [`ShmError::BadName`] for a name [`ShmConfig::new`] does not accept;
-    /// [`ShmError::Missing`], [`ShmError::TooShort`], [`ShmError::BadMagic`],
-    /// [`ShmError::UnknownVersion`], [`ShmError::NotReady`], [`ShmError::HeaderSize`],
-    /// [`ShmError::BadCapacity`], [`ShmError::SizeMismatch`],
-    /// [`ShmError::BadMaxMessage`], [`ShmError::BadPolicy`], [`ShmError::Layout`] for
-    /// the bad files they name, [`ShmError::Io`] when the OS refuses.
+    /// [`OpenError::ConsumerInUse`] while another consumer is attached;
+    /// [`OpenError::Config`] for a name [`ShmConfig::new`] does not accept;
+    /// [`OpenError::Missing`], [`OpenError::TooShort`], [`OpenError::BadMagic`],
+    /// [`OpenError::UnknownVersion`], [`OpenError::NotReady`], [`OpenError::HeaderSize`],
+    /// [`OpenError::BadCapacity`], [`OpenError::SizeMismatch`],
+    /// [`OpenError::BadMaxMessage`], [`OpenError::BadPolicy`], [`OpenError::Layout`] for
+    /// the bad files they name, [`OpenError::Io`] when the OS refuses.
     ///
     /// ```
-    /// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError};
+    /// use mmring_native::shm::{OpenError, ShmConfig, ShmConsumer};
     ///
     /// let path = std::env::temp_dir().join(format!("mmring-doc-open-{}", std::process::id()));
     /// std::fs::write(&path, b"not a ring")?;
     /// let err = ShmConsumer::open(&ShmConfig::at_path(&path, 4096)).unwrap_err();
-    /// assert!(matches!(err, ShmError::TooShort { len: 10, need: 512, .. }));
+    /// assert!(matches!(err, OpenError::TooShort { len: 10, need: 1024, .. }));
     /// # std::fs::remove_file(&path)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn open(config: &ShmConfig) -> Result<Self, ShmError> {
+    pub fn open(config: &ShmConfig) -> Result<Self, OpenError> {
         let (region, fields) = file::open(config)?;
         let path = region.path().to_path_buf();
         let inner = Consumer::new(region, fields.policy, fields.max_message)
-            .map_err(|source| ShmError::Layout { path, source })?;
+            .map_err(|source| OpenError::Layout { path, source })?;
         Ok(Self {
             inner,
             wait: config.wait,
@@ -93,7 +95,7 @@ impl ShmConsumer {
     /// waits.
     ///
     /// # Errors
-    /// [`ShmError::Corrupt`] when the ring holds an invalid record that the producer is
+    /// [`ConsumeError::Corrupt`] when the ring holds an invalid record that the producer is
     /// not overwriting; the consumer stays where it was.
     ///
     /// ```
@@ -106,9 +108,9 @@ impl ShmConsumer {
     /// assert_eq!(rx.try_consume()?, None);
     /// tx.insert(b"x")?;
     /// assert_eq!(rx.try_consume()?, Some(b"x".to_vec()));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn try_consume(&mut self) -> Result<Option<Vec<u8>>, ShmError> {
+    pub fn try_consume(&mut self) -> Result<Option<Vec<u8>>, ConsumeError> {
         let mut out = Vec::new();
         Ok(self.consume_into(&mut out)?.then_some(out))
     }
@@ -131,14 +133,13 @@ impl ShmConsumer {
     /// assert!(rx.consume_into(&mut buf)?);
     /// assert_eq!(buf, b"tick");
     /// assert!(!rx.consume_into(&mut buf)?);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn consume_into(&mut self, out: &mut Vec<u8>) -> Result<bool, ShmError> {
+    pub fn consume_into(&mut self, out: &mut Vec<u8>) -> Result<bool, ConsumeError> {
         let got = self.inner.try_consume_into(out)?;
         if got {
-            self.control()
-                .consumer
-                .last_consume_ns
+            self.header()
+                .last_consume_ns()
                 .store(wait::now_ns(), Relaxed);
         }
         Ok(got)
@@ -162,9 +163,9 @@ impl ShmConsumer {
     /// let mut rx = ShmConsumer::open(&config)?;
     /// tx.insert(b"ready")?;
     /// assert_eq!(rx.consume()?, b"ready");
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn consume(&mut self) -> Result<Vec<u8>, ShmError> {
+    pub fn consume(&mut self) -> Result<Vec<u8>, ConsumeError> {
         let mut out = Vec::new();
         self.wait_into(&mut out, None)?;
         Ok(out)
@@ -173,22 +174,22 @@ impl ShmConsumer {
     /// Removes and returns the oldest message, waiting at most `timeout` for one.
     ///
     /// # Errors
-    /// [`ShmError::Timeout`] when none arrived in time; otherwise as
+    /// [`ConsumeError::Timeout`] when none arrived in time; otherwise as
     /// [`try_consume`](Self::try_consume).
     ///
     /// ```
     /// use std::time::Duration;
-    /// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+    /// use mmring_native::shm::{ConsumeError, ShmConfig, ShmConsumer, ShmProducer};
     ///
     /// let path = std::env::temp_dir().join(format!("mmring-doc-timeout-{}", std::process::id()));
     /// let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
     /// let _tx = ShmProducer::create(&config)?;
     /// let mut rx = ShmConsumer::open(&config)?;
     /// let err = rx.consume_timeout(Duration::from_millis(5)).unwrap_err();
-    /// assert!(matches!(err, ShmError::Timeout));
-    /// # Ok::<(), ShmError>(())
+    /// assert!(matches!(err, ConsumeError::Timeout));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn consume_timeout(&mut self, timeout: Duration) -> Result<Vec<u8>, ShmError> {
+    pub fn consume_timeout(&mut self, timeout: Duration) -> Result<Vec<u8>, ConsumeError> {
         let mut out = Vec::new();
         // A timeout too large for `Instant` waits forever.
         self.wait_into(&mut out, Instant::now().checked_add(timeout))?;
@@ -214,9 +215,9 @@ impl ShmConsumer {
     /// assert!(rx.consume_all()?.is_empty());
     /// tx.insert_batch(&[b"1", b"2"])?;
     /// assert_eq!(rx.consume_all()?, [b"1", b"2"]);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn consume_all(&mut self) -> Result<Vec<Vec<u8>>, ShmError> {
+    pub fn consume_all(&mut self) -> Result<Vec<Vec<u8>>, ConsumeError> {
         let waiting = self.len();
         let mut all = Vec::with_capacity(waiting.min(1024));
         while all.len() < waiting {
@@ -235,11 +236,12 @@ impl ShmConsumer {
     /// [`ShmProducer::insert_packed`](super::ShmProducer::insert_packed).
     ///
     /// # Errors
-    /// [`ShmError::CorruptFrame`] when the record is not a valid frame (it is consumed
+    /// [`ConsumeError::Frame`] when the record is not a valid frame (it is consumed
     /// all the same); otherwise as [`try_consume`](Self::try_consume).
     ///
     /// ```
-    /// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError, ShmProducer};
+    /// use mmring_native::PackedError;
+    /// use mmring_native::shm::{ConsumeError, ShmConfig, ShmConsumer, ShmProducer};
     ///
     /// let path = std::env::temp_dir().join(format!("mmring-doc-cpacked-{}", std::process::id()));
     /// let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
@@ -248,10 +250,13 @@ impl ShmConsumer {
     /// tx.insert_packed(&[b"a", b""])?;
     /// assert_eq!(rx.consume_packed()?, [&b"a"[..], b""]);
     /// tx.insert(&[9, 0, 0, 0, 1])?; // announces 9 bytes, has 1
-    /// assert!(matches!(rx.consume_packed(), Err(ShmError::CorruptFrame { offset: 0 })));
-    /// # Ok::<(), ShmError>(())
+    /// assert!(matches!(
+    ///     rx.consume_packed(),
+    ///     Err(ConsumeError::Frame(PackedError::Corrupt { offset: 0 }))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn consume_packed(&mut self) -> Result<Vec<Vec<u8>>, ShmError> {
+    pub fn consume_packed(&mut self) -> Result<Vec<Vec<u8>>, ConsumeError> {
         let mut frame = std::mem::take(&mut self.frame);
         let got = self.wait_into(&mut frame, None);
         let result = got.and_then(|()| unpack(&frame));
@@ -275,9 +280,9 @@ impl ShmConsumer {
     /// assert_eq!(rx.try_consume_packed()?, None);
     /// tx.insert_packed(&[b"x"])?;
     /// assert_eq!(rx.try_consume_packed()?, Some(vec![b"x".to_vec()]));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn try_consume_packed(&mut self) -> Result<Option<Vec<Vec<u8>>>, ShmError> {
+    pub fn try_consume_packed(&mut self) -> Result<Option<Vec<Vec<u8>>>, ConsumeError> {
         let mut frame = std::mem::take(&mut self.frame);
         let got = self.consume_into(&mut frame);
         let result = match got {
@@ -305,9 +310,9 @@ impl ShmConsumer {
     /// tx.insert_batch(&[b"old", b"new"])?;
     /// assert_eq!(rx.peekleft()?, Some(b"old".to_vec()));
     /// assert_eq!(rx.len(), 2);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn peekleft(&mut self) -> Result<Option<Vec<u8>>, ShmError> {
+    pub fn peekleft(&mut self) -> Result<Option<Vec<u8>>, ConsumeError> {
         Ok(self.inner.peekleft()?)
     }
 
@@ -328,9 +333,9 @@ impl ShmConsumer {
     /// assert_eq!(rx.peekright()?, None);
     /// tx.insert_batch(&[b"old", b"new"])?;
     /// assert_eq!(rx.peekright()?, Some(b"new".to_vec()));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn peekright(&mut self) -> Result<Option<Vec<u8>>, ShmError> {
+    pub fn peekright(&mut self) -> Result<Option<Vec<u8>>, ConsumeError> {
         Ok(self.inner.peekright()?)
     }
 
@@ -345,7 +350,7 @@ impl ShmConsumer {
     /// message in the poll that returns it).
     ///
     /// # Errors
-    /// As [`try_consume`](Self::try_consume); [`ShmError::Io`] if the helper thread
+    /// As [`try_consume`](Self::try_consume); [`ConsumeError::Waiter`] if the helper thread
     /// cannot be started.
     ///
     /// ```
@@ -359,13 +364,38 @@ impl ShmConsumer {
     /// let message = futures::executor::block_on(rx.aconsume())?;
     /// assert_eq!(message, b"async");
     /// writer.join().unwrap()?;
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn aconsume(&mut self) -> Aconsume<'_> {
         Aconsume {
             consumer: self,
             registered: false,
         }
+    }
+
+    /// Detaches from the ring: releases the consumer's lock, so that another consumer
+    /// may open the ring at once, and unmaps the file. Dropping does the same; taking
+    /// `self` makes use after close a compile-time error. Detaching cannot fail: the
+    /// `Result` is the one every end of every mmring transport returns from `close`.
+    ///
+    /// # Errors
+    /// None today.
+    ///
+    /// ```
+    /// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
+    ///
+    /// let path = std::env::temp_dir().join(format!("mmring-doc-cclose-{}", std::process::id()));
+    /// let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
+    /// let _tx = ShmProducer::create(&config)?;
+    /// let rx = ShmConsumer::open(&config)?;
+    /// rx.close()?;
+    /// let rx = ShmConsumer::open(&config)?; // the ring is free for the next consumer
+    /// # drop(rx);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn close(self) -> io::Result<()> {
+        drop(self);
+        Ok(())
     }
 
     /// Messages waiting to be read (a snapshot: the producer may commit or evict at
@@ -380,7 +410,7 @@ impl ShmConsumer {
     /// let rx = ShmConsumer::open(&config)?;
     /// tx.insert_batch(&[b"a", b"b"])?;
     /// assert_eq!(rx.len(), 2);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> usize {
         self.inner.len()
@@ -395,7 +425,7 @@ impl ShmConsumer {
     /// let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
     /// let _tx = ShmProducer::create(&config)?;
     /// assert!(ShmConsumer::open(&config)?.is_empty());
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
@@ -417,7 +447,7 @@ impl ShmConsumer {
     /// }
     /// assert_eq!(rx.consume_all()?, [[3; 16], [4; 16]]);
     /// assert_eq!((rx.read(), rx.dropped()), (2, 3));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn dropped(&self) -> u64 {
         self.inner.dropped()
@@ -435,7 +465,7 @@ impl ShmConsumer {
     /// tx.insert(b"x")?;
     /// rx.consume()?;
     /// assert_eq!(rx.read(), 1);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read(&self) -> u64 {
         self.inner.read()
@@ -454,10 +484,10 @@ impl ShmConsumer {
     /// let rx = ShmConsumer::open(&config)?;
     /// tx.insert(b"x")?;
     /// assert_eq!(rx.latest_insert_time_ns(), tx.latest_insert_time_ns());
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn latest_insert_time_ns(&self) -> u64 {
-        self.control().producer.last_insert_ns.load(Relaxed)
+        self.header().last_insert_ns().load(Relaxed)
     }
 
     /// Wall-clock time of the last consume of this file in ns since the Unix epoch (0
@@ -474,10 +504,10 @@ impl ShmConsumer {
     /// tx.insert(b"x")?;
     /// rx.consume()?;
     /// assert!(rx.latest_consume_time_ns() > u64::from(u32::MAX));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn latest_consume_time_ns(&self) -> u64 {
-        self.control().consumer.last_consume_ns.load(Relaxed)
+        self.header().last_consume_ns().load(Relaxed)
     }
 
     /// The size of the data area in bytes (from the file's header).
@@ -489,7 +519,7 @@ impl ShmConsumer {
     /// let _tx = ShmProducer::create(&ShmConfig::at_path(&path, 8192).with_unlink_on_close(true))?;
     /// let rx = ShmConsumer::open(&ShmConfig::at_path(&path, 0))?; // capacity from the file
     /// assert_eq!((rx.capacity(), rx.max_message_size()), (8192, 4080));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
@@ -504,7 +534,7 @@ impl ShmConsumer {
     /// let config = ShmConfig::at_path(&path, 4096).with_max_message_size(64).with_unlink_on_close(true);
     /// let _tx = ShmProducer::create(&config)?;
     /// assert_eq!(ShmConsumer::open(&config)?.max_message_size(), 64);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_message_size(&self) -> usize {
         self.max_message
@@ -521,7 +551,7 @@ impl ShmConsumer {
     /// let _tx = ShmProducer::create(&config)?;
     /// let rx = ShmConsumer::open(&ShmConfig::at_path(&path, 4096))?;
     /// assert_eq!(rx.policy(), Policy::Reject);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn policy(&self) -> Policy {
         self.inner.policy()
@@ -539,7 +569,7 @@ impl ShmConsumer {
     /// let (pid, created_ns) = ShmConsumer::open(&config)?.creator();
     /// assert_eq!(pid, std::process::id());
     /// assert!(created_ns > u64::from(u32::MAX));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn creator(&self) -> (u32, u64) {
         let header = self.inner.region().header();
@@ -555,40 +585,40 @@ impl ShmConsumer {
     /// let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
     /// let _tx = ShmProducer::create(&config)?;
     /// assert_eq!(ShmConsumer::open(&config)?.path(), path);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn path(&self) -> &Path {
         self.inner.region().path()
     }
 
-    fn control(&self) -> &mmring_core::spsc::Control {
-        self.inner.region().control()
+    fn header(&self) -> Header<'_> {
+        self.inner.region().header()
     }
 
     /// Consumes into `out`, waiting until `deadline` (`None`: forever).
-    fn wait_into(&mut self, out: &mut Vec<u8>, deadline: Option<Instant>) -> Result<(), ShmError> {
+    fn wait_into(
+        &mut self,
+        out: &mut Vec<u8>,
+        deadline: Option<Instant>,
+    ) -> Result<(), ConsumeError> {
         loop {
             if self.consume_into(out)? {
                 return Ok(());
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(ShmError::Timeout);
+                return Err(ConsumeError::Timeout);
             }
-            let control = self.control();
-            wait::wait_until(&self.wait, &control.cold.parked, deadline, || {
-                wait::has_data(control)
+            let control = self.inner.region().control();
+            wait::wait_until(&self.wait, self.header().parked(), deadline, || {
+                control.has_data()
             });
         }
     }
 
-    fn waiter(&mut self) -> Result<&AsyncWaiter, ShmError> {
+    fn waiter(&mut self) -> Result<&AsyncWaiter, ConsumeError> {
         if self.waiter.is_none() {
-            let waiter = AsyncWaiter::start(self.inner.region().clone(), self.wait.park).map_err(
-                |source| ShmError::Io {
-                    path: self.path().to_path_buf(),
-                    source,
-                },
-            )?;
+            let waiter = AsyncWaiter::start(self.inner.region().clone(), self.wait.park)
+                .map_err(ConsumeError::Waiter)?;
             self.waiter = Some(waiter);
         }
         Ok(self.waiter.as_ref().expect("just started"))
@@ -605,7 +635,7 @@ pub struct Aconsume<'a> {
 }
 
 impl Future for Aconsume<'_> {
-    type Output = Result<Vec<u8>, ShmError>;
+    type Output = Result<Vec<u8>, ConsumeError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -633,10 +663,8 @@ impl Drop for Aconsume<'_> {
     }
 }
 
-fn unpack(frame: &[u8]) -> Result<Vec<Vec<u8>>, ShmError> {
-    match packed::unpack(frame) {
-        Ok(messages) => Ok(messages.into_iter().map(<[u8]>::to_vec).collect()),
-        Err(PackedError::Corrupt { offset }) => Err(ShmError::CorruptFrame { offset }),
-        Err(_) => Err(ShmError::CorruptFrame { offset: 0 }),
-    }
+fn unpack(frame: &[u8]) -> Result<Vec<Vec<u8>>, ConsumeError> {
+    Ok(packed::iter(frame)
+        .map(|message| message.map(<[u8]>::to_vec))
+        .collect::<Result<_, _>>()?)
 }

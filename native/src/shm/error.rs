@@ -1,29 +1,33 @@
-//! [`ShmError`]: everything that can go wrong with a shared-memory ring.
+//! The errors of the shared-memory ring, one type per operation: [`ConfigError`] for a
+//! configuration, [`OpenError`] for `create` and `open`, [`InsertError`] for writing
+//! and [`ConsumeError`] for reading. Errors about the file name it; the errors of the
+//! data path carry no path, so that they cost no allocation.
 
 use std::io;
 use std::path::PathBuf;
 
-use mmring_core::spsc::{ConsumeError, InsertError, LayoutError};
+use mmring_core::PackedError;
+use mmring_core::spsc::LayoutError;
 use thiserror::Error;
 
-/// Why a shared-memory ring operation failed.
-///
-/// Errors about the file name it; the errors of the data path (`Full`, `TooLarge`,
-/// `Timeout`, `Corrupt`, `CorruptFrame`) carry no path so that they cost no
-/// allocation.
+/// Why an insert was refused; nothing was written. (The protocol's own error: an
+/// insert can only fail these two ways.)
+pub use mmring_core::spsc::InsertError;
+
+/// A configuration [`ShmProducer::create`](super::ShmProducer::create) (or, for the
+/// name, [`ShmConsumer::open`](super::ShmConsumer::open)) cannot use.
 ///
 /// ```
-/// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError};
+/// use mmring_native::shm::{ConfigError, ShmConfig};
 ///
-/// let path = std::env::temp_dir().join(format!("mmring-doc-missing-{}", std::process::id()));
-/// match ShmConsumer::open(&ShmConfig::at_path(&path, 4096)) {
-///     Err(ShmError::Missing { path: p }) => assert_eq!(p, path),
-///     other => panic!("unexpected {other:?}"),
-/// }
+/// let err = ShmConfig::new("a/b", 4096).validate().unwrap_err();
+/// assert!(matches!(err, ConfigError::BadName { .. }));
+/// let err = ShmConfig::new("ok", 1000).validate().unwrap_err();
+/// assert!(matches!(err, ConfigError::BadCapacity { capacity: 1000, .. }));
 /// ```
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
-pub enum ShmError {
+pub enum ConfigError {
     /// The name given to [`ShmConfig::new`](super::ShmConfig::new) is not a valid ring
     /// name.
     #[error(
@@ -35,6 +39,75 @@ pub enum ShmError {
         name: String,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// The capacity asked for is not a power of two of at least 32 bytes.
+    #[error(
+        "capacity {capacity} for {path} is invalid: the data area must be a power of two \
+         of at least 32 bytes (and fit the address space)"
+    )]
+    BadCapacity {
+        /// The ring file.
+        path: PathBuf,
+        /// The capacity in bytes.
+        capacity: u64,
+    },
+    /// The largest message asked for does not fit one record of this capacity.
+    #[error(
+        "max message size {max} for {path} is invalid: at most {limit} \
+         (capacity / 2 - 16) for this capacity"
+    )]
+    BadMaxMessage {
+        /// The ring file.
+        path: PathBuf,
+        /// The size asked for.
+        max: u64,
+        /// The largest valid value for this capacity.
+        limit: u64,
+    },
+}
+
+/// Why [`ShmProducer::create`](super::ShmProducer::create) or
+/// [`ShmConsumer::open`](super::ShmConsumer::open) failed: a bad configuration, a
+/// ring in use, no room, or a file that is not a valid ring (never a panic or a
+/// `SIGBUS`).
+///
+/// ```
+/// use mmring_native::shm::{OpenError, ShmConfig, ShmConsumer};
+///
+/// let path = std::env::temp_dir().join(format!("mmring-doc-missing-{}", std::process::id()));
+/// match ShmConsumer::open(&ShmConfig::at_path(&path, 4096)) {
+///     Err(OpenError::Missing { path: p }) => assert_eq!(p, path),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A live producer holds the file; `create` does not reset it.
+    #[error(
+        "{path} is in use by a live producer (pid {pid} according to its header): \
+         stop it or use another path"
+    )]
+    InUse {
+        /// The file.
+        path: PathBuf,
+        /// The producer pid recorded in the header (0 if unreadable).
+        pid: u32,
+    },
+    /// Another consumer is attached to the ring (and its process is alive); a ring has
+    /// one consumer at a time.
+    #[error(
+        "{path} already has a consumer (pid {pid}); a ring has one consumer at a time: \
+         stop that one first (a consumer that died frees the ring at once)"
+    )]
+    ConsumerInUse {
+        /// The file.
+        path: PathBuf,
+        /// The pid the attached consumer recorded (0 if it has not recorded it yet).
+        pid: u32,
     },
     /// The file system has no room for the ring file: free space (for `/dev/shm`,
     /// memory) or ask for a smaller capacity. Checked when the ring is created, so
@@ -48,18 +121,6 @@ pub enum ShmError {
         path: PathBuf,
         /// The file's size in bytes.
         needed: u64,
-    },
-    /// Another consumer is attached to the ring (and its process is alive); a ring has
-    /// one consumer at a time.
-    #[error(
-        "{path} already has a consumer (pid {pid}); a ring has one consumer at a time: \
-         stop that one first (a consumer that died frees the ring at once)"
-    )]
-    ConsumerInUse {
-        /// The file.
-        path: PathBuf,
-        /// The pid the attached consumer recorded (0 if it has not recorded it yet).
-        pid: u32,
     },
     /// The ring file does not exist: start the producer first, or check the path.
     #[error("no ring file at {path}: start the producer first or check the path")]
@@ -108,15 +169,20 @@ pub enum ShmError {
         /// How long `open` waited, in milliseconds.
         waited_ms: u64,
     },
-    /// The capacity (asked for, or found in a header) is not a power of two ≥ 32.
-    #[error(
-        "capacity {capacity} for {path} is invalid: the data area must be a power of two \
-         of at least 32 bytes (and fit the address space)"
-    )]
+    /// The header size field is not the layout's.
+    #[error("{path} has a header of {found} bytes; layout version 2 has 1024")]
+    HeaderSize {
+        /// The file.
+        path: PathBuf,
+        /// The header size found.
+        found: u32,
+    },
+    /// The capacity in the header is not a power of two ≥ 32.
+    #[error("{path} records capacity {capacity}, not a power of two of at least 32 bytes")]
     BadCapacity {
         /// The file.
         path: PathBuf,
-        /// The capacity in bytes.
+        /// The capacity recorded.
         capacity: u64,
     },
     /// The file is longer than its header says (header plus data area).
@@ -129,23 +195,15 @@ pub enum ShmError {
         /// Header size plus capacity.
         expected: u64,
     },
-    /// The header size field is not 512.
-    #[error("{path} has a header of {found} bytes; layout version 2 has 512")]
-    HeaderSize {
-        /// The file.
-        path: PathBuf,
-        /// The header size found.
-        found: u32,
-    },
-    /// The largest message (asked for, or found in a header) does not fit one record.
+    /// The largest message in the header does not fit one record.
     #[error(
-        "max message size {max} for {path} is invalid: at most {limit} \
-         (capacity / 2 - 16) for this capacity"
+        "{path} records max message size {max}, more than the {limit} bytes \
+         (capacity / 2 - 16) one record can carry"
     )]
     BadMaxMessage {
         /// The file.
         path: PathBuf,
-        /// The size found or asked for.
+        /// The size recorded.
         max: u64,
         /// The largest valid value for this capacity.
         limit: u64,
@@ -167,46 +225,6 @@ pub enum ShmError {
         #[source]
         source: LayoutError,
     },
-    /// A live producer holds the file; `create` does not reset it.
-    #[error(
-        "{path} is in use by a live producer (pid {pid} according to its header): \
-         stop it or use another path"
-    )]
-    InUse {
-        /// The file.
-        path: PathBuf,
-        /// The producer pid recorded in the header (0 if unreadable).
-        pid: u32,
-    },
-    /// An invalid record or index in the data area; the consumer stays where it was.
-    #[error("corrupt ring: record at stream position {position}: {reason}")]
-    Corrupt {
-        /// Stream position of the bad record.
-        position: u64,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// A message (or a batch) that can never fit this ring; nothing was written.
-    #[error("{len} bytes can never fit this ring (largest message {max} bytes)")]
-    TooLarge {
-        /// Length of the message, frame or batch.
-        len: usize,
-        /// The largest message the ring accepts.
-        max: usize,
-    },
-    /// [`Policy::Reject`](mmring_core::spsc::Policy::Reject): no room until the
-    /// consumer reads; nothing was written, retry later.
-    #[error("the ring is full: retry after the consumer has read")]
-    Full,
-    /// No message arrived within the timeout.
-    #[error("no message arrived within the timeout")]
-    Timeout,
-    /// A record taken by `consume_packed` is not a valid packed frame (it is consumed).
-    #[error("corrupt packed frame: the length prefix at byte {offset} is truncated or overruns")]
-    CorruptFrame {
-        /// Byte position of the offending length prefix in the frame.
-        offset: usize,
-    },
     /// An operating-system call on the file failed.
     #[error("{path}: {source}")]
     Io {
@@ -218,25 +236,35 @@ pub enum ShmError {
     },
 }
 
-impl From<InsertError> for ShmError {
-    fn from(err: InsertError) -> Self {
-        match err {
-            InsertError::TooLarge { len, max } => ShmError::TooLarge { len, max },
-            InsertError::Full => ShmError::Full,
-            // `InsertError` is non-exhaustive; any future refusal means "not now".
-            _ => ShmError::Full,
-        }
-    }
-}
-
-impl From<ConsumeError> for ShmError {
-    fn from(err: ConsumeError) -> Self {
-        match err {
-            ConsumeError::Corrupt { position, reason } => ShmError::Corrupt { position, reason },
-            _ => ShmError::Corrupt {
-                position: 0,
-                reason: "unreadable record",
-            },
-        }
-    }
+/// Why a read returned no message.
+///
+/// ```
+/// use std::time::Duration;
+/// use mmring_native::shm::{ConsumeError, ShmConfig, ShmConsumer, ShmProducer};
+///
+/// let path = std::env::temp_dir().join(format!("mmring-doc-cerr-{}", std::process::id()));
+/// let config = ShmConfig::at_path(&path, 4096).with_unlink_on_close(true);
+/// let _tx = ShmProducer::create(&config)?;
+/// let mut rx = ShmConsumer::open(&config)?;
+/// let err = rx.consume_timeout(Duration::from_millis(1)).unwrap_err();
+/// assert!(matches!(err, ConsumeError::Timeout));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConsumeError {
+    /// An invalid record or index in the ring that the producer is not overwriting;
+    /// the consumer stays where it was.
+    #[error(transparent)]
+    Corrupt(#[from] mmring_core::spsc::ConsumeError),
+    /// No message arrived within the timeout.
+    #[error("no message arrived within the timeout")]
+    Timeout,
+    /// A record taken by a packed read is not a valid packed frame (it is consumed).
+    #[error(transparent)]
+    Frame(#[from] PackedError),
+    /// The helper thread behind [`aconsume`](super::ShmConsumer::aconsume) could not
+    /// be started.
+    #[error("cannot start the thread that waits for aconsume: {0}")]
+    Waiter(#[source] io::Error),
 }

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use memmap2::{MmapOptions, MmapRaw};
-use mmring_core::spsc::{Control, LayoutError, Region};
+use mmring_core::spsc::{Control, Region};
 
 use super::header::{self, Fields, HEADER_SIZE, Header, Init, MAGIC, OFF_CONTROL, VERSION};
-use super::{ShmConfig, ShmError, wait};
+use super::{OpenError, ShmConfig, wait};
 
 /// A mapped ring file: header, control block and data area, shared with the other
 /// process.
@@ -38,10 +38,11 @@ pub(crate) struct MappedRegion {
 impl Region for MappedRegion {
     fn control(&self) -> &Control {
         // SAFETY: the mapping is page-aligned and `HEADER_SIZE + capacity` bytes long
-        // (its size was checked before mapping), so `OFF_CONTROL..OFF_CONTROL + 256` is
-        // in bounds and 128-aligned (checked by const asserts in `header`). It lives as
-        // long as `self`. `Control` is made of atomics only, which have no invalid bit
-        // patterns; the other process touches this memory only through atomics too.
+        // (its size was checked before mapping), so `OFF_CONTROL..OFF_CONTROL +
+        // Control::SIZE` is in bounds and 128-aligned (const asserts in `header`). It
+        // lives as long as `self`. `Control` is made of `AtomicU64`s only (and padding
+        // it never reads), which have no invalid bit patterns; the other process touches
+        // this memory only through atomics too.
         unsafe { &*(self.shared.map.as_ptr().add(OFF_CONTROL) as *const Control) }
     }
 
@@ -86,16 +87,16 @@ impl MappedRegion {
 
     /// Takes the consumer's lock on this file (held until the mapping is dropped, or
     /// the process dies) and records our pid beside it.
-    fn attach_consumer(&self) -> Result<(), ShmError> {
+    fn attach_consumer(&self) -> Result<(), OpenError> {
         let taken =
             try_lock_byte(&self.shared.file, header::CONSUMER_LOCK_BYTE).map_err(|source| {
-                ShmError::Io {
+                OpenError::Io {
                     path: self.path().to_path_buf(),
                     source,
                 }
             })?;
         if !taken {
-            return Err(ShmError::ConsumerInUse {
+            return Err(OpenError::ConsumerInUse {
                 path: self.path().to_path_buf(),
                 pid: self.header().consumer_pid(),
             });
@@ -121,30 +122,16 @@ impl MappedRegion {
 /// published under a temporary name and then moved into place (`link` for a new path,
 /// `rename` over a stale file), so no process ever sees it half-initialised, and a
 /// stale file that an old consumer still maps is never truncated under it.
-pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, ShmError> {
-    config.check_name()?;
+pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, OpenError> {
+    let len = config.validate()?;
     let path = &config.path;
-    let io_err = |source| ShmError::Io {
+    let io_err = |source| OpenError::Io {
         path: path.clone(),
         source,
     };
-    let capacity = config.capacity_bytes;
-    let len = header::check_capacity(capacity as u64).ok_or_else(|| ShmError::BadCapacity {
-        path: path.clone(),
-        capacity: capacity as u64,
-    })?;
-    let max_message = config.max_message();
-    let limit = header::max_message_limit(capacity as u64);
-    if max_message as u64 > limit {
-        return Err(ShmError::BadMaxMessage {
-            path: path.clone(),
-            max: max_message as u64,
-            limit,
-        });
-    }
     let init = Init {
-        capacity,
-        max_message,
+        capacity: config.capacity_bytes,
+        max_message: config.max_message(),
         policy: config.policy,
         pid: std::process::id(),
         created_ns: wait::now_ns(),
@@ -154,7 +141,7 @@ pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, ShmError> {
         match OpenOptions::new().read(true).write(true).open(path) {
             Ok(old) => {
                 if !try_lock(&old).map_err(io_err)? {
-                    return Err(ShmError::InUse {
+                    return Err(OpenError::InUse {
                         path: path.clone(),
                         pid: recorded_pid(&old),
                     });
@@ -185,10 +172,10 @@ pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, ShmError> {
 
 /// Opens the ring file of `config` for a consumer, waiting up to `open_timeout` for a
 /// producer to publish it.
-pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmError> {
+pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), OpenError> {
     config.check_name()?;
     let path = &config.path;
-    let io_err = |source| ShmError::Io {
+    let io_err = |source| OpenError::Io {
         path: path.clone(),
         source,
     };
@@ -197,14 +184,14 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmErro
         .write(true)
         .open(path)
         .map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => ShmError::Missing { path: path.clone() },
+            io::ErrorKind::NotFound => OpenError::Missing { path: path.clone() },
             _ => io_err(e),
         })?;
     let started = Instant::now();
     loop {
         let len = file.metadata().map_err(io_err)?.len();
         if len < HEADER_SIZE as u64 {
-            return Err(ShmError::TooShort {
+            return Err(OpenError::TooShort {
                 path: path.clone(),
                 len,
                 need: HEADER_SIZE as u64,
@@ -221,7 +208,7 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmErro
             // Still being initialised (the version is published last).
             let waited = started.elapsed();
             if waited >= config.open_timeout {
-                return Err(ShmError::NotReady {
+                return Err(OpenError::NotReady {
                     path: path.clone(),
                     waited_ms: waited.as_millis() as u64,
                 });
@@ -230,13 +217,13 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmErro
             continue;
         }
         if magic != MAGIC {
-            return Err(ShmError::BadMagic {
+            return Err(OpenError::BadMagic {
                 path: path.clone(),
                 found: magic,
             });
         }
         if version != VERSION {
-            return Err(ShmError::UnknownVersion {
+            return Err(OpenError::UnknownVersion {
                 path: path.clone(),
                 found: version,
             });
@@ -245,38 +232,9 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), ShmErro
         drop(head);
         // The whole file, whose length `check` found equal to header plus capacity.
         let region = MappedRegion::map(file, len, fields.capacity, path.clone()).map_err(io_err)?;
-        check_indices(&region)?;
         region.attach_consumer()?;
         return Ok((region, fields));
     }
-}
-
-/// Positions and counters must leave room to grow: near `u64::MAX` the protocol's
-/// arithmetic would wrap. No real stream gets there (2^62 bytes is 146 years at
-/// 1 GB/s), so such a value means a corrupt file.
-fn check_indices(region: &MappedRegion) -> Result<(), ShmError> {
-    const LIMIT: u64 = 1 << 62;
-    let control = region.control();
-    let (p, c) = (&control.producer, &control.consumer);
-    let words = [
-        &p.write_pos,
-        &control.cold.oldest,
-        &control.cold.oldest_seq,
-        &p.newest,
-        &p.written,
-        &c.read_pos,
-        &c.read_seq,
-        &c.read,
-    ];
-    if words.iter().any(|w| w.load(Relaxed) > LIMIT) {
-        return Err(ShmError::Layout {
-            path: region.path().to_path_buf(),
-            source: LayoutError::Indices {
-                reason: "a position or counter is beyond 2^62",
-            },
-        });
-    }
-    Ok(())
 }
 
 /// A new, initialised ring file under a temporary name beside its final path, locked
@@ -287,7 +245,7 @@ struct Fresh {
 }
 
 impl Fresh {
-    fn build(path: &Path, len: u64, init: Init) -> Result<Self, ShmError> {
+    fn build(path: &Path, len: u64, init: Init) -> Result<Self, OpenError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         // Short and independent of the ring's name, so that every valid name fits;
         // the leading dot keeps it out of listings of ring files.
@@ -302,12 +260,12 @@ impl Fresh {
             .create_new(true)
             .mode(0o600)
             .open(&tmp)
-            .map_err(|source| ShmError::Io {
+            .map_err(|source| OpenError::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
         let mut fresh = Fresh { tmp, region: None };
-        let io_err = |source| ShmError::Io {
+        let io_err = |source| OpenError::Io {
             path: fresh.tmp.clone(),
             source,
         };
@@ -316,7 +274,7 @@ impl Fresh {
         }
         file.set_len(len).map_err(io_err)?;
         reserve(&file, len).map_err(|e| match e.raw_os_error() {
-            Some(libc::ENOSPC) => ShmError::NoSpace {
+            Some(libc::ENOSPC) => OpenError::NoSpace {
                 path: path.to_path_buf(),
                 needed: len,
             },

@@ -12,14 +12,14 @@ use std::sync::atomic::{
 use memmap2::MmapRaw;
 use mmring_core::spsc::{Control, Policy, max_message_for};
 
-use super::ShmError;
+use super::OpenError;
 
 /// `MMRINGSH` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"MMRINGSH");
 /// The layout version this code writes and reads.
 pub(crate) const VERSION: u32 = 2;
 /// Bytes before the data area.
-pub(crate) const HEADER_SIZE: usize = 512;
+pub(crate) const HEADER_SIZE: usize = 1024;
 
 const OFF_MAGIC: usize = 0;
 const OFF_VERSION: usize = 8;
@@ -30,36 +30,25 @@ const OFF_POLICY: usize = 32;
 const OFF_PID: usize = 36;
 const OFF_CREATED: usize = 40;
 const OFF_CONSUMER_PID: usize = 48;
-/// The byte the consumer's lock covers: the first of its line. A lock on it, not its
-/// contents, says that a consumer is attached.
-pub(crate) const CONSUMER_LOCK_BYTE: u64 = (OFF_CONTROL + 128) as u64;
-/// Where the protocol's [`Control`] block starts (producer line, then consumer line).
-pub(crate) const OFF_CONTROL: usize = 128;
+/// The producer's own line: stored on every commit, read by the consumer only on demand.
+const OFF_LAST_INSERT: usize = 128;
+/// The consumer's own line: stored on every consume, read by the producer only on demand.
+const OFF_LAST_CONSUME: usize = 256;
+/// The wake line: the futex word, stored only around a consumer's sleep; loaded by the
+/// producer after every commit.
+const OFF_PARKED: usize = 384;
+/// Where the protocol's [`Control`] block starts: three 128-byte lines.
+pub(crate) const OFF_CONTROL: usize = 512;
+/// The byte the consumer's lock covers: the first of its own line. The lock on it, not
+/// its contents, says that a consumer is attached.
+pub(crate) const CONSUMER_LOCK_BYTE: u64 = OFF_LAST_CONSUME as u64;
 
 const _: () = {
-    use mmring_core::spsc::{ColdLine, ConsumerLine, ProducerLine};
-    use std::mem::offset_of;
-    // The offsets the module docs promise, relative to the control block.
-    assert!(offset_of!(Control, producer) == 0);
-    assert!(offset_of!(Control, consumer) == 128);
-    assert!(offset_of!(Control, cold) == 256);
-    assert!(offset_of!(ProducerLine, write_pos) == 0);
-    assert!(offset_of!(ProducerLine, newest) == 8);
-    assert!(offset_of!(ProducerLine, written) == 16);
-    assert!(offset_of!(ProducerLine, last_insert_ns) == 24);
-    assert!(offset_of!(ConsumerLine, read_pos) == 0);
-    assert!(offset_of!(ConsumerLine, read_seq) == 8);
-    assert!(offset_of!(ConsumerLine, read) == 16);
-    assert!(offset_of!(ConsumerLine, dropped) == 24);
-    assert!(offset_of!(ConsumerLine, last_consume_ns) == 32);
-    assert!(offset_of!(ColdLine, oldest) == 0);
-    assert!(offset_of!(ColdLine, oldest_seq) == 8);
-    assert!(offset_of!(ColdLine, parked) == 16);
-    assert!(size_of::<Control>() == 384);
-    assert!(align_of::<Control>() == 128);
     assert!(OFF_CONTROL % align_of::<Control>() == 0);
-    assert!(OFF_CONTROL + size_of::<Control>() <= HEADER_SIZE);
-    assert!(HEADER_SIZE % 8 == 0);
+    assert!(OFF_CONTROL + Control::SIZE <= HEADER_SIZE);
+    assert!(Control::SIZE == size_of::<Control>());
+    assert!(OFF_PARKED + 128 <= OFF_CONTROL);
+    assert!(HEADER_SIZE % 128 == 0);
 };
 
 /// The header fields a consumer needs, checked.
@@ -132,6 +121,21 @@ impl<'a> Header<'a> {
         self.u32_at(OFF_CONSUMER_PID).store(pid, Relaxed);
     }
 
+    /// Wall-clock time of the producer's last commit, ns since the Unix epoch.
+    pub(crate) fn last_insert_ns(self) -> &'a AtomicU64 {
+        self.u64_at(OFF_LAST_INSERT)
+    }
+
+    /// Wall-clock time of the consumer's last consume, ns since the Unix epoch.
+    pub(crate) fn last_consume_ns(self) -> &'a AtomicU64 {
+        self.u64_at(OFF_LAST_CONSUME)
+    }
+
+    /// The futex word: 1 while the consumer sleeps waiting for records, else 0.
+    pub(crate) fn parked(self) -> &'a AtomicU32 {
+        self.u32_at(OFF_PARKED)
+    }
+
     /// Writes every field except the version (which stays 0), and zeroes the rest of
     /// the header outside the control block. The control block must already be zero
     /// (it is in a new file).
@@ -139,7 +143,7 @@ impl<'a> Header<'a> {
         for off in (0..OFF_CONTROL).step_by(8) {
             self.u64_at(off).store(0, Relaxed);
         }
-        for off in (OFF_CONTROL + size_of::<Control>()..HEADER_SIZE).step_by(8) {
+        for off in (OFF_CONTROL + Control::SIZE..HEADER_SIZE).step_by(8) {
             self.u64_at(off).store(0, Relaxed);
         }
         self.u64_at(OFF_MAGIC).store(MAGIC, Relaxed);
@@ -161,45 +165,45 @@ impl<'a> Header<'a> {
 
     /// Checks every field of a published header against a file of `file_len` bytes.
     /// The magic and version are checked by the caller (which waits on the version).
-    pub(crate) fn check(self, path: &Path, file_len: u64) -> Result<Fields, ShmError> {
+    pub(crate) fn check(self, path: &Path, file_len: u64) -> Result<Fields, OpenError> {
         let path = || path.to_path_buf();
         let header_size = self.u32_at(OFF_HEADER_SIZE).load(Relaxed);
         if header_size as usize != HEADER_SIZE {
-            return Err(ShmError::HeaderSize {
+            return Err(OpenError::HeaderSize {
                 path: path(),
                 found: header_size,
             });
         }
         let capacity = self.u64_at(OFF_CAPACITY).load(Relaxed);
-        let expected = check_capacity(capacity).ok_or_else(|| ShmError::BadCapacity {
+        let expected = check_capacity(capacity).ok_or_else(|| OpenError::BadCapacity {
             path: path(),
             capacity,
         })?;
         if file_len < expected {
-            return Err(ShmError::TooShort {
+            return Err(OpenError::TooShort {
                 path: path(),
                 len: file_len,
                 need: expected,
             });
         }
         if file_len > expected {
-            return Err(ShmError::SizeMismatch {
+            return Err(OpenError::SizeMismatch {
                 path: path(),
                 file: file_len,
                 expected,
             });
         }
         let max = self.u64_at(OFF_MAX_MESSAGE).load(Relaxed);
-        let limit = max_message_limit(capacity);
+        let limit = max_message_for(capacity);
         if max > limit {
-            return Err(ShmError::BadMaxMessage {
+            return Err(OpenError::BadMaxMessage {
                 path: path(),
                 max,
                 limit,
             });
         }
         let stored = self.u32_at(OFF_POLICY).load(Relaxed);
-        let policy = Policy::from_u32(stored).ok_or_else(|| ShmError::BadPolicy {
+        let policy = Policy::from_u32(stored).ok_or_else(|| OpenError::BadPolicy {
             path: path(),
             found: stored,
         })?;
@@ -233,9 +237,4 @@ pub(crate) fn check_capacity(capacity: u64) -> Option<u64> {
     let valid = capacity.is_power_of_two() && capacity >= 32;
     let len = capacity.checked_add(HEADER_SIZE as u64)?;
     (valid && isize::try_from(len).is_ok()).then_some(len)
-}
-
-/// The largest message a data area of `capacity` bytes can carry in one record.
-pub(crate) fn max_message_limit(capacity: u64) -> u64 {
-    max_message_for(capacity)
 }

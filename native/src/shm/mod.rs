@@ -15,7 +15,7 @@
 //! producer.insert_batch(&[b"a", b"b"])?;            // one commit for both
 //! assert_eq!(consumer.consume()?, b"BUY 100 @ 42.0");
 //! assert_eq!(consumer.consume_all()?, [b"a", b"b"]);
-//! # Ok::<(), mmring_native::shm::ShmError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! The record protocol itself (records, padding at the wrap, indices, eviction and the
@@ -40,17 +40,17 @@
 //!   `oldest` index), discards the copy, and resumes at the oldest surviving record:
 //!   it never returns a torn, duplicated or reordered message. Once it has caught up,
 //!   messages read + dropped = messages written.
-//! - [`Policy::Reject`]: lossless. `insert` returns [`ShmError::Full`] while the unread
+//! - [`Policy::Reject`]: lossless. `insert` returns [`InsertError::Full`] while the unread
 //!   records leave no room, and writes nothing; retry after the consumer has read.
 //!
 //! In both, a message longer than the largest message (default `capacity / 2 - 16`, see
 //! [`max_message_for`](mmring_core::spsc::max_message_for)) is
-//! [`ShmError::TooLarge`], and a batch is written all or nothing in one commit.
+//! [`InsertError::TooLarge`], and a batch is written all or nothing in one commit.
 //!
 //! # Waiting
 //! A blocking consume first checks in a busy loop (`spin` times), then yields the CPU
 //! (`yields` times), then parks ([`WaitStrategy`]). On Linux a parked consumer sleeps
-//! on a process-shared futex (the cold line's `parked` word): it announces itself,
+//! on a process-shared futex (the wake line's `parked` word): it announces itself,
 //! issues a `SeqCst` fence and re-checks before sleeping, and the producer, after
 //! every commit, issues a `SeqCst` fence and loads `parked`, calling `FUTEX_WAKE` only
 //! if it is set. So no wake-up is lost, and the producer pays a wake-up system call
@@ -83,7 +83,7 @@
 //! # Files and processes
 //! - Created with mode 0600. A producer holds an exclusive `flock` on its file for its
 //!   whole life; the kernel releases it however the process ends. `create` over a file
-//!   whose lock is held is refused with [`ShmError::InUse`] (with the pid from its
+//!   whose lock is held is refused with [`OpenError::InUse`] (with the pid from its
 //!   header); over a stale one it builds a fresh file under a temporary name and
 //!   renames it into place. A file is therefore never visible half-initialised (the
 //!   version is still published last, for any other writer of the format), and a
@@ -104,15 +104,15 @@
 //! - One consumer per ring. `open` takes a lock on one byte of the file (an open
 //!   file description lock on Linux) and records its pid in the header; a second
 //!   consumer, in this process or another, is refused with
-//!   [`ShmError::ConsumerInUse`] naming that pid. The kernel drops the lock however
+//!   [`OpenError::ConsumerInUse`] naming that pid. The kernel drops the lock however
 //!   the holder ends, so the successor of a crashed consumer attaches at once.
 //! - Names. [`ShmConfig::new`] puts ring `name` at `/dev/shm/mmring-<name>`. A name
 //!   is one path component: 1 to [`MAX_NAME_LEN`] (248) bytes of `A-Z a-z 0-9 . _ -`,
-//!   not `.` or `..`; anything else is [`ShmError::BadName`] at `create` and `open`,
+//!   not `.` or `..`; anything else is [`ConfigError::BadName`] at `create` and `open`,
 //!   so no name reaches outside the ring directory, and every accepted name can be
 //!   created (the temporary file used while creating has a short name of its own).
 //! - Space. `create` reserves every page of the file (`posix_fallocate`) before
-//!   anything maps it: a full file system is [`ShmError::NoSpace`] at creation, never
+//!   anything maps it: a full file system is [`OpenError::NoSpace`] at creation, never
 //!   a `SIGBUS` at the first write to a page that could not be backed. (`/dev/shm` is
 //!   memory: its size is a mount option, half the RAM by default.)
 //!
@@ -140,7 +140,7 @@
 //! panic, loop for ever, read out of bounds or return a message from a bogus
 //! position: every number read from the file is bounds-checked and combined with
 //! checked arithmetic, every call does bounded work, and what cannot be valid is a
-//! [`ShmError::Corrupt`] (or, at `open`, a header or [`ShmError::Layout`] error).
+//! [`ConsumeError::Corrupt`] (or, at `open`, a header or [`OpenError::Layout`] error).
 //! Scribbled *contents* of a message are delivered as they are: the ring carries
 //! bytes, not their meaning.
 
@@ -150,18 +150,20 @@
 //! - Memory shared with the other process is only touched through atomics (the header
 //!   fields, the indices and the data words), never through references to plain bytes
 //!   that the other side could change; every length and position read from it is
-//!   checked. A corrupt ring gives [`ShmError::Corrupt`] or a header error, never a
+//!   checked. A corrupt ring gives [`ConsumeError::Corrupt`] or a header error, never a
 //!   panic, a hang or an out-of-bounds access (see the trust model above).
 //!
 //! # File layout, version 2
 //! All integers are native-endian (little-endian on every supported target). The
-//! file is exactly `512 + capacity` bytes.
+//! file is exactly `1024 + capacity` bytes: a header of eight 128-byte lines, then
+//! the data area. Each line is stored by one side only (or rarely), so that neither
+//! side's per-message stores invalidate a line the other reads per message.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 8 | magic: the bytes `MMRINGSH` (`u64::from_le_bytes(*b"MMRINGSH")`) |
 //! | 8 | 4 | layout version `u32` = 2; 0 while the producer initialises, stored last (release) |
-//! | 12 | 4 | header size `u32` = 512: where the data area starts |
+//! | 12 | 4 | header size `u32` = 1024: where the data area starts |
 //! | 16 | 8 | capacity `u64`: bytes in the data area, a power of two ≥ 32 |
 //! | 24 | 8 | largest message `u64`, ≤ `max_message_for(capacity)` = capacity / 2 − 16 |
 //! | 32 | 4 | policy `u32`: 1 `DropOldest`, 2 `Reject` |
@@ -169,27 +171,17 @@
 //! | 40 | 8 | creation time `u64`, ns since the Unix epoch |
 //! | 48 | 4 | consumer pid `u32`, recorded by the consumer holding the lock on byte 256 (stale once it has gone) |
 //! | 52 | 76 | reserved, zero |
-//! | 128 | 8 | producer line (stored on every commit): `write_pos`, end of the committed stream (byte position, grows forever) |
-//! | 136 | 8 | `newest`: position of the newest committed record (stored after `write_pos`) |
-//! | 144 | 8 | `written`: messages committed, also the next sequence number (stored before `write_pos`) |
-//! | 152 | 8 | `last_insert_ns`: time of the last commit |
-//! | 160 | 96 | rest of the producer's 128-byte line, zero |
-//! | 256 | 8 | consumer line (stored on every consume, in this order): `read_pos`, position of the next record to read |
-//! | 264 | 8 | `read_seq`: sequence number expected next |
-//! | 272 | 8 | `read`: messages consumed; the consumer dropped `read_seq - read` |
-//! | 280 | 8 | reserved, zero |
-//! | 288 | 8 | `last_consume_ns`: time of the last consume |
-//! | 296 | 88 | rest of the consumer's 128-byte line, zero |
-//! | 384 | 8 | cold line (stored on eviction and around sleeps): `oldest`, position of the oldest record not evicted |
-//! | 392 | 8 | `oldest_seq`: sequence number of the record at `oldest` |
-//! | 400 | 4 | `parked` `u32`: 1 while the consumer sleeps (the futex word) |
-//! | 404 | 108 | rest of the cold line, zero |
-//! | 512 | capacity | data area: records (see [`mmring_core::spsc`]) |
+//! | 128 | 8 | the producer's line: `last_insert_ns`, time of the last commit (stored on every commit) |
+//! | 256 | 8 | the consumer's line: `last_consume_ns`, time of the last consume (stored on every consume); its first byte carries the consumer's lock |
+//! | 384 | 4 | the wake line: `parked` `u32`, 1 while the consumer sleeps (the futex word; see [Waiting](#waiting)) |
+//! | 512 | 384 | the record protocol's control block: `write_pos`, `newest`, `written` at 512; `read_pos`, `read_seq`, `read` at 640; `oldest`, `oldest_seq` at 768 (the [table in `spsc`](mmring_core::spsc#control-block), shifted by 512) |
+//! | 896 | 128 | reserved, zero |
+//! | 1024 | capacity | data area: records (see [`mmring_core::spsc`]) |
 //!
-//! A record at stream position `p` sits at `512 + (p mod capacity)`, 8-aligned and
-//! never crossing the end of the data area: length `u32` and kind `u32` (1 message,
-//! 2 padding to the end of the lap), sequence number `u64`, then the payload padded
-//! to 8 bytes.
+//! The rest of each line is reserved and zero. A record at stream position `p` sits
+//! at `1024 + (p mod capacity)`, 8-aligned and never crossing the end of the data
+//! area: length `u32` and kind `u32` (1 message, 2 padding to the end of the lap),
+//! sequence number `u64`, then the payload padded to 8 bytes.
 
 mod config;
 mod consumer;
@@ -201,7 +193,7 @@ mod wait;
 
 pub use config::{MAX_NAME_LEN, ShmConfig, WaitStrategy};
 pub use consumer::{Aconsume, ShmConsumer};
-pub use error::ShmError;
+pub use error::{ConfigError, ConsumeError, InsertError, OpenError};
 /// The overflow policies, chosen at creation.
 pub use mmring_core::spsc::Policy;
 pub use producer::ShmProducer;

@@ -1,13 +1,14 @@
 //! [`ShmProducer`]: the writing process.
 
+use std::io;
 use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 
-use mmring_core::packed::{self, PackedError};
-use mmring_core::spsc::{Policy, Producer, Region};
+use mmring_core::packed;
+use mmring_core::spsc::{Policy, Producer};
 
 use super::file::{self, MappedRegion};
-use super::{ShmConfig, ShmError, wait};
+use super::{InsertError, OpenError, ShmConfig, wait};
 
 /// The one writer of a shared-memory ring. See the [module docs](super) for the file
 /// layout, the policies and the guarantees.
@@ -27,7 +28,7 @@ use super::{ShmConfig, ShmError, wait};
 /// assert_eq!(rx.consume_all()?, [&b"hello"[..], b"a", b"b"]);
 /// tx.close()?;
 /// assert!(!path.exists());
-/// # Ok::<(), mmring_native::shm::ShmError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct ShmProducer {
@@ -41,37 +42,39 @@ pub struct ShmProducer {
 impl ShmProducer {
     /// Creates the ring file of `config` (mode 0600) and becomes its producer.
     ///
-    /// Over an existing file: refused with [`ShmError::InUse`] while another producer
+    /// Over an existing file: refused with [`OpenError::InUse`] while another producer
     /// (in this or another process) holds it; a stale file, whose producer has exited
     /// or died, is replaced by a fresh one. Consumers that still map the stale file
     /// keep their (now unchanging) copy; they see no more messages and should re-open.
     ///
     /// # Errors
-    /// [`ShmError::BadName`] for a name [`ShmConfig::new`] does not accept;
-    /// [`ShmError::BadCapacity`] unless `capacity_bytes` is a power of two ≥ 32;
-    /// [`ShmError::BadMaxMessage`] if `max_message_size` exceeds `capacity_bytes / 2 -
-    /// 16`; [`ShmError::InUse`]; [`ShmError::NoSpace`] when the file system cannot hold
-    /// the file (its pages are reserved here); [`ShmError::Io`] when the file cannot
-    /// be created (missing directory, permissions).
+    /// [`OpenError::Config`] for a configuration [`ShmConfig::validate`] refuses (a bad
+    /// name or capacity, a largest message over `capacity_bytes / 2 - 16`);
+    /// [`OpenError::InUse`]; [`OpenError::NoSpace`] when the file system cannot hold the
+    /// file (its pages are reserved here); [`OpenError::Io`] when the file cannot be
+    /// created (missing directory, permissions).
     ///
     /// ```
-    /// use mmring_native::shm::{ShmConfig, ShmError, ShmProducer};
+    /// use mmring_native::shm::{ConfigError, OpenError, ShmConfig, ShmProducer};
     ///
     /// let path = std::env::temp_dir().join(format!("mmring-doc-create-{}", std::process::id()));
     /// let config = ShmConfig::at_path(&path, 1000);
-    /// assert!(matches!(ShmProducer::create(&config), Err(ShmError::BadCapacity { capacity: 1000, .. })));
+    /// assert!(matches!(
+    ///     ShmProducer::create(&config),
+    ///     Err(OpenError::Config(ConfigError::BadCapacity { capacity: 1000, .. }))
+    /// ));
     ///
     /// let config = ShmConfig::at_path(&path, 1024).with_unlink_on_close(true);
     /// let tx = ShmProducer::create(&config)?;
-    /// assert!(matches!(ShmProducer::create(&config), Err(ShmError::InUse { .. })));
+    /// assert!(matches!(ShmProducer::create(&config), Err(OpenError::InUse { .. })));
     /// drop(tx);
-    /// # Ok::<(), ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn create(config: &ShmConfig) -> Result<Self, ShmError> {
+    pub fn create(config: &ShmConfig) -> Result<Self, OpenError> {
         let region = file::create(config)?;
         let path = region.path().to_path_buf();
         let inner = Producer::new(region, config.policy, config.max_message())
-            .map_err(|source| ShmError::Layout { path, source })?;
+            .map_err(|source| OpenError::Layout { path, source })?;
         Ok(Self {
             inner,
             unlink_on_close: config.unlink_on_close,
@@ -83,13 +86,13 @@ impl ShmProducer {
     /// Appends one message (which may be empty).
     ///
     /// # Errors
-    /// [`ShmError::TooLarge`] when it is longer than the largest message;
-    /// [`ShmError::Full`] under [`Policy::Reject`] while the unread messages leave no
+    /// [`InsertError::TooLarge`] when it is longer than the largest message;
+    /// [`InsertError::Full`] under [`Policy::Reject`] while the unread messages leave no
     /// room. Nothing is written then. Under [`Policy::DropOldest`] it evicts the oldest
     /// messages instead and never fails for lack of room.
     ///
     /// ```
-    /// use mmring_native::shm::{ShmConfig, ShmError, ShmProducer};
+    /// use mmring_native::shm::{InsertError, ShmConfig, ShmProducer};
     /// use mmring_native::spsc::Policy;
     ///
     /// let path = std::env::temp_dir().join(format!("mmring-doc-insert-{}", std::process::id()));
@@ -97,12 +100,12 @@ impl ShmProducer {
     /// let mut tx = ShmProducer::create(&config)?;
     /// tx.insert(&[7; 16])?; // a 32-byte record
     /// tx.insert(&[7; 16])?;
-    /// assert!(matches!(tx.insert(b""), Err(ShmError::Full)));
-    /// assert!(matches!(tx.insert(&[0; 17]), Err(ShmError::TooLarge { len: 17, max: 16 })));
-    /// # Ok::<(), ShmError>(())
+    /// assert_eq!(tx.insert(b""), Err(InsertError::Full));
+    /// assert_eq!(tx.insert(&[0; 17]), Err(InsertError::TooLarge { len: 17, max: 16 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[inline]
-    pub fn insert(&mut self, message: &[u8]) -> Result<(), ShmError> {
+    pub fn insert(&mut self, message: &[u8]) -> Result<(), InsertError> {
         self.inner.insert(message)?;
         self.committed();
         Ok(())
@@ -113,7 +116,7 @@ impl ShmProducer {
     ///
     /// # Errors
     /// As [`insert`](Self::insert); a batch whose records exceed the data area is
-    /// [`ShmError::TooLarge`] (with `len` the bytes of its records).
+    /// [`InsertError::TooLarge`] (with `len` the bytes of its records).
     ///
     /// ```
     /// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
@@ -124,9 +127,9 @@ impl ShmProducer {
     /// let mut rx = ShmConsumer::open(&config)?;
     /// tx.insert_batch(&[b"bid", b"", b"ask"])?;
     /// assert_eq!(rx.consume_all()?, [&b"bid"[..], b"", b"ask"]);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn insert_batch(&mut self, messages: &[&[u8]]) -> Result<(), ShmError> {
+    pub fn insert_batch(&mut self, messages: &[&[u8]]) -> Result<(), InsertError> {
         if messages.is_empty() {
             return Ok(());
         }
@@ -142,8 +145,9 @@ impl ShmProducer {
     /// reused across calls.
     ///
     /// # Errors
-    /// [`ShmError::TooLarge`] when the frame is longer than the largest message;
-    /// [`ShmError::Full`] as for [`insert`](Self::insert).
+    /// [`InsertError::TooLarge`] when the frame (4 bytes per message plus the messages)
+    /// is longer than the largest message; [`InsertError::Full`] as for
+    /// [`insert`](Self::insert).
     ///
     /// ```
     /// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
@@ -155,20 +159,22 @@ impl ShmProducer {
     /// tx.insert_packed(&[b"one", b"two"])?;
     /// assert_eq!(rx.len(), 1); // one record
     /// assert_eq!(rx.consume_packed()?, [&b"one"[..], b"two"]);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn insert_packed(&mut self, messages: &[&[u8]]) -> Result<(), ShmError> {
+    pub fn insert_packed(&mut self, messages: &[&[u8]]) -> Result<(), InsertError> {
         if messages.is_empty() {
             return Ok(());
         }
         let max = self.inner.max_message();
-        packed::try_pack_into(&mut self.frame, messages.iter().copied()).map_err(|e| {
-            let len = match e {
-                PackedError::TooLarge { len } => len,
-                _ => usize::MAX,
-            };
-            ShmError::TooLarge { len, max }
-        })?;
+        // Checked before packing: nothing longer than a record is ever built, and
+        // every frame that passes fits the framing's u32 lengths (max < u32::MAX).
+        let len = messages.iter().fold(0usize, |sum, m| {
+            sum.saturating_add(4).saturating_add(m.len())
+        });
+        if len > max {
+            return Err(InsertError::TooLarge { len, max });
+        }
+        packed::pack_into(&mut self.frame, messages.iter().copied());
         self.inner.insert(&self.frame)?;
         self.committed();
         Ok(())
@@ -185,7 +191,7 @@ impl ShmProducer {
     /// assert!(tx.is_empty());
     /// tx.insert(b"x")?;
     /// assert_eq!(tx.len(), 1);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> usize {
         self.inner.len()
@@ -199,7 +205,7 @@ impl ShmProducer {
     /// let path = std::env::temp_dir().join(format!("mmring-doc-pempty-{}", std::process::id()));
     /// let tx = ShmProducer::create(&ShmConfig::at_path(&path, 4096).with_unlink_on_close(true))?;
     /// assert!(tx.is_empty());
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
@@ -217,7 +223,7 @@ impl ShmProducer {
     ///     tx.insert(&[1; 16])?; // 32-byte records: two fit
     /// }
     /// assert_eq!(tx.dropped(), 3);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn dropped(&self) -> u64 {
         self.inner.dropped()
@@ -232,7 +238,7 @@ impl ShmProducer {
     /// let mut tx = ShmProducer::create(&ShmConfig::at_path(&path, 4096).with_unlink_on_close(true))?;
     /// tx.insert_batch(&[b"a", b"b"])?;
     /// assert_eq!(tx.written(), 2);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn written(&self) -> u64 {
         self.inner.written()
@@ -250,10 +256,10 @@ impl ShmProducer {
     /// assert_eq!(tx.latest_insert_time_ns(), 0);
     /// tx.insert(b"x")?;
     /// assert!(tx.latest_insert_time_ns() > u64::from(u32::MAX));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn latest_insert_time_ns(&self) -> u64 {
-        self.control_line().last_insert_ns.load(Relaxed)
+        self.inner.region().header().last_insert_ns().load(Relaxed)
     }
 
     /// The size of the data area in bytes.
@@ -264,7 +270,7 @@ impl ShmProducer {
     /// let path = std::env::temp_dir().join(format!("mmring-doc-pcap-{}", std::process::id()));
     /// let tx = ShmProducer::create(&ShmConfig::at_path(&path, 4096).with_unlink_on_close(true))?;
     /// assert_eq!((tx.capacity(), tx.max_message_size()), (4096, 2032));
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
@@ -278,7 +284,7 @@ impl ShmProducer {
     /// let path = std::env::temp_dir().join(format!("mmring-doc-pmax-{}", std::process::id()));
     /// let config = ShmConfig::at_path(&path, 4096).with_max_message_size(100).with_unlink_on_close(true);
     /// assert_eq!(ShmProducer::create(&config)?.max_message_size(), 100);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_message_size(&self) -> usize {
         self.inner.max_message()
@@ -293,7 +299,7 @@ impl ShmProducer {
     /// let path = std::env::temp_dir().join(format!("mmring-doc-ppolicy-{}", std::process::id()));
     /// let tx = ShmProducer::create(&ShmConfig::at_path(&path, 4096).with_unlink_on_close(true))?;
     /// assert_eq!(tx.policy(), Policy::DropOldest);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn policy(&self) -> Policy {
         self.inner.policy()
@@ -307,7 +313,7 @@ impl ShmProducer {
     /// let path = std::env::temp_dir().join(format!("mmring-doc-ppath-{}", std::process::id()));
     /// let tx = ShmProducer::create(&ShmConfig::at_path(&path, 4096).with_unlink_on_close(true))?;
     /// assert_eq!(tx.path(), path);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn path(&self) -> &Path {
         self.inner.region().path()
@@ -321,7 +327,8 @@ impl ShmProducer {
     /// a compile-time error.
     ///
     /// # Errors
-    /// [`ShmError::Io`] when the file cannot be removed.
+    /// The operating system's error when the file cannot be removed (the message names
+    /// the file).
     ///
     /// ```
     /// use mmring_native::shm::{ShmConfig, ShmProducer};
@@ -332,36 +339,31 @@ impl ShmProducer {
     /// tx.close()?;
     /// let tx = ShmProducer::create(&config)?; // the path is free again
     /// # drop(tx);
-    /// # Ok::<(), mmring_native::shm::ShmError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn close(mut self) -> Result<(), ShmError> {
+    pub fn close(mut self) -> io::Result<()> {
         self.shut()
     }
 
-    fn shut(&mut self) -> Result<(), ShmError> {
+    fn shut(&mut self) -> io::Result<()> {
         if std::mem::replace(&mut self.closed, true) || !self.unlink_on_close {
             return Ok(());
         }
         let region = self.inner.region();
-        region.unlink().map_err(|source| ShmError::Io {
-            path: region.path().to_path_buf(),
-            source,
+        region.unlink().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("removing {}: {e}", region.path().display()),
+            )
         })
-    }
-
-    fn control_line(&self) -> &mmring_core::spsc::ProducerLine {
-        &self.inner.region().control().producer
     }
 
     /// After every commit: the timestamp, then the wake-up handshake.
     #[inline]
     fn committed(&self) {
-        let control = self.inner.region().control();
-        control
-            .producer
-            .last_insert_ns
-            .store(wait::now_ns(), Relaxed);
-        wait::notify(&control.cold.parked);
+        let header = self.inner.region().header();
+        header.last_insert_ns().store(wait::now_ns(), Relaxed);
+        wait::notify(header.parked());
     }
 }
 

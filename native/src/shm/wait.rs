@@ -3,7 +3,7 @@
 //! the handshake, the clock, and the helper thread behind `aconsume`.
 //!
 //! # The park handshake
-//! The futex word is the cold line's `parked` (offset 400 of the file). A sleeping
+//! The futex word is `parked`, alone on the header's wake line (offset 384 of the file). A sleeping
 //! consumer stores `parked = 1`, issues a `SeqCst` fence, and re-checks for data before
 //! `FUTEX_WAIT(parked, 1, bound)`; afterwards it stores `parked = 0`. The producer,
 //! after each commit (whose `write_pos` store is a release), issues a `SeqCst` fence and
@@ -22,7 +22,7 @@ use std::task::Waker;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use mmring_core::spsc::{Control, Region};
+use mmring_core::spsc::Region;
 
 use super::WaitStrategy;
 use super::file::MappedRegion;
@@ -49,17 +49,6 @@ pub(crate) fn now_ns() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)
-}
-
-/// Whether a committed record may be readable: the producer's `write_pos` is past
-/// both the consumer's published position and the oldest record not evicted. (With
-/// `oldest == write_pos` the producer has evicted everything for a record it is still
-/// writing: nothing to read, so a waiting consumer parks even if that producer died
-/// there, instead of spinning.)
-pub(crate) fn has_data(control: &Control) -> bool {
-    let write_pos = control.producer.write_pos.load(Acquire);
-    let oldest = control.cold.oldest.load(Relaxed);
-    write_pos > control.consumer.read_pos.load(Relaxed).max(oldest)
 }
 
 /// The producer's side of the handshake, after every commit: wakes the consumer if
@@ -268,7 +257,7 @@ impl AsyncWaiter {
         state.waker = None;
         if state.active {
             self.shared.cancel.store(true, SeqCst);
-            let parked = &self.shared.region.control().cold.parked;
+            let parked = self.shared.region.header().parked();
             parked.store(0, SeqCst);
             futex::wake(parked);
             self.shared.changed.notify_all();
@@ -331,11 +320,11 @@ impl WaiterShared {
     /// Parks until there is data or the registration is withdrawn.
     fn wait_for_data(&self) {
         let control = self.region.control();
-        let ready = || self.cancel.load(SeqCst) || has_data(control);
+        let ready = || self.cancel.load(SeqCst) || control.has_data();
         let mut sleep = Duration::from_micros(50).min(self.park);
         while !ready() {
             if cfg!(target_os = "linux") {
-                park_on(&control.cold.parked, self.park, &ready);
+                park_on(self.region.header().parked(), self.park, &ready);
             } else {
                 let state = self.lock();
                 if self.cancel.load(SeqCst) {

@@ -8,7 +8,22 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mmring_native::shm::{ShmConfig, ShmConsumer, ShmError};
+use mmring_native::shm::{OpenError, ShmConfig, ShmConsumer};
+
+/// Byte offsets in a ring file (the layout table of the `shm` module docs).
+pub mod layout {
+    /// Bytes before the data area: the header, then the control block inside it.
+    pub const HEADER: usize = 1024;
+    pub const CAPACITY: usize = 16;
+    pub const WRITE_POS: usize = 512;
+    pub const NEWEST: usize = 520;
+    pub const WRITTEN: usize = 528;
+    pub const READ_POS: usize = 640;
+    pub const READ_SEQ: usize = 648;
+    pub const READ: usize = 656;
+    pub const OLDEST: usize = 768;
+    pub const OLDEST_SEQ: usize = 776;
+}
 
 /// The environment variable that makes a re-run test binary act as a child.
 pub const ROLE: &str = "MMRING_SHM_CHILD_ROLE";
@@ -240,7 +255,7 @@ pub fn open_when_there(config: &ShmConfig, within: Duration) -> ShmConsumer {
     loop {
         match ShmConsumer::open(config) {
             Ok(consumer) => return consumer,
-            Err(ShmError::Missing { .. }) if Instant::now() < deadline => {
+            Err(OpenError::Missing { .. }) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(1));
             }
             Err(e) => panic!("open {}: {e}", config.path.display()),
