@@ -1,4 +1,8 @@
-//! Regression tests for the shared-memory defects of the seed (SPEC §12, items 1–4).
+//! Regression tests for the four shared-memory defects of mm_toolbox's ring buffers
+//! that mmring was built to avoid (the README lists them): overflow racing a consumer
+//! (1), `peekright` reading the wrong bytes and 32-bit timestamps (2), `create`
+//! resetting a live ring and negative capacities (3), use after close and empty
+//! messages (4).
 #![cfg(unix)]
 
 mod shm_common;

@@ -203,7 +203,8 @@ fn reject_mode_loses_nothing() {
     assert_eq!(rx.try_consume().unwrap(), None);
 }
 
-/// SPEC §12 defect 1 across processes: a producer flooding a small ring races a
+/// Defect 1 of mm_toolbox's shm ring, across processes: a producer flooding a small
+/// ring races a
 /// consumer reading at full speed.
 fn drop_oldest_stress(capacity: usize, lens: (usize, usize)) {
     let path = temp_path("stress");

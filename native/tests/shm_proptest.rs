@@ -4,8 +4,11 @@
 
 mod shm_common;
 
+#[path = "../fuzz/common/ring_file.rs"]
+#[allow(dead_code)] // the fuzz input decoding is not used here
+mod ring_file;
+
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
 use mmring_native::spsc::Policy;
@@ -45,33 +48,12 @@ fn templates() -> &'static [Vec<u8>; 2] {
     })
 }
 
-/// Drives every read call on whatever opened; all that matters is that it returns.
+/// Drives every read call, in turn, on whatever opened; all that matters is that it
+/// returns.
 fn exercise(bytes: &[u8]) {
     let path = temp_path("prop");
     let _clean = Cleanup(path.clone());
-    std::fs::write(&path, bytes).unwrap();
-    let config = ShmConfig::at_path(&path, 0).with_open_timeout(Duration::ZERO);
-    let Ok(mut rx) = ShmConsumer::open(&config) else {
-        return;
-    };
-    let _ = (
-        rx.len(),
-        rx.dropped(),
-        rx.read(),
-        rx.latest_insert_time_ns(),
-        rx.creator(),
-    );
-    for round in 0..64 {
-        let _ = match round % 6 {
-            0 => rx.try_consume().map(drop),
-            1 => rx.peekleft().map(drop),
-            2 => rx.peekright().map(drop),
-            3 => rx.consume_timeout(Duration::ZERO).map(drop),
-            4 => rx.try_consume_packed().map(drop),
-            _ => rx.consume_all().map(drop),
-        };
-        let _ = (rx.len(), rx.dropped());
-    }
+    ring_file::exercise_file(&path, bytes, (0..64).map(|round| round % 6));
 }
 
 fn offset() -> impl Strategy<Value = usize> {

@@ -93,7 +93,7 @@ use thiserror::Error;
 /// What the producer does when a record does not fit beside the unread ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Policy {
-    /// Evict whole oldest records; the producer never waits (the seed's behaviour).
+    /// Evict whole oldest records; the producer never waits (mm_toolbox's behaviour).
     #[default]
     DropOldest,
     /// Keep every record; `insert` returns [`InsertError::Full`] instead.

@@ -1,6 +1,8 @@
 //! How the `open_consume` fuzz target turns its input into a ring file and a list of
-//! read calls, and makes them. Shared (by `#[path]`) with `native/tests/shm_fuzz_regressions.rs`, which
-//! replays every saved input exactly as the fuzzer ran it.
+//! read calls, and makes them. Shared (by `#[path]`) with
+//! `native/tests/shm_fuzz_regressions.rs`, which replays every saved input exactly as
+//! the fuzzer ran it, and with `native/tests/shm_proptest.rs`, which corrupts real
+//! ring files.
 //!
 //! The first input byte picks how the rest becomes a file: odd values write it as
 //! is; even values make it the body of a file with a valid-looking header (magic,
@@ -65,14 +67,22 @@ pub fn file_from(data: &[u8]) -> Vec<u8> {
 /// read calls `data` asks for (its bytes after the first, then one of each call, 64 at
 /// most). Every call must return; what it returns does not matter.
 pub fn exercise(path: &Path, data: &[u8]) {
-    std::fs::write(path, file_from(data)).expect("the fuzz directory is writable");
+    let ops = data.get(1..).unwrap_or_default();
+    let calls = ops.iter().chain([0u8, 1, 2, 3, 4, 5].iter()).take(64);
+    let calls = calls.enumerate().map(|(round, op)| op ^ round as u8);
+    exercise_file(path, &file_from(data), calls);
+}
+
+/// Writes `file` at `path`, opens it as a consumer and makes the read call each of
+/// `calls` names (its value modulo 6), checking state between calls, then removes the
+/// file. Every call must return; what it returns does not matter.
+pub fn exercise_file(path: &Path, file: &[u8], calls: impl Iterator<Item = u8>) {
+    std::fs::write(path, file).expect("the ring directory is writable");
     let config = ShmConfig::at_path(path, 0).with_open_timeout(Duration::ZERO);
     if let Ok(mut rx) = ShmConsumer::open(&config) {
         let _ = (rx.len(), rx.dropped(), rx.read(), rx.creator());
-        let ops = data.get(1..).unwrap_or_default();
-        let calls = ops.iter().chain([0u8, 1, 2, 3, 4, 5].iter()).take(64);
-        for (round, op) in calls.enumerate() {
-            let _ = match (op ^ round as u8) % 6 {
+        for call in calls {
+            let _ = match call % 6 {
                 0 => rx.try_consume().map(drop),
                 1 => rx.peekleft().map(drop),
                 2 => rx.peekright().map(drop),

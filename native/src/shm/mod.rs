@@ -33,7 +33,7 @@
 //!
 //! # Policies
 //! Chosen by the producer at creation ([`ShmConfig::policy`]) and stored in the file:
-//! - [`Policy::DropOldest`] (default, the seed's): `insert` never waits and never fails
+//! - [`Policy::DropOldest`] (default, as in mm_toolbox): `insert` never waits and never fails
 //!   for lack of room. It evicts whole oldest records, each counted; the consumer's
 //!   [`dropped`](ShmConsumer::dropped) says how many it missed. A consumer overtaken
 //!   in the middle of copying a record notices (a seqlock check on the producer's
