@@ -1,6 +1,6 @@
 //! Interop of `mmring_native::ipc` with a real, independent peer: the Python script
-//! `tests/interop/peer.py` on plain `pyzmq`, packing and unpacking with the seed's
-//! framing (`struct.pack("<I", len(m)) + m`).
+//! `tests/interop/peer.py` on plain `pyzmq`, packing and unpacking with the framing of
+//! the Python ring-buffer module mmring grew from (`struct.pack("<I", len(m)) + m`).
 //!
 //! Needs the `interop-tests` feature and `MMRING_PYTHON`, a Python with pyzmq; `just
 //! interop` sets up both (a venv under `target/`) and runs this file.
@@ -103,8 +103,8 @@ fn next_line(lines: &mut Lines<BufReader<ChildStdout>>) -> String {
         .expect("read peer output")
 }
 
-/// mmring produces (binding `endpoint`), Python pulls and unpacks with the seed's
-/// framing.
+/// mmring produces (binding `endpoint`), Python pulls and unpacks with the Python
+/// module's framing.
 fn python_pulls_from(endpoint: &str) {
     let mut producer = IpcProducer::new(IpcConfig::new(endpoint)).expect("bind");
     let endpoint = producer.endpoint().to_owned();
@@ -134,7 +134,7 @@ fn python_pulls_from(endpoint: &str) {
     });
 }
 
-/// Python produces with the seed's framing, mmring's `consume_packed` decodes. With
+/// Python produces with the Python module's framing, mmring's `consume_packed` decodes. With
 /// `python_binds` the Python PUSH binds (SPSC: the mmring consumer connects),
 /// otherwise the mmring consumer binds (MPSC) and Python connects.
 fn mmring_consumes_from_python(endpoint: &str, python_binds: bool) {

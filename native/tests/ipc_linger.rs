@@ -32,10 +32,7 @@ fn child_producer_process() {
     let Ok(endpoint) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let config = IpcConfig {
-        linger_ms: 30_000,
-        ..IpcConfig::mpsc(endpoint, 2)
-    };
+    let config = IpcConfig::mpsc(endpoint, 2).with_linger_ms(30_000);
     let mut producer = IpcProducer::new(config).unwrap();
     for i in 0..COUNT {
         producer.insert(&message(i)).unwrap();

@@ -27,7 +27,7 @@ pub const SUITE: SuiteDef = SuiteDef {
 /// Message sizes.
 const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 64 * 1024];
 /// High-water mark of every socket (the `IpcConfig` default).
-const HWM: i32 = 65_536;
+const HWM: u32 = 65_536;
 /// Packed batch sizes.
 const BATCHES: [usize; 2] = [10, 100];
 
@@ -116,8 +116,8 @@ fn run(ctx: &Ctx) -> Body {
     ));
     body.notes.push(
         "Figures count messages, not ZeroMQ frames: a packed ×100 frame carries 100 \
-         messages. The consumer of packed frames receives every message as a slice of its \
-         frame (zero-copy Bytes)."
+         messages. The consumer of packed frames receives every message as its own Vec<u8> \
+         (consume_packed), copied out of the frame."
             .into(),
     );
     body
@@ -153,13 +153,14 @@ fn measure(ctx: &Ctx, transport: &str, way: Way, size: usize, n: u64) -> Res<Sta
     let payload = vec![0x5Au8; size];
     let stats = match way {
         Way::Raw => {
+            let hwm = i32::try_from(HWM)?;
             let zctx = zmq::Context::new();
             let push = zctx.socket(zmq::PUSH)?;
-            push.set_sndhwm(HWM)?;
+            push.set_sndhwm(hwm)?;
             push.set_linger(0)?;
             push.bind(&ep)?;
             let pull = zctx.socket(zmq::PULL)?;
-            pull.set_rcvhwm(HWM)?;
+            pull.set_rcvhwm(hwm)?;
             pull.set_linger(0)?;
             pull.connect(&ep)?;
             // One message through first, so the connection exists before timing.
@@ -192,10 +193,7 @@ fn measure(ctx: &Ctx, transport: &str, way: Way, size: usize, n: u64) -> Res<Sta
             repeat(&ctx.settings, || per_second(n, once(n)))
         }
         Way::Unpacked | Way::Packed(_) => {
-            let config = IpcConfig {
-                backlog: HWM,
-                ..IpcConfig::new(ep.as_str())
-            };
+            let config = IpcConfig::new(ep.as_str()).with_backlog(HWM);
             let mut consumer = IpcConsumer::new(config.clone())?;
             let mut producer = IpcProducer::new(config)?;
             producer.insert(&payload)?;

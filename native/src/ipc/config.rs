@@ -1,15 +1,17 @@
 //! The configuration both ends of an [`ipc`](crate::ipc) ring are built from.
 
-use crate::ipc::IpcError;
+use crate::ipc::ConfigError;
 
 /// Where a ring lives and how it is shaped, shared by its producers and consumers.
 ///
 /// Every end of one ring should be built from the same configuration: which side binds
 /// and which connects follows from it ([`should_producer_bind`](Self::should_producer_bind)).
-/// The fields are plain integers, as in the seed, so that a wrong value can be written
-/// down and then rejected by [`validate`](Self::validate) with a typed error; the
-/// constructors of [`IpcProducer`](crate::ipc::IpcProducer) and
-/// [`IpcConsumer`](crate::ipc::IpcConsumer) call it first.
+/// Build it with [`new`](Self::new), [`mpsc`](Self::mpsc) or [`spmc`](Self::spmc) and
+/// the `with_*` setters. The fields are public to read, and their types rule out
+/// negative values; what a type cannot rule out (a zero backlog, MPMC, a value over
+/// ZeroMQ's range, a malformed endpoint) [`validate`](Self::validate) refuses with a
+/// [`ConfigError`], and the constructors of [`IpcProducer`](crate::ipc::IpcProducer)
+/// and [`IpcConsumer`](crate::ipc::IpcConsumer) call it first.
 ///
 /// # Example
 ///
@@ -23,10 +25,10 @@ use crate::ipc::IpcError;
 /// assert_eq!(config.max_message_bytes, IpcConfig::DEFAULT_MAX_MESSAGE_BYTES); // 64 MiB
 ///
 /// // Five producers feeding one consumer over TCP, with a smaller queue.
-/// let config = IpcConfig { backlog: 1024, ..IpcConfig::mpsc("tcp://127.0.0.1:5555", 5) };
+/// let config = IpcConfig::mpsc("tcp://127.0.0.1:5555", 5).with_backlog(1024);
 /// config.validate()?;
 /// assert!(!config.should_producer_bind());
-/// # Ok::<(), mmring_native::ipc::IpcError>(())
+/// # Ok::<(), mmring_native::ipc::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IpcConfig {
@@ -35,30 +37,41 @@ pub struct IpcConfig {
     /// host; port `*` picks a free port when binding) or `inproc://NAME` (this process).
     pub endpoint: String,
     /// High-water mark in messages, set as both `ZMQ_SNDHWM` and `ZMQ_RCVHWM` on every
-    /// socket before it binds or connects. Must be at least 1.
-    pub backlog: i32,
-    /// Number of producers. With 1 the producer binds and consumers connect. Must be at
-    /// least 1.
-    pub num_producers: i32,
-    /// Number of consumers. Must be at least 1; above 1 only with one producer.
-    pub num_consumers: i32,
+    /// socket before it binds or connects. From 1 to `i32::MAX` (ZeroMQ's range).
+    pub backlog: u32,
+    /// Number of producers. With 1 the producer binds and consumers connect. At least 1.
+    pub num_producers: usize,
+    /// Number of consumers. At least 1; above 1 only with one producer.
+    pub num_consumers: usize,
     /// `ZMQ_LINGER` in milliseconds: how long ZeroMQ keeps trying to deliver messages
-    /// still queued when a producer is stopped or dropped. Must be 0 or more.
-    pub linger_ms: i32,
+    /// still queued when a producer is closed or dropped. At most `i32::MAX` (ZeroMQ's
+    /// range).
+    pub linger_ms: u32,
     /// The largest message, in bytes, a consumer accepts and a producer sends; a packed
     /// frame counts as one message (its length prefixes included). From 1 to
     /// [`MAX_MESSAGE_BYTES_LIMIT`](Self::MAX_MESSAGE_BYTES_LIMIT);
     /// [`DEFAULT_MAX_MESSAGE_BYTES`](Self::DEFAULT_MAX_MESSAGE_BYTES) (64 MiB) by default.
     /// A message of exactly this many bytes is accepted.
     ///
-    /// A producer refuses a longer message or frame with [`IpcError::TooLarge`] and
-    /// sends nothing. A consumer never returns a longer message that reaches it from
-    /// another peer (a producer built with a larger limit, or a foreign ZeroMQ PUSH
-    /// socket): it discards it on arrival or, when it binds and the message is over
-    /// 64 KiB too, ZeroMQ drops it unread (`ZMQ_MAXMSGSIZE`) and disconnects the peer.
-    /// See [Message size limit](crate::ipc#message-size-limit) for the details, and
-    /// what else the sending peer loses.
+    /// A producer refuses a longer message or frame with [`InsertError::TooLarge`](crate::ipc::InsertError::TooLarge)
+    /// and sends nothing. A consumer never returns a longer message that reaches it
+    /// from another peer (a producer built with a larger limit, or a foreign ZeroMQ
+    /// PUSH socket): it discards it on arrival or, when it binds and the message is
+    /// over 64 KiB too, ZeroMQ drops it unread (`ZMQ_MAXMSGSIZE`) and disconnects the
+    /// peer. See [Message size limit](crate::ipc#message-size-limit) for the details,
+    /// and what else the sending peer loses.
     pub max_message_bytes: u64,
+}
+
+/// The numbers of a valid [`IpcConfig`] in the types ZeroMQ's socket options take.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SocketOptions {
+    /// `backlog`, for `ZMQ_SNDHWM` and `ZMQ_RCVHWM`.
+    pub(crate) hwm: i32,
+    /// `linger_ms`, for `ZMQ_LINGER`.
+    pub(crate) linger_ms: i32,
+    /// `max_message_bytes`, for `ZMQ_MAXMSGSIZE`.
+    pub(crate) max_message_bytes: i64,
 }
 
 impl IpcConfig {
@@ -68,11 +81,11 @@ impl IpcConfig {
     /// # Example
     ///
     /// ```
-    /// use mmring_native::ipc::{IpcConfig, IpcError};
+    /// use mmring_native::ipc::{ConfigError, IpcConfig};
     ///
     /// let path = format!("/tmp/{}", "x".repeat(IpcConfig::IPC_PATH_MAX)); // 112 bytes
     /// let err = IpcConfig::new(format!("ipc://{path}")).validate().unwrap_err();
-    /// assert!(matches!(err, IpcError::IpcPathTooLong { len: 112, max: 107 }));
+    /// assert_eq!(err, ConfigError::IpcPathTooLong { len: 112, max: 107 });
     /// ```
     pub const IPC_PATH_MAX: usize = 107;
 
@@ -95,7 +108,7 @@ impl IpcConfig {
     ///
     /// assert_eq!(IpcConfig::DEFAULT_MAX_MESSAGE_BYTES, 64 << 20);
     /// // Allow frames of up to 256 MiB: set the same limit on every end.
-    /// let config = IpcConfig { max_message_bytes: 256 << 20, ..IpcConfig::new("inproc://big") };
+    /// let config = IpcConfig::new("inproc://big").with_max_message_bytes(256 << 20);
     /// assert!(config.validate().is_ok());
     /// ```
     pub const DEFAULT_MAX_MESSAGE_BYTES: u64 = 64 << 20;
@@ -107,11 +120,11 @@ impl IpcConfig {
     /// # Example
     ///
     /// ```
-    /// use mmring_native::ipc::{IpcConfig, IpcError};
+    /// use mmring_native::ipc::{ConfigError, IpcConfig};
     ///
-    /// let over = IpcConfig { max_message_bytes: u64::MAX, ..IpcConfig::new("inproc://x") };
+    /// let over = IpcConfig::new("inproc://x").with_max_message_bytes(u64::MAX);
     /// let err = over.validate().unwrap_err();
-    /// assert!(matches!(err, IpcError::InvalidMaxMessageBytes { max_message_bytes: u64::MAX }));
+    /// assert_eq!(err, ConfigError::InvalidMaxMessageBytes { max_message_bytes: u64::MAX });
     /// ```
     pub const MAX_MESSAGE_BYTES_LIMIT: u64 = i64::MAX.unsigned_abs();
 
@@ -147,11 +160,8 @@ impl IpcConfig {
     /// assert!(!config.should_producer_bind());
     /// ```
     #[must_use]
-    pub fn mpsc(endpoint: impl Into<String>, num_producers: i32) -> Self {
-        Self {
-            num_producers,
-            ..Self::new(endpoint)
-        }
+    pub fn mpsc(endpoint: impl Into<String>, num_producers: usize) -> Self {
+        Self::new(endpoint).with_num_producers(num_producers)
     }
 
     /// One producer and `num_consumers` consumers (SPMC) on `endpoint`: the producer
@@ -167,11 +177,91 @@ impl IpcConfig {
     /// assert!(config.should_producer_bind());
     /// ```
     #[must_use]
-    pub fn spmc(endpoint: impl Into<String>, num_consumers: i32) -> Self {
-        Self {
-            num_consumers,
-            ..Self::new(endpoint)
-        }
+    pub fn spmc(endpoint: impl Into<String>, num_consumers: usize) -> Self {
+        Self::new(endpoint).with_num_consumers(num_consumers)
+    }
+
+    /// Sets [`backlog`](Self::backlog), the high-water mark in messages.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmring_native::ipc::IpcConfig;
+    ///
+    /// let config = IpcConfig::new("inproc://small-queue").with_backlog(16);
+    /// assert_eq!(config.backlog, 16);
+    /// ```
+    #[must_use]
+    pub fn with_backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog;
+        self
+    }
+
+    /// Sets [`num_producers`](Self::num_producers); with more than one, the consumer
+    /// binds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmring_native::ipc::IpcConfig;
+    ///
+    /// let config = IpcConfig::new("inproc://fan-in").with_num_producers(3);
+    /// assert_eq!(config, IpcConfig::mpsc("inproc://fan-in", 3));
+    /// ```
+    #[must_use]
+    pub fn with_num_producers(mut self, num_producers: usize) -> Self {
+        self.num_producers = num_producers;
+        self
+    }
+
+    /// Sets [`num_consumers`](Self::num_consumers).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmring_native::ipc::IpcConfig;
+    ///
+    /// let config = IpcConfig::new("inproc://fan-out").with_num_consumers(2);
+    /// assert_eq!(config, IpcConfig::spmc("inproc://fan-out", 2));
+    /// ```
+    #[must_use]
+    pub fn with_num_consumers(mut self, num_consumers: usize) -> Self {
+        self.num_consumers = num_consumers;
+        self
+    }
+
+    /// Sets [`linger_ms`](Self::linger_ms): how long messages still queued at a closed
+    /// producer keep being delivered.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmring_native::ipc::IpcConfig;
+    ///
+    /// let config = IpcConfig::new("inproc://patient").with_linger_ms(1_000);
+    /// assert_eq!(config.linger_ms, 1_000);
+    /// ```
+    #[must_use]
+    pub fn with_linger_ms(mut self, linger_ms: u32) -> Self {
+        self.linger_ms = linger_ms;
+        self
+    }
+
+    /// Sets [`max_message_bytes`](Self::max_message_bytes), the largest message or
+    /// packed frame; give every end of a ring the same value.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use mmring_native::ipc::IpcConfig;
+    ///
+    /// let config = IpcConfig::new("inproc://small-messages").with_max_message_bytes(4096);
+    /// assert_eq!(config.max_message_bytes, 4096);
+    /// ```
+    #[must_use]
+    pub fn with_max_message_bytes(mut self, max_message_bytes: u64) -> Self {
+        self.max_message_bytes = max_message_bytes;
+        self
     }
 
     /// Whether the producer binds the endpoint (and consumers connect): true exactly
@@ -195,75 +285,86 @@ impl IpcConfig {
     ///
     /// # Errors
     ///
-    /// - [`IpcError::UnsupportedEndpoint`] for a scheme other than `ipc://`, `tcp://`,
-    ///   `inproc://`; [`IpcError::InvalidEndpoint`] for an empty path or name, or a
-    ///   `tcp://` endpoint without a host or a valid port (a number up to 65535, or
-    ///   `*`); [`IpcError::IpcPathTooLong`] for an `ipc://` path over
+    /// - [`ConfigError::UnsupportedEndpoint`] for a scheme other than `ipc://`,
+    ///   `tcp://`, `inproc://`; [`ConfigError::InvalidEndpoint`] for an empty path or
+    ///   name, or a `tcp://` endpoint without a host or a valid port (a number up to
+    ///   65535, or `*`); [`ConfigError::IpcPathTooLong`] for an `ipc://` path over
     ///   [`IPC_PATH_MAX`](Self::IPC_PATH_MAX) bytes.
-    /// - [`IpcError::InvalidBacklog`] if `backlog < 1`.
-    /// - [`IpcError::InvalidProducerCount`] / [`IpcError::InvalidConsumerCount`] if a
-    ///   count is below 1; [`IpcError::MpmcUnsupported`] if both are above 1.
-    /// - [`IpcError::InvalidLinger`] if `linger_ms < 0`.
-    /// - [`IpcError::InvalidMaxMessageBytes`] if `max_message_bytes` is 0 or over
+    /// - [`ConfigError::InvalidBacklog`] if `backlog` is 0 or over `i32::MAX`.
+    /// - [`ConfigError::InvalidProducerCount`] / [`ConfigError::InvalidConsumerCount`]
+    ///   if a count is 0; [`ConfigError::MpmcUnsupported`] if both are above 1.
+    /// - [`ConfigError::InvalidLinger`] if `linger_ms` is over `i32::MAX`.
+    /// - [`ConfigError::InvalidMaxMessageBytes`] if `max_message_bytes` is 0 or over
     ///   [`MAX_MESSAGE_BYTES_LIMIT`](Self::MAX_MESSAGE_BYTES_LIMIT).
     ///
     /// # Example
     ///
     /// ```
-    /// use mmring_native::ipc::{IpcConfig, IpcError};
+    /// use mmring_native::ipc::{ConfigError, IpcConfig};
     ///
     /// assert!(IpcConfig::new("tcp://10.0.0.7:5555").validate().is_ok());
     ///
-    /// let mpmc = IpcConfig { num_producers: 2, num_consumers: 2, ..IpcConfig::default() };
+    /// let mpmc = IpcConfig::mpsc("tcp://10.0.0.7:5555", 2).with_num_consumers(2);
     /// let err = mpmc.validate().unwrap_err();
-    /// assert!(matches!(err, IpcError::MpmcUnsupported { num_producers: 2, num_consumers: 2 }));
+    /// assert_eq!(err, ConfigError::MpmcUnsupported { num_producers: 2, num_consumers: 2 });
     /// assert!(err.to_string().contains("MPMC is not supported"));
     ///
     /// let err = IpcConfig::new("udp://10.0.0.7:5555").validate().unwrap_err();
     /// assert!(err.to_string().contains("ipc://PATH, tcp://HOST:PORT or inproc://NAME"));
     /// ```
-    pub fn validate(&self) -> Result<(), IpcError> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.socket_options().map(drop)
+    }
+
+    /// [`validate`](Self::validate), returning the numbers in the types ZeroMQ takes:
+    /// the checks are the conversions, so no value is converted unchecked.
+    pub(crate) fn socket_options(&self) -> Result<SocketOptions, ConfigError> {
         check_endpoint(&self.endpoint)?;
-        if self.backlog < 1 {
-            return Err(IpcError::InvalidBacklog {
+        let hwm = i32::try_from(self.backlog)
+            .ok()
+            .filter(|&hwm| hwm >= 1)
+            .ok_or(ConfigError::InvalidBacklog {
                 backlog: self.backlog,
-            });
-        }
-        if self.num_producers < 1 {
-            return Err(IpcError::InvalidProducerCount {
+            })?;
+        if self.num_producers == 0 {
+            return Err(ConfigError::InvalidProducerCount {
                 count: self.num_producers,
             });
         }
-        if self.num_consumers < 1 {
-            return Err(IpcError::InvalidConsumerCount {
+        if self.num_consumers == 0 {
+            return Err(ConfigError::InvalidConsumerCount {
                 count: self.num_consumers,
             });
         }
         if self.num_producers > 1 && self.num_consumers > 1 {
-            return Err(IpcError::MpmcUnsupported {
+            return Err(ConfigError::MpmcUnsupported {
                 num_producers: self.num_producers,
                 num_consumers: self.num_consumers,
             });
         }
-        if self.linger_ms < 0 {
-            return Err(IpcError::InvalidLinger {
-                linger_ms: self.linger_ms,
-            });
-        }
-        if !(1..=Self::MAX_MESSAGE_BYTES_LIMIT).contains(&self.max_message_bytes) {
-            return Err(IpcError::InvalidMaxMessageBytes {
+        let linger_ms = i32::try_from(self.linger_ms).map_err(|_| ConfigError::InvalidLinger {
+            linger_ms: self.linger_ms,
+        })?;
+        let max_message_bytes = i64::try_from(self.max_message_bytes)
+            .ok()
+            .filter(|&max| max >= 1)
+            .ok_or(ConfigError::InvalidMaxMessageBytes {
                 max_message_bytes: self.max_message_bytes,
-            });
-        }
-        Ok(())
+            })?;
+        Ok(SocketOptions {
+            hwm,
+            linger_ms,
+            max_message_bytes,
+        })
     }
 }
 
 impl Default for IpcConfig {
-    /// The seed's defaults: `ipc:///tmp/ringbuffer`, backlog 65536, one producer, one
-    /// consumer, linger 0; and messages of at most
+    /// The defaults of the Python ring-buffer module mmring grew from:
+    /// `ipc:///tmp/ringbuffer`, backlog 65536, one producer, one consumer, linger 0;
+    /// and messages of at most
     /// [`DEFAULT_MAX_MESSAGE_BYTES`](IpcConfig::DEFAULT_MAX_MESSAGE_BYTES) (64 MiB),
-    /// where the seed had no limit.
+    /// where that module had no limit.
     ///
     /// # Example
     ///
@@ -286,8 +387,8 @@ impl Default for IpcConfig {
 
 /// Checks the scheme and shape of `endpoint`; ZeroMQ checks the rest when binding or
 /// connecting (e.g. whether a host name resolves).
-fn check_endpoint(endpoint: &str) -> Result<(), IpcError> {
-    let invalid = |reason| IpcError::InvalidEndpoint {
+fn check_endpoint(endpoint: &str) -> Result<(), ConfigError> {
+    let invalid = |reason| ConfigError::InvalidEndpoint {
         endpoint: endpoint.to_owned(),
         reason,
     };
@@ -298,7 +399,7 @@ fn check_endpoint(endpoint: &str) -> Result<(), IpcError> {
             ));
         }
         if path.len() > IpcConfig::IPC_PATH_MAX {
-            return Err(IpcError::IpcPathTooLong {
+            return Err(ConfigError::IpcPathTooLong {
                 len: path.len(),
                 max: IpcConfig::IPC_PATH_MAX,
             });
@@ -329,7 +430,7 @@ fn check_endpoint(endpoint: &str) -> Result<(), IpcError> {
         }
         Ok(())
     } else {
-        Err(IpcError::UnsupportedEndpoint {
+        Err(ConfigError::UnsupportedEndpoint {
             endpoint: endpoint.to_owned(),
         })
     }

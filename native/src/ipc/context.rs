@@ -2,13 +2,12 @@
 //! socket: open it with the options set before bind/connect, and send or receive with
 //! one of three waiting policies.
 
+use std::io;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use crate::ipc::socket_file::SocketFile;
-use crate::ipc::{IpcConfig, IpcError};
+use crate::ipc::{IpcConfig, OpenError};
 
 /// The ZeroMQ context shared by every live end of this process: created by the first
 /// end, terminated when the last one is dropped.
@@ -37,7 +36,7 @@ fn shared_context() -> Arc<zmq::Context> {
 /// handshake. A consumer with a smaller `max_message_bytes` discards the messages in
 /// between itself ([`take`]). 64 KiB leaves any handshake ample room and still bounds
 /// what one message can make the consumer allocate.
-const MAXMSGSIZE_FLOOR: u64 = 64 * 1024;
+const MAXMSGSIZE_FLOOR: i64 = 64 * 1024;
 
 /// Which end of the ring a socket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,23 +47,48 @@ pub(crate) enum Role {
     Consumer,
 }
 
-/// A socket opened by [`open`].
-pub(crate) struct Opened {
-    /// The shared context; every end holds it for as long as it lives.
-    pub(crate) context: Arc<zmq::Context>,
-    /// The bound or connected socket.
-    pub(crate) socket: zmq::Socket,
+/// A bound or connected socket `S` (a ZeroMQ socket, or a wrapper that owns one), with
+/// what has to outlive it. Field order is drop order: the socket closes, then its
+/// `ipc://` file is removed, then the shared context is released.
+pub(crate) struct Link<S> {
+    /// The socket.
+    pub(crate) socket: S,
+    /// The `ipc://` socket file it bound, to remove once the socket is closed.
+    socket_file: Option<SocketFile>,
+    /// The shared context, held for as long as the socket lives. When this is the last
+    /// end of the process, releasing it terminates the context, which waits up to
+    /// `linger_ms` for queued messages.
+    context: Arc<zmq::Context>,
     /// The endpoint it ended up on: a `tcp://…:*` bind resolves to the chosen port.
     pub(crate) endpoint: String,
-    /// The `ipc://` socket file it bound, to remove once the socket is closed.
-    pub(crate) socket_file: Option<SocketFile>,
+}
+
+impl<S> Link<S> {
+    /// The same link around `wrap(socket)`.
+    pub(crate) fn map<T>(self, wrap: impl FnOnce(S) -> T) -> Link<T> {
+        Link {
+            socket: wrap(self.socket),
+            socket_file: self.socket_file,
+            context: self.context,
+            endpoint: self.endpoint,
+        }
+    }
+
+    /// Closes the socket, removes its `ipc://` file, and releases the context: what
+    /// dropping does, with the file's removal error reported.
+    pub(crate) fn close(self) -> io::Result<()> {
+        drop(self.socket);
+        let removed = self.socket_file.map_or(Ok(()), SocketFile::remove);
+        drop(self.context);
+        removed
+    }
 }
 
 /// A socket of `role`, validated against `config`, with its high-water marks, linger
 /// and (on a consumer that binds) message size limit set, then bound or connected as
 /// [`IpcConfig::should_producer_bind`] says.
-pub(crate) fn open(config: &IpcConfig, role: Role) -> Result<Opened, IpcError> {
-    config.validate()?;
+pub(crate) fn open(config: &IpcConfig, role: Role) -> Result<Link<zmq::Socket>, OpenError> {
+    let options = config.socket_options()?;
     let kind = match role {
         Role::Producer => zmq::PUSH,
         Role::Consumer => zmq::PULL,
@@ -72,11 +96,10 @@ pub(crate) fn open(config: &IpcConfig, role: Role) -> Result<Opened, IpcError> {
     let context = shared_context();
     let socket = context.socket(kind)?;
     // Options first: ZeroMQ applies the high-water marks to the pipes it creates when
-    // binding or connecting, and ignores later changes for those pipes (the seed set the
-    // send HWM after binding).
-    socket.set_sndhwm(config.backlog)?;
-    socket.set_rcvhwm(config.backlog)?;
-    socket.set_linger(config.linger_ms)?;
+    // binding or connecting, and ignores later changes for those pipes.
+    socket.set_sndhwm(options.hwm)?;
+    socket.set_rcvhwm(options.hwm)?;
+    socket.set_linger(options.linger_ms)?;
     let endpoint = &config.endpoint;
     let binds = (role == Role::Producer) == config.should_producer_bind();
     if role == Role::Consumer && binds {
@@ -85,34 +108,34 @@ pub(crate) fn open(config: &IpcConfig, role: Role) -> Result<Opened, IpcError> {
         // take it as a protocol error and never reconnect, so a connecting consumer
         // (and `inproc://`, where ZeroMQ does not check the size) discards such a
         // message in `take` instead, as it does below `MAXMSGSIZE_FLOOR`.
-        let zmq_limit = config.max_message_bytes.max(MAXMSGSIZE_FLOOR);
-        socket.set_maxmsgsize(zmq_max_message_size(zmq_limit))?;
+        socket.set_maxmsgsize(options.max_message_bytes.max(MAXMSGSIZE_FLOOR))?;
     }
     if binds {
-        socket.bind(endpoint).map_err(|source| IpcError::Bind {
+        socket.bind(endpoint).map_err(|source| OpenError::Bind {
             endpoint: endpoint.clone(),
             source,
         })?;
     } else {
         socket
             .connect(endpoint)
-            .map_err(|source| IpcError::Connect {
+            .map_err(|source| OpenError::Connect {
                 endpoint: endpoint.clone(),
                 source,
             })?;
     }
     let resolved = match socket.get_last_endpoint()? {
         Ok(last) if !last.is_empty() => last,
+        // Not UTF-8, or nothing reported: the configured endpoint is where it is.
         _ => endpoint.clone(),
     };
     let socket_file = binds
         .then(|| SocketFile::after_bind(endpoint, &resolved))
         .flatten();
-    Ok(Opened {
-        context,
+    Ok(Link {
         socket,
-        endpoint: resolved,
         socket_file,
+        context,
+        endpoint: resolved,
     })
 }
 
@@ -136,20 +159,29 @@ impl Wait {
     }
 }
 
-/// Sends `data` as one message. `Ok(false)` means it would have blocked: the queue is
-/// at its high-water mark or no peer is connected (only with [`Wait::Never`]).
-pub(crate) fn send(socket: &zmq::Socket, data: &[u8], wait: Wait) -> Result<bool, IpcError> {
-    let sent = attempt(socket, zmq::POLLOUT, wait, |flags| socket.send(data, flags))?;
-    Ok(sent.is_some())
+/// What a send or receive under a [`Wait`] came to, when ZeroMQ did not fail.
+#[derive(Debug)]
+pub(crate) enum Outcome<T> {
+    /// It went through: `()` for a send, the message for a receive.
+    Done(T),
+    /// Only under [`Wait::Never`]: it would have had to wait.
+    WouldBlock,
+    /// Only under [`Wait::Until`]: the deadline passed first.
+    TimedOut,
 }
 
-/// Receives one message of at most `max_bytes`. `Ok(None)` means none was queued (only
-/// with [`Wait::Never`]).
+/// Sends `data` as one message. It would block while the queue is at its high-water
+/// mark or no peer is connected.
+pub(crate) fn send(socket: &zmq::Socket, data: &[u8], wait: Wait) -> zmq::Result<Outcome<()>> {
+    attempt(socket, zmq::POLLOUT, wait, |flags| socket.send(data, flags))
+}
+
+/// Receives one message of at most `max_bytes`, discarding longer ones.
 pub(crate) fn recv(
     socket: &zmq::Socket,
     wait: Wait,
     max_bytes: u64,
-) -> Result<Option<zmq::Message>, IpcError> {
+) -> zmq::Result<Outcome<zmq::Message>> {
     attempt(socket, zmq::POLLIN, wait, |flags| {
         take(socket, flags, max_bytes)
     })
@@ -173,70 +205,47 @@ pub(crate) fn fits(len: usize, max_bytes: u64) -> bool {
     u64::try_from(len).is_ok_and(|len| len <= max_bytes)
 }
 
-/// A received message as [`Bytes`], without copying its payload: the `Bytes` owns the
-/// ZeroMQ message and frees it when the last slice of it is dropped.
-pub(crate) fn into_bytes(message: zmq::Message) -> Bytes {
-    if message.is_empty() {
-        return Bytes::new();
-    }
-    Bytes::from_owner(OwnedMessage(message))
-}
-
 /// Runs the ZeroMQ call `op` (given its flags) under the waiting policy `wait`.
-/// `Ok(None)` only for [`Wait::Never`] when the call would block; a deadline that
-/// passes is [`IpcError::Timeout`]. Interrupted calls (`EINTR`) are retried.
+/// Interrupted calls (`EINTR`) are retried.
 fn attempt<T>(
     socket: &zmq::Socket,
     events: zmq::PollEvents,
     wait: Wait,
     mut op: impl FnMut(i32) -> zmq::Result<T>,
-) -> Result<Option<T>, IpcError> {
+) -> zmq::Result<Outcome<T>> {
     let flags = match wait {
         Wait::Forever => 0,
         Wait::Never | Wait::Until(_) => zmq::DONTWAIT,
     };
     loop {
         match op(flags) {
-            Ok(value) => return Ok(Some(value)),
+            Ok(value) => return Ok(Outcome::Done(value)),
             Err(zmq::Error::EINTR) => {}
             Err(zmq::Error::EAGAIN) => match wait {
-                Wait::Never => return Ok(None),
+                Wait::Never => return Ok(Outcome::WouldBlock),
                 Wait::Until(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(IpcError::Timeout);
+                        return Ok(Outcome::TimedOut);
                     }
                     // Readiness may be stale or taken by the time `op` runs again; the
                     // loop then polls for what is left of the time.
                     match socket.poll(events, poll_timeout_ms(left)) {
                         Ok(_) | Err(zmq::Error::EINTR) => {}
-                        Err(err) => return Err(err.into()),
+                        Err(err) => return Err(err),
                     }
                 }
                 // A blocking call does not report EAGAIN; if it ever did, retry.
                 Wait::Forever => {}
             },
-            Err(err) => return Err(err.into()),
+            Err(err) => return Err(err),
         }
     }
 }
 
-/// `max_message_bytes` as ZeroMQ's signed `ZMQ_MAXMSGSIZE`; validation has bounded it
-/// by `i64::MAX`, and anything larger (unreachable) means the same: no practical limit.
-fn zmq_max_message_size(max_message_bytes: u64) -> i64 {
-    i64::try_from(max_message_bytes).unwrap_or(i64::MAX)
-}
-
 /// `left` in whole milliseconds for `zmq_poll`, rounded up so a wait never ends early.
+/// A wait too long for an `i64` of milliseconds (292 million years) polls for that
+/// long and then polls again: `attempt` loops until the deadline.
 fn poll_timeout_ms(left: Duration) -> i64 {
     i64::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
-}
-
-/// A received ZeroMQ message as the owner of a [`Bytes`].
-struct OwnedMessage(zmq::Message);
-
-impl AsRef<[u8]> for OwnedMessage {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
 }

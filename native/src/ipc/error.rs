@@ -1,73 +1,24 @@
-//! The one error type of the ZeroMQ transport.
+//! The errors of the ZeroMQ transport, one type per operation: what a configuration,
+//! opening an end, an insert or a consume can fail with, and nothing else.
 
 use mmring_core::PackedError;
 
-/// Why an [`ipc`](crate::ipc) call failed.
-///
-/// Configuration errors come from [`IpcConfig::validate`](crate::ipc::IpcConfig::validate),
-/// which the constructors of both ends call first, so a bad configuration never reaches
-/// ZeroMQ. The rest come from using an end: a full queue, a timeout, a stopped end, a
-/// message over the size limit, a malformed packed frame, or ZeroMQ itself.
+/// Why an [`IpcConfig`](crate::ipc::IpcConfig) was refused by
+/// [`validate`](crate::ipc::IpcConfig::validate), which the constructors of both ends
+/// call first, so a bad configuration never reaches ZeroMQ.
 ///
 /// # Example
 ///
 /// ```
-/// use mmring_native::ipc::{IpcConfig, IpcError};
+/// use mmring_native::ipc::{ConfigError, IpcConfig};
 ///
-/// let config = IpcConfig { backlog: 0, ..IpcConfig::default() };
-/// let err = config.validate().unwrap_err();
-/// assert!(matches!(err, IpcError::InvalidBacklog { backlog: 0 }));
+/// let err = IpcConfig::default().with_backlog(0).validate().unwrap_err();
+/// assert_eq!(err, ConfigError::InvalidBacklog { backlog: 0 });
 /// assert!(err.to_string().contains("at least 1"));
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum IpcError {
-    /// `backlog` (the high-water mark, in messages) is zero or negative.
-    #[error("invalid backlog {backlog}: the high-water mark must be at least 1 message")]
-    InvalidBacklog {
-        /// The rejected value.
-        backlog: i32,
-    },
-    /// `num_producers` is zero or negative.
-    #[error("invalid num_producers {count}: there must be at least 1 producer")]
-    InvalidProducerCount {
-        /// The rejected value.
-        count: i32,
-    },
-    /// `num_consumers` is zero or negative.
-    #[error("invalid num_consumers {count}: there must be at least 1 consumer")]
-    InvalidConsumerCount {
-        /// The rejected value.
-        count: i32,
-    },
-    /// Both `num_producers` and `num_consumers` are above 1.
-    #[error(
-        "MPMC is not supported ({num_producers} producers, {num_consumers} consumers): \
-         use one producer (SPSC, SPMC) or one consumer (MPSC)"
-    )]
-    MpmcUnsupported {
-        /// The configured number of producers.
-        num_producers: i32,
-        /// The configured number of consumers.
-        num_consumers: i32,
-    },
-    /// `linger_ms` is negative.
-    #[error("invalid linger_ms {linger_ms}: it must be 0 or more milliseconds")]
-    InvalidLinger {
-        /// The rejected value.
-        linger_ms: i32,
-    },
-    /// `max_message_bytes` is 0, or over
-    /// [`IpcConfig::MAX_MESSAGE_BYTES_LIMIT`](crate::ipc::IpcConfig::MAX_MESSAGE_BYTES_LIMIT)
-    /// (`i64::MAX`, the largest limit ZeroMQ can hold).
-    #[error(
-        "invalid max_message_bytes {max_message_bytes}: it must be from 1 to \
-         9223372036854775807 bytes (i64::MAX, the largest limit ZeroMQ takes)"
-    )]
-    InvalidMaxMessageBytes {
-        /// The rejected value.
-        max_message_bytes: u64,
-    },
+pub enum ConfigError {
     /// The endpoint's scheme is not one of `ipc://`, `tcp://` or `inproc://`.
     #[error("unsupported endpoint `{endpoint}`: use ipc://PATH, tcp://HOST:PORT or inproc://NAME")]
     UnsupportedEndpoint {
@@ -93,6 +44,80 @@ pub enum IpcError {
         /// The longest path accepted, [`IpcConfig::IPC_PATH_MAX`](crate::ipc::IpcConfig::IPC_PATH_MAX).
         max: usize,
     },
+    /// `backlog` (the high-water mark, in messages) is 0, or over `i32::MAX`, the
+    /// largest high-water mark ZeroMQ takes.
+    #[error(
+        "invalid backlog {backlog}: the high-water mark must be at least 1 message, and at \
+         most 2147483647 (i32::MAX, the largest ZeroMQ takes)"
+    )]
+    InvalidBacklog {
+        /// The rejected value.
+        backlog: u32,
+    },
+    /// `num_producers` is 0.
+    #[error("invalid num_producers {count}: there must be at least 1 producer")]
+    InvalidProducerCount {
+        /// The rejected value.
+        count: usize,
+    },
+    /// `num_consumers` is 0.
+    #[error("invalid num_consumers {count}: there must be at least 1 consumer")]
+    InvalidConsumerCount {
+        /// The rejected value.
+        count: usize,
+    },
+    /// Both `num_producers` and `num_consumers` are above 1.
+    #[error(
+        "MPMC is not supported ({num_producers} producers, {num_consumers} consumers): \
+         use one producer (SPSC, SPMC) or one consumer (MPSC)"
+    )]
+    MpmcUnsupported {
+        /// The configured number of producers.
+        num_producers: usize,
+        /// The configured number of consumers.
+        num_consumers: usize,
+    },
+    /// `linger_ms` is over `i32::MAX`, the longest linger ZeroMQ takes.
+    #[error(
+        "invalid linger_ms {linger_ms}: it must be at most 2147483647 milliseconds \
+         (i32::MAX, the longest ZeroMQ takes)"
+    )]
+    InvalidLinger {
+        /// The rejected value.
+        linger_ms: u32,
+    },
+    /// `max_message_bytes` is 0, or over
+    /// [`IpcConfig::MAX_MESSAGE_BYTES_LIMIT`](crate::ipc::IpcConfig::MAX_MESSAGE_BYTES_LIMIT)
+    /// (`i64::MAX`, the largest limit ZeroMQ can hold).
+    #[error(
+        "invalid max_message_bytes {max_message_bytes}: it must be from 1 to \
+         9223372036854775807 bytes (i64::MAX, the largest limit ZeroMQ takes)"
+    )]
+    InvalidMaxMessageBytes {
+        /// The rejected value.
+        max_message_bytes: u64,
+    },
+}
+
+/// Why [`IpcProducer::new`](crate::ipc::IpcProducer::new) or
+/// [`IpcConsumer::new`](crate::ipc::IpcConsumer::new) could not open an end.
+///
+/// # Example
+///
+/// ```
+/// use mmring_native::ipc::{ConfigError, IpcConfig, IpcProducer, OpenError};
+///
+/// let err = IpcProducer::new(IpcConfig::mpsc("inproc://doc-open-error", 2).with_num_consumers(2))
+///     .unwrap_err();
+/// assert!(matches!(err, OpenError::Config(ConfigError::MpmcUnsupported { .. })));
+/// assert!(err.to_string().starts_with("MPMC is not supported"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The configuration is invalid; nothing was opened.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Binding the endpoint failed, e.g. the address is in use or not local.
     #[error("cannot bind `{endpoint}`: {source}")]
     Bind {
@@ -109,10 +134,43 @@ pub enum IpcError {
         /// ZeroMQ's reason.
         source: zmq::Error,
     },
-    /// The queue is at its high-water mark, or no consumer is connected yet: a
-    /// non-blocking insert could not send.
-    #[error("queue full: the high-water mark is reached or no consumer is connected yet")]
+    /// ZeroMQ could not create the socket or set its options, e.g. for lack of file
+    /// descriptors.
+    #[error("cannot set up the ZeroMQ socket: {0} (too many open sockets or files?)")]
+    Zmq(#[from] zmq::Error),
+}
+
+/// Why an insert of [`IpcProducer`](crate::ipc::IpcProducer) sent nothing.
+///
+/// # Example
+///
+/// ```
+/// use mmring_native::ipc::{InsertError, IpcConfig, IpcProducer};
+///
+/// // This producer binds and no consumer has connected: nothing can be queued.
+/// let mut producer = IpcProducer::new(IpcConfig::new("inproc://doc-insert-error"))?;
+/// let err = producer.try_insert(b"quote").unwrap_err();
+/// assert!(matches!(err, InsertError::Full));
+/// assert!(err.to_string().contains("high-water mark"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsertError {
+    /// A non-blocking insert (`try_insert`, `try_insert_packed`) could not queue the
+    /// message now: the queue is at its high-water mark, or no consumer is connected
+    /// yet.
+    #[error(
+        "queue full: the high-water mark is reached or no consumer is connected yet; \
+         nothing was sent"
+    )]
     Full,
+    /// A timed insert could not queue the message before its timeout.
+    #[error(
+        "timed out: the queue stayed full, or no consumer connected, for the whole \
+         timeout; nothing was sent"
+    )]
+    Timeout,
     /// A message (or packed frame) is longer than
     /// [`IpcConfig::max_message_bytes`](crate::ipc::IpcConfig::max_message_bytes): a
     /// consumer with that limit would drop it, so the producer sent nothing.
@@ -127,23 +185,55 @@ pub enum IpcError {
         /// The configured `max_message_bytes`.
         max: u64,
     },
-    /// A timed insert or consume did not complete in time.
-    #[error("timed out")]
-    Timeout,
-    /// The end was stopped with `stop()`; it cannot be used any more.
-    #[error("this end was stopped and cannot be used any more")]
-    Stopped,
-    /// A packed frame could not be built or read: [`PackedError::TooLarge`] for a
-    /// message longer than `u32::MAX` bytes on insert, [`PackedError::Corrupt`] for a
-    /// malformed frame received (that frame is discarded; the next call reads the next
-    /// one).
+    /// The packed frame of a batch would be longer than `usize::MAX` bytes, so its
+    /// length cannot even be stated: over any `max_message_bytes`. Only a batch that
+    /// names the same memory many times gets here. Nothing was sent.
+    #[error(
+        "packed frame of {messages} messages is longer than usize::MAX bytes: nothing was \
+         sent; send fewer messages per frame"
+    )]
+    FrameTooLong {
+        /// The number of messages in the batch.
+        messages: usize,
+    },
+    /// The batch could not be packed: [`PackedError::TooLarge`] for a message longer
+    /// than `u32::MAX` bytes, which the packed framing cannot state. Nothing was sent.
     #[error(transparent)]
-    Packed(#[from] PackedError),
-    /// Waiting for readiness in an async call failed (the async I/O reactor reported
-    /// an error).
+    Frame(#[from] PackedError),
+    /// ZeroMQ failed to send.
+    #[error("ZeroMQ send failed: {0}")]
+    Zmq(#[from] zmq::Error),
+}
+
+/// Why a consume of [`IpcConsumer`](crate::ipc::IpcConsumer) returned no message.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use mmring_native::ipc::{ConsumeError, IpcConfig, IpcConsumer};
+///
+/// let mut consumer = IpcConsumer::new(IpcConfig::new("inproc://doc-consume-error"))?;
+/// let err = consumer.consume_timeout(Duration::from_millis(1)).unwrap_err();
+/// assert!(matches!(err, ConsumeError::Timeout));
+/// assert!(err.to_string().contains("timed out"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsumeError {
+    /// A timed consume found no message before its timeout.
+    #[error("timed out: no message arrived within the timeout")]
+    Timeout,
+    /// A packed consume received a malformed frame ([`PackedError::Corrupt`]). That
+    /// frame is discarded; the next call reads the next one.
+    #[error(transparent)]
+    Frame(#[from] PackedError),
+    /// An async consume could not wait for the socket: the async I/O reactor reported
+    /// an error.
     #[error("async readiness wait failed: {0}")]
     Io(#[from] std::io::Error),
-    /// ZeroMQ reported an error.
-    #[error("ZeroMQ error: {0}")]
+    /// ZeroMQ failed to receive.
+    #[error("ZeroMQ receive failed: {0}")]
     Zmq(#[from] zmq::Error),
 }

@@ -17,7 +17,7 @@ use std::os::fd::{AsFd, BorrowedFd, RawFd};
 
 use async_io::Async;
 
-use crate::ipc::IpcError;
+use crate::ipc::ConsumeError;
 use crate::ipc::context;
 
 /// A consumer's socket with its readiness registration, created on the first async
@@ -48,7 +48,7 @@ impl ConsumerSocket {
     /// Receives one message of at most `max_bytes` (discarding longer ones), waiting
     /// for it without blocking the thread. Cancel-safe: a message is only taken off the
     /// socket in the same poll that returns it.
-    pub(crate) async fn recv(&mut self, max_bytes: u64) -> Result<zmq::Message, IpcError> {
+    pub(crate) async fn recv(&mut self, max_bytes: u64) -> Result<zmq::Message, ConsumeError> {
         loop {
             match context::take(&self.socket, zmq::DONTWAIT, max_bytes) {
                 Ok(message) => return Ok(message),
@@ -68,7 +68,7 @@ impl ConsumerSocket {
 }
 
 /// Registers the notification fd of `socket` with the `async-io` reactor.
-fn register(socket: &zmq::Socket) -> Result<Async<NotifyFd>, IpcError> {
+fn register(socket: &zmq::Socket) -> Result<Async<NotifyFd>, ConsumeError> {
     // ZeroMQ already made the fd non-blocking, and it must not be changed by the
     // application: register it as it is.
     Ok(Async::new_nonblocking(NotifyFd(socket.get_fd()?))?)

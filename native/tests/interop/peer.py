@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
 """A plain pyzmq peer for mmring's ipc interop test (native/tests/ipc_interop.rs).
 
-It speaks the seed's packed framing: for each message a little-endian u32 length
-(struct "<I") followed by the bytes. Messages travel on the command line and stdout
-as hex, "-" standing for an empty message.
+It speaks the packed framing of the Python ring-buffer module mmring grew from: for
+each message a little-endian u32 length (struct "<I") followed by the bytes. Messages
+travel on the command line and stdout as hex, "-" standing for an empty message.
 
     peer.py pull ENDPOINT COUNT
         Connect a PULL socket to ENDPOINT, receive COUNT frames, and print one line
         per frame: "FRAME <raw> <n> <msg>..." where <raw> is the whole frame and
-        <msg>... its messages unpacked with the seed's framing; <n> is "?" when the
+        <msg>... its messages unpacked with that framing; <n> is "?" when the
         frame is not a valid packed frame.
 
     peer.py push bind|connect ENDPOINT FRAME...
         Bind (printing "ENDPOINT <resolved>" first, so "tcp://127.0.0.1:*" works) or
-        connect a PUSH socket, then send each FRAME packed with the seed's framing.
+        connect a PUSH socket, then send each FRAME packed with that framing.
         A FRAME is its messages, comma-separated. Exits once they are delivered.
 """
 
@@ -24,12 +24,12 @@ import zmq
 
 
 def pack(msgs):
-    """The seed's framing: length-prefix every message, concatenate."""
+    """The framing: length-prefix every message, concatenate."""
     return b"".join(struct.pack("<I", len(m)) + m for m in msgs)
 
 
 def unpack(frame):
-    """The seed's framing, read strictly: None for a frame that does not parse."""
+    """The framing, read strictly: None for a frame that does not parse."""
     msgs, offset = [], 0
     while offset < len(frame):
         if offset + 4 > len(frame):

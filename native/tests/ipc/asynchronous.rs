@@ -36,7 +36,7 @@ async fn receive_numbers(consumer: &mut IpcConsumer) {
     for i in 0..MESSAGES {
         let expected = i.to_le_bytes();
         if i % 2 == 0 {
-            assert_eq!(consumer.aconsume().await.unwrap(), &expected[..]);
+            assert_eq!(consumer.aconsume().await.unwrap(), expected);
         } else {
             let frame = consumer.aconsume_packed().await.unwrap();
             assert_eq!(frame, [&expected[..]; 3]);
@@ -127,8 +127,8 @@ fn waiting_does_not_block_a_single_threaded_tokio_runtime() {
                     (one, packed)
                 };
                 let ((), (one, packed)) = tokio::join!(send_later, receive);
-                assert_eq!(one, &b"one"[..]);
-                assert_eq!(packed, [&b"two"[..], &b"three"[..]]);
+                assert_eq!(one, b"one");
+                assert_eq!(packed, [&b"two"[..], b"three"]);
             });
         });
     }
@@ -152,8 +152,8 @@ fn waiting_does_not_block_smol() {
                     (one, packed)
                 };
                 let ((), (one, packed)) = smol::future::zip(send_later, receive).await;
-                assert_eq!(one, &b"one"[..]);
-                assert_eq!(packed, [&b"two"[..], &b"three"[..]]);
+                assert_eq!(one, b"one");
+                assert_eq!(packed, [&b"two"[..], b"three"]);
             });
         });
     }
@@ -173,7 +173,7 @@ fn a_cancelled_aconsume_loses_nothing() {
                     tokio::time::timeout(Duration::from_millis(20), consumer.aconsume()).await;
                 assert!(waited.is_err(), "nothing was sent yet");
                 producer.insert(b"after the cancel").unwrap();
-                assert_eq!(consumer.aconsume().await.unwrap(), &b"after the cancel"[..]);
+                assert_eq!(consumer.aconsume().await.unwrap(), b"after the cancel");
             });
         });
     }
@@ -192,9 +192,9 @@ fn sync_and_async_calls_mix_on_one_consumer() {
             } else {
                 smol::block_on(consumer.aconsume()).unwrap()
             };
-            assert_eq!(got, &[i][..]);
+            assert_eq!(got, [i]);
         }
         assert_eq!(consumer.try_consume().unwrap(), None);
-        consumer.stop().unwrap(); // drops the reactor registration, then the socket
+        consumer.close().unwrap(); // drops the reactor registration, then the socket
     });
 }

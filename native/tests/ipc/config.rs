@@ -1,8 +1,8 @@
 //! The validation matrix of `IpcConfig`: every invalid field, every scheme, the
-//! 107-byte path limit, the message size limit, and that both ends refuse what
-//! `validate` refuses.
+//! 107-byte path limit, the message size limit, ZeroMQ's integer ranges, the builder,
+//! and that both ends refuse what `validate` refuses.
 
-use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcError, IpcProducer};
+use mmring_native::ipc::{ConfigError, IpcConfig, IpcConsumer, IpcProducer, OpenError};
 
 use crate::support::{Transport, ipc_endpoint, spsc_with, unique, within};
 
@@ -12,18 +12,24 @@ fn with(edit: impl FnOnce(&mut IpcConfig)) -> IpcConfig {
     config
 }
 
-/// `config.validate()`, also checking that both constructors fail the same way.
-fn rejected(config: &IpcConfig) -> IpcError {
+/// `config.validate()`, also checking that both constructors fail with that very
+/// error, wrapped in `OpenError::Config`.
+fn rejected(config: &IpcConfig) -> ConfigError {
     let err = config.validate().expect_err("config should be invalid");
     let from_producer = IpcProducer::new(config.clone()).expect_err("producer refused");
     let from_consumer = IpcConsumer::new(config.clone()).expect_err("consumer refused");
-    assert_eq!(from_producer.to_string(), err.to_string());
-    assert_eq!(from_consumer.to_string(), err.to_string());
+    for from_end in [from_producer, from_consumer] {
+        assert_eq!(from_end.to_string(), err.to_string());
+        assert!(
+            matches!(&from_end, OpenError::Config(e) if *e == err),
+            "{from_end:?}"
+        );
+    }
     err
 }
 
 #[test]
-fn default_is_the_seeds() {
+fn default_matches_the_python_module() {
     let config = IpcConfig::default();
     assert_eq!(config.endpoint, "ipc:///tmp/ringbuffer");
     assert_eq!(config.backlog, 65536);
@@ -52,6 +58,36 @@ fn constructors_set_the_topology() {
 }
 
 #[test]
+fn builder_sets_each_field() {
+    let config = IpcConfig::new("inproc://built")
+        .with_backlog(7)
+        .with_num_producers(3)
+        .with_num_consumers(1)
+        .with_linger_ms(250)
+        .with_max_message_bytes(4096);
+    assert_eq!(
+        config,
+        IpcConfig {
+            endpoint: "inproc://built".into(),
+            backlog: 7,
+            num_producers: 3,
+            num_consumers: 1,
+            linger_ms: 250,
+            max_message_bytes: 4096,
+        }
+    );
+    assert!(config.validate().is_ok());
+    assert_eq!(
+        IpcConfig::spmc("inproc://a", 2).with_num_producers(2),
+        IpcConfig {
+            num_producers: 2,
+            num_consumers: 2,
+            ..IpcConfig::new("inproc://a")
+        }
+    );
+}
+
+#[test]
 fn should_producer_bind_iff_one_producer() {
     for (producers, consumers, binds) in [(1, 1, true), (1, 4, true), (2, 1, false), (9, 1, false)]
     {
@@ -68,69 +104,105 @@ fn should_producer_bind_iff_one_producer() {
     }
 }
 
+/// `i32::MAX`, ZeroMQ's largest high-water mark and linger, as the `u32` fields hold it.
+const ZMQ_INT_MAX: u32 = i32::MAX.unsigned_abs();
+
 #[test]
-fn backlog_must_be_positive() {
-    for backlog in [0, -1, i32::MIN] {
+fn backlog_must_be_from_1_to_i32_max() {
+    for backlog in [0, ZMQ_INT_MAX + 1, u32::MAX] {
         let err = rejected(&with(|c| c.backlog = backlog));
-        assert!(
-            matches!(err, IpcError::InvalidBacklog { backlog: b } if b == backlog),
-            "{err:?}"
+        assert_eq!(err, ConfigError::InvalidBacklog { backlog });
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid backlog {backlog}: the high-water mark must be at least 1 message, \
+                 and at most 2147483647 (i32::MAX, the largest ZeroMQ takes)"
+            )
         );
-        assert!(err.to_string().contains("backlog"), "{err}");
     }
-    for backlog in [1, 10, 65536, i32::MAX] {
+    for backlog in [1, 10, 65536, ZMQ_INT_MAX] {
         assert!(with(|c| c.backlog = backlog).validate().is_ok());
     }
 }
 
 #[test]
 fn counts_must_be_positive() {
-    for count in [0, -1, i32::MIN] {
-        let err = rejected(&with(|c| c.num_producers = count));
-        assert!(
-            matches!(err, IpcError::InvalidProducerCount { count: n } if n == count),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("num_producers"), "{err}");
+    let err = rejected(&with(|c| c.num_producers = 0));
+    assert_eq!(err, ConfigError::InvalidProducerCount { count: 0 });
+    assert_eq!(
+        err.to_string(),
+        "invalid num_producers 0: there must be at least 1 producer"
+    );
 
-        let err = rejected(&with(|c| c.num_consumers = count));
-        assert!(
-            matches!(err, IpcError::InvalidConsumerCount { count: n } if n == count),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("num_consumers"), "{err}");
+    let err = rejected(&with(|c| c.num_consumers = 0));
+    assert_eq!(err, ConfigError::InvalidConsumerCount { count: 0 });
+    assert_eq!(
+        err.to_string(),
+        "invalid num_consumers 0: there must be at least 1 consumer"
+    );
+
+    for count in [1, 2, usize::MAX] {
+        assert!(with(|c| c.num_producers = count).validate().is_ok());
+        assert!(with(|c| c.num_consumers = count).validate().is_ok());
     }
 }
 
 #[test]
 fn mpmc_is_not_supported() {
-    for (producers, consumers) in [(2, 2), (3, 5), (i32::MAX, 2)] {
+    for (producers, consumers) in [(2, 2), (3, 5), (usize::MAX, 2)] {
         let err = rejected(&with(|c| {
             c.num_producers = producers;
             c.num_consumers = consumers;
         }));
-        assert!(
-            matches!(err, IpcError::MpmcUnsupported { num_producers: p, num_consumers: c }
-                if (p, c) == (producers, consumers)),
-            "{err:?}"
+        assert_eq!(
+            err,
+            ConfigError::MpmcUnsupported {
+                num_producers: producers,
+                num_consumers: consumers
+            }
         );
-        assert!(err.to_string().contains("MPMC is not supported"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "MPMC is not supported ({producers} producers, {consumers} consumers): use one \
+                 producer (SPSC, SPMC) or one consumer (MPSC)"
+            )
+        );
     }
 }
 
 #[test]
-fn linger_must_not_be_negative() {
-    for linger_ms in [-1, i32::MIN] {
+fn linger_must_be_at_most_i32_max() {
+    // A negative linger (ZeroMQ's "wait forever") cannot be written down any more.
+    for linger_ms in [ZMQ_INT_MAX + 1, u32::MAX] {
         let err = rejected(&with(|c| c.linger_ms = linger_ms));
-        assert!(
-            matches!(err, IpcError::InvalidLinger { linger_ms: l } if l == linger_ms),
-            "{err:?}"
+        assert_eq!(err, ConfigError::InvalidLinger { linger_ms });
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid linger_ms {linger_ms}: it must be at most 2147483647 milliseconds \
+                 (i32::MAX, the longest ZeroMQ takes)"
+            )
         );
-        assert!(err.to_string().contains("linger_ms"), "{err}");
     }
-    for linger_ms in [0, 1, 60_000] {
+    for linger_ms in [0, 1, 60_000, ZMQ_INT_MAX] {
         assert!(with(|c| c.linger_ms = linger_ms).validate().is_ok());
     }
+}
+
+#[test]
+fn the_largest_valid_values_reach_zeromq() {
+    // i32::MAX for the high-water mark and the linger: ZeroMQ takes them as they are.
+    let config = IpcConfig::new(ipc_endpoint("int-max"))
+        .with_backlog(ZMQ_INT_MAX)
+        .with_linger_ms(ZMQ_INT_MAX);
+    let producer = IpcProducer::new(config.clone()).expect("producer accepts it");
+    let consumer = IpcConsumer::new(config).expect("consumer accepts it");
+    drop(consumer);
+    // Nothing is queued, so even a linger of 24 days does not hold the close up.
+    within("close with the longest linger", move || {
+        producer.close().unwrap()
+    });
 }
 
 #[test]
@@ -138,9 +210,11 @@ fn max_message_bytes_must_be_from_1_to_i64_max() {
     assert_eq!(IpcConfig::MAX_MESSAGE_BYTES_LIMIT, i64::MAX as u64);
     for max in [0, i64::MAX as u64 + 1, u64::MAX] {
         let err = rejected(&with(|c| c.max_message_bytes = max));
-        assert!(
-            matches!(err, IpcError::InvalidMaxMessageBytes { max_message_bytes: m } if m == max),
-            "{err:?}"
+        assert_eq!(
+            err,
+            ConfigError::InvalidMaxMessageBytes {
+                max_message_bytes: max
+            }
         );
         assert_eq!(
             err.to_string(),
@@ -152,12 +226,12 @@ fn max_message_bytes_must_be_from_1_to_i64_max() {
     }
     // Checked after every other field.
     let err = with(|c| {
-        c.linger_ms = -1;
+        c.linger_ms = u32::MAX;
         c.max_message_bytes = 0;
     })
     .validate()
     .unwrap_err();
-    assert!(matches!(err, IpcError::InvalidLinger { .. }), "{err:?}");
+    assert!(matches!(err, ConfigError::InvalidLinger { .. }), "{err:?}");
 }
 
 #[test]
@@ -174,7 +248,7 @@ fn every_valid_max_message_bytes_reaches_zeromq() {
             IpcConfig::mpsc(ipc_endpoint("max-ok"), 2),
             IpcConfig::new(ipc_endpoint("max-ok")),
         ] {
-            config.max_message_bytes = max;
+            config = config.with_max_message_bytes(max);
             assert!(config.validate().is_ok(), "{max}");
             let consumer = IpcConsumer::new(config.clone()).expect("consumer accepts it");
             config.endpoint = consumer.endpoint().to_owned();
@@ -184,7 +258,7 @@ fn every_valid_max_message_bytes_reaches_zeromq() {
             within("a message under the smallest limit", move || {
                 producer.insert(b"x").unwrap();
                 let mut consumer = consumer;
-                assert_eq!(consumer.consume().unwrap(), &b"x"[..]);
+                assert_eq!(consumer.consume().unwrap(), b"x");
             });
         }
     }
@@ -197,23 +271,23 @@ fn the_endpoint_is_checked_first() {
         backlog: 0,
         num_producers: 0,
         num_consumers: 0,
-        linger_ms: -1,
+        linger_ms: u32::MAX,
         max_message_bytes: 0,
     }
     .validate()
     .unwrap_err();
     assert!(
-        matches!(err, IpcError::UnsupportedEndpoint { .. }),
+        matches!(err, ConfigError::UnsupportedEndpoint { .. }),
         "{err:?}"
     );
     let err = with(|c| {
         c.backlog = 0;
-        c.linger_ms = -1;
+        c.linger_ms = u32::MAX;
         c.max_message_bytes = 0;
     })
     .validate()
     .unwrap_err();
-    assert!(matches!(err, IpcError::InvalidBacklog { .. }), "{err:?}");
+    assert!(matches!(err, ConfigError::InvalidBacklog { .. }), "{err:?}");
 }
 
 #[test]
@@ -255,36 +329,55 @@ fn other_schemes_name_the_accepted_ones() {
         " inproc://ring",
     ] {
         let err = rejected(&IpcConfig::new(endpoint));
-        assert!(
-            matches!(&err, IpcError::UnsupportedEndpoint { endpoint: e } if e == endpoint),
-            "{endpoint:?}: {err:?}"
+        assert_eq!(
+            err,
+            ConfigError::UnsupportedEndpoint {
+                endpoint: endpoint.to_owned()
+            }
         );
-        let text = err.to_string();
-        for scheme in ["ipc://", "tcp://", "inproc://"] {
-            assert!(text.contains(scheme), "{text}");
-        }
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "unsupported endpoint `{endpoint}`: use ipc://PATH, tcp://HOST:PORT or \
+                 inproc://NAME"
+            )
+        );
     }
 }
 
 #[test]
 fn malformed_endpoints_say_what_is_missing() {
-    for (endpoint, hint) in [
-        ("ipc://", "path"),
-        ("tcp://", "host and a port"),
-        ("tcp://127.0.0.1", "host and a port"),
-        ("tcp://:5555", "host"),
-        ("tcp://127.0.0.1:", "port"),
-        ("tcp://127.0.0.1:65536", "port"),
-        ("tcp://127.0.0.1:-1", "port"),
-        ("tcp://127.0.0.1:http", "port"),
-        ("inproc://", "name"),
+    const PATH: &str = "an ipc endpoint needs a path, as in ipc:///tmp/ring";
+    const HOST_AND_PORT: &str =
+        "a tcp endpoint needs a host and a port, as in tcp://127.0.0.1:5555";
+    const HOST: &str =
+        "a tcp endpoint needs a host (an address, a name, or * to bind every interface)";
+    const PORT: &str = "the port must be a number from 0 to 65535, or * to bind a free port";
+    const NAME: &str = "an inproc endpoint needs a name, as in inproc://ring";
+    for (endpoint, hint, reason) in [
+        ("ipc://", "path", PATH),
+        ("tcp://", "host and a port", HOST_AND_PORT),
+        ("tcp://127.0.0.1", "host and a port", HOST_AND_PORT),
+        ("tcp://:5555", "host", HOST),
+        ("tcp://127.0.0.1:", "port", PORT),
+        ("tcp://127.0.0.1:65536", "port", PORT),
+        ("tcp://127.0.0.1:-1", "port", PORT),
+        ("tcp://127.0.0.1:http", "port", PORT),
+        ("inproc://", "name", NAME),
     ] {
         let err = rejected(&IpcConfig::new(endpoint));
-        assert!(
-            matches!(&err, IpcError::InvalidEndpoint { endpoint: e, .. } if e == endpoint),
-            "{endpoint}: {err:?}"
+        assert_eq!(
+            err,
+            ConfigError::InvalidEndpoint {
+                endpoint: endpoint.to_owned(),
+                reason
+            }
         );
         assert!(err.to_string().contains(hint), "{endpoint}: {err}");
+        assert_eq!(
+            err.to_string(),
+            format!("invalid endpoint `{endpoint}`: {reason}")
+        );
     }
 }
 
@@ -302,20 +395,19 @@ fn ipc_paths_up_to_107_bytes_are_accepted() {
 
     let too_long = format!("{longest}q");
     let err = rejected(&IpcConfig::new(format!("ipc://{too_long}")));
-    assert!(
-        matches!(err, IpcError::IpcPathTooLong { len: 108, max: 107 }),
-        "{err:?}"
-    );
+    assert_eq!(err, ConfigError::IpcPathTooLong { len: 108, max: 107 });
     let text = err.to_string();
     assert!(text.contains("108") && text.contains("107"), "{text}");
+    assert_eq!(
+        text,
+        "ipc path is 108 bytes, over the 107-byte limit of a Unix socket path: use a \
+         shorter path, e.g. under /tmp"
+    );
 
     // The limit counts bytes, not characters.
     let multibyte = format!("{dir}{}", "é".repeat(52)); // 5 + 104 bytes
     let err = rejected(&IpcConfig::new(format!("ipc://{multibyte}")));
-    assert!(
-        matches!(err, IpcError::IpcPathTooLong { len: 109, max: 107 }),
-        "{err:?}"
-    );
+    assert_eq!(err, ConfigError::IpcPathTooLong { len: 109, max: 107 });
 }
 
 #[test]
@@ -329,7 +421,7 @@ fn a_107_byte_ipc_path_really_binds() {
     let mut producer = IpcProducer::new(config.clone()).expect("bind a 107-byte path");
     let mut consumer = IpcConsumer::new(config).expect("connect to it");
     producer.insert(b"fits").unwrap();
-    assert_eq!(consumer.consume().unwrap(), &b"fits"[..]);
+    assert_eq!(consumer.consume().unwrap(), b"fits");
 }
 
 #[test]
@@ -338,7 +430,7 @@ fn a_taken_tcp_port_is_a_bind_error_naming_the_endpoint() {
     let endpoint = first.endpoint().to_owned();
     let err = IpcProducer::new(IpcConfig::new(endpoint.clone())).unwrap_err();
     assert!(
-        matches!(&err, IpcError::Bind { endpoint: e, .. } if *e == endpoint),
+        matches!(&err, OpenError::Bind { endpoint: e, .. } if *e == endpoint),
         "{err:?}"
     );
     assert!(err.to_string().contains(&endpoint), "{err}");
@@ -348,7 +440,7 @@ fn a_taken_tcp_port_is_a_bind_error_naming_the_endpoint() {
 fn a_wildcard_port_cannot_be_connected_to() {
     // With several producers the producers connect, and `*` is only meaningful to bind.
     let err = IpcProducer::new(IpcConfig::mpsc("tcp://127.0.0.1:*", 2)).unwrap_err();
-    assert!(matches!(err, IpcError::Connect { .. }), "{err:?}");
+    assert!(matches!(err, OpenError::Connect { .. }), "{err:?}");
     assert!(err.to_string().contains("tcp://127.0.0.1:*"), "{err}");
 }
 

@@ -1,6 +1,6 @@
 //! Messages come out as they went in, over every transport.
 
-use mmring_native::Bytes;
+use mmring_native::packed;
 
 use crate::support::{Transport, spsc, within};
 
@@ -30,9 +30,23 @@ fn each_message_round_trips(transport: Transport) {
                 "{what} over {transport:?}"
             );
         }
-        for (what, msg) in messages() {
-            producer.insert_bytes(Bytes::from(msg.clone())).unwrap();
-            assert_eq!(consumer.consume().unwrap(), msg, "{what} as Bytes");
+        // Into one reused buffer, longest message first: it never has to grow again.
+        let mut buf = Vec::new();
+        let mut by_size = messages();
+        by_size.sort_by_key(|(_, msg)| std::cmp::Reverse(msg.len()));
+        let mut grown = None;
+        for (what, msg) in by_size {
+            producer.insert(&msg).unwrap();
+            while !consumer.consume_into(&mut buf).unwrap() {
+                std::thread::yield_now();
+            }
+            assert_eq!(buf, msg, "{what} into a buffer");
+            let capacity = *grown.get_or_insert(buf.capacity());
+            assert_eq!(
+                buf.capacity(),
+                capacity,
+                "{what}: the buffer was reallocated"
+            );
         }
     });
 }
@@ -47,7 +61,7 @@ fn a_sequence_keeps_its_order(transport: Transport) {
             producer
         });
         for i in 0..1000u32 {
-            assert_eq!(consumer.consume().unwrap(), &i.to_le_bytes()[..]);
+            assert_eq!(consumer.consume().unwrap(), i.to_le_bytes());
         }
         drop(sender.join().unwrap());
     });
@@ -96,27 +110,37 @@ fn a_packed_frame_is_also_a_plain_message(transport: Transport) {
         producer.insert_packed(&[b"ab", b"c"]).unwrap();
         assert_eq!(
             consumer.consume().unwrap(),
-            &[2, 0, 0, 0, b'a', b'b', 1, 0, 0, 0, b'c'][..]
+            [2, 0, 0, 0, b'a', b'b', 1, 0, 0, 0, b'c']
         );
         // And a hand-built frame is read by consume_packed.
         producer.insert(&[0, 0, 0, 0]).unwrap();
-        assert_eq!(consumer.consume_packed().unwrap(), [&b""[..]]);
+        assert_eq!(consumer.consume_packed().unwrap(), [b""]);
         producer.insert(&[]).unwrap();
         assert!(consumer.consume_packed().unwrap().is_empty());
     });
 }
 
-fn packed_messages_share_the_received_frame(transport: Transport) {
-    within("zero-copy slices", move || {
-        let (mut producer, mut consumer) = spsc(transport, "slices");
+fn packed_frames_read_in_place_from_a_reused_buffer(transport: Transport) {
+    within("zero-copy frame reading", move || {
+        let (mut producer, mut consumer) = spsc(transport, "in-place");
         let big = vec![3u8; 4096];
-        producer.insert_packed(&[&big, &big]).unwrap();
-        let got = consumer.consume_packed().unwrap();
-        // The second message starts right after the first one and its 4-byte prefix
-        // in the same buffer: slices of one frame, not copies.
-        let first = got[0].as_ptr() as usize;
-        let second = got[1].as_ptr() as usize;
-        assert_eq!(second - first, big.len() + 4);
+        let mut frame = Vec::with_capacity(2 * (4 + big.len()));
+        let capacity = frame.capacity();
+        for _ in 0..3 {
+            producer.insert_packed(&[&big, &big]).unwrap();
+            while !consumer.consume_into(&mut frame).unwrap() {
+                std::thread::yield_now();
+            }
+            let got: Vec<&[u8]> = packed::iter(&frame).map(Result::unwrap).collect();
+            assert_eq!(got, [&big[..], &big[..]]);
+            // The second message starts right after the first one and its 4-byte
+            // prefix in the same buffer: borrowed from the frame, not copied.
+            let first = got[0].as_ptr() as usize;
+            let second = got[1].as_ptr() as usize;
+            assert_eq!(second - first, big.len() + 4);
+            assert_eq!(got[0].as_ptr(), frame[4..].as_ptr());
+        }
+        assert_eq!(frame.capacity(), capacity, "the buffer is reused as it is");
     });
 }
 
@@ -140,5 +164,5 @@ over_every_transport!(
     batches_arrive_as_separate_messages,
     packed_frames_round_trip,
     a_packed_frame_is_also_a_plain_message,
-    packed_messages_share_the_received_frame,
+    packed_frames_read_in_place_from_a_reused_buffer,
 );

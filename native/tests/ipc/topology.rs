@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use mmring_native::ipc::{IpcConfig, IpcConsumer, IpcError, IpcProducer};
+use mmring_native::ipc::{ConsumeError, IpcConfig, IpcConsumer, IpcProducer};
 
 use crate::support::{TRANSPORTS, Transport, ipc_endpoint, unique, within};
 
@@ -42,7 +42,7 @@ fn receive_all(consumer: &mut IpcConsumer) {
 
 fn mpsc(transport: Transport) {
     within("MPSC", move || {
-        let config = IpcConfig::mpsc(transport.endpoint("mpsc"), PRODUCERS as i32);
+        let config = IpcConfig::mpsc(transport.endpoint("mpsc"), PRODUCERS as usize);
         let mut consumer = IpcConsumer::new(config.clone()).unwrap(); // binds
         let config = IpcConfig {
             endpoint: consumer.endpoint().to_owned(),
@@ -75,7 +75,7 @@ fn producers_may_start_before_the_consumer_binds() {
         format!("inproc://{}", unique("early")),
     ] {
         within("producers first", move || {
-            let config = IpcConfig::mpsc(endpoint, PRODUCERS as i32);
+            let config = IpcConfig::mpsc(endpoint, PRODUCERS as usize);
             // Connecting producers queue their messages before anyone has bound.
             let producers: Vec<_> = (0..PRODUCERS)
                 .map(|_| IpcProducer::new(config.clone()).unwrap())
@@ -107,7 +107,7 @@ fn a_consumer_may_start_before_the_producer_binds() {
                 producer.insert(b"late").unwrap();
                 producer
             });
-            assert_eq!(consumer.consume().unwrap(), &b"late"[..]);
+            assert_eq!(consumer.consume().unwrap(), b"late");
             drop(sender.join().unwrap());
         });
     }
@@ -135,7 +135,7 @@ fn spmc(transport: Transport) {
                                 got.push(u32::from_le_bytes(msg[..].try_into().unwrap()));
                                 received.fetch_add(1, Ordering::SeqCst);
                             }
-                            Err(IpcError::Timeout) => {}
+                            Err(ConsumeError::Timeout) => {}
                             Err(err) => panic!("{err}"),
                         }
                     }
