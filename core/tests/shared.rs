@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 
 use futures::executor::block_on;
 use futures::{Stream, StreamExt as _};
-use mmring_core::shared::{Consume, Ring};
+use mmring_core::Fifo;
+use mmring_core::shared::Consume;
 use mmring_core::{
     Bytes, BytesRingBuffer, BytesRingBufferFast, FastError, GenericRingBuffer, NumericRingBuffer,
     SharedRingBuffer,
@@ -56,7 +57,7 @@ fn tagged(capacity: usize) -> TagRing {
 }
 
 /// The number of registered waiters, as the handle's `Debug` output shows it.
-fn waiting<R: Ring>(ring: &SharedRingBuffer<R>) -> usize {
+fn waiting<R: Fifo>(ring: &SharedRingBuffer<R>) -> usize {
     let debug = format!("{ring:?}");
     let (_, rest) = debug
         .split_once("waiting: ")
@@ -297,7 +298,8 @@ fn exercise_waiters<R>(
     insert: impl Fn(&SharedRingBuffer<R>, u8),
 ) -> Vec<R::Item>
 where
-    R: Ring + 'static,
+    R: Fifo + Send + 'static,
+    R::Item: Send,
 {
     let mut received = Vec::new();
 
