@@ -6,7 +6,7 @@ use core::ops::Index;
 pub use ::bytes::Bytes;
 
 use crate::generic::{GenericRingBuffer, Iter};
-use crate::ring::inherent_ring_api;
+use crate::ring::{counts_from, inherent_ring_api};
 use crate::unique::UniqueIndex;
 use crate::{CapacityError, Fifo, Ring};
 
@@ -211,20 +211,7 @@ ring.insert_batch([\"a\", \"b\", \"c\", \"d\", \"e\"]); // holds b, c, d, e",
 impl Fifo for BytesRingBuffer {
     type Item = Bytes;
 
-    #[inline]
-    fn len(&self) -> usize {
-        Fifo::len(&self.ring)
-    }
-
-    #[inline]
-    fn capacity(&self) -> usize {
-        Fifo::capacity(&self.ring)
-    }
-
-    #[inline]
-    fn overwritten(&self) -> u64 {
-        Fifo::overwritten(&self.ring)
-    }
+    counts_from!(ring);
 
     fn consume(&mut self) -> Option<Bytes> {
         if let Some(index) = &mut self.unique {

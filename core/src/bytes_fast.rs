@@ -7,7 +7,7 @@ use core::ops::{Index, Range};
 use crate::capacity::{alloc_zeroed_bytes, round_capacity};
 use crate::cursor::Cursor;
 use crate::generic::index_out_of_range;
-use crate::ring::inherent_ring_api;
+use crate::ring::{counts_from, inherent_ring_api};
 use crate::unique::UniqueIndex;
 use crate::{CapacityError, FastError, Fifo, Ring};
 
@@ -395,20 +395,7 @@ ring.insert_batch(&[b\"a\", b\"b\", b\"c\", b\"d\", b\"e\"])?; // holds b, c, d,
 impl Fifo for BytesRingBufferFast {
     type Item = Vec<u8>;
 
-    #[inline]
-    fn len(&self) -> usize {
-        self.cursor.len()
-    }
-
-    #[inline]
-    fn capacity(&self) -> usize {
-        self.cursor.capacity()
-    }
-
-    #[inline]
-    fn overwritten(&self) -> u64 {
-        self.cursor.overwritten()
-    }
+    counts_from!(cursor);
 
     fn consume(&mut self) -> Option<Vec<u8>> {
         self.consume_with(<[u8]>::to_vec)

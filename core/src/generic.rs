@@ -9,7 +9,7 @@ use core::slice;
 
 use crate::capacity::{alloc_uninit, round_capacity};
 use crate::cursor::Cursor;
-use crate::ring::inherent_ring_api;
+use crate::ring::{counts_from, inherent_ring_api};
 use crate::{CapacityError, Fifo, Ring};
 
 /// A fixed-capacity ring of any `T` that overwrites its oldest item when full.
@@ -302,20 +302,7 @@ ring.insert_batch([1, 2, 3, 4, 5]); // holds 2, 3, 4, 5",
 impl<T> Fifo for GenericRingBuffer<T> {
     type Item = T;
 
-    #[inline]
-    fn len(&self) -> usize {
-        self.cursor.len()
-    }
-
-    #[inline]
-    fn capacity(&self) -> usize {
-        self.cursor.capacity()
-    }
-
-    #[inline]
-    fn overwritten(&self) -> u64 {
-        self.cursor.overwritten()
-    }
+    counts_from!(cursor);
 
     #[inline]
     fn consume(&mut self) -> Option<T> {

@@ -7,7 +7,7 @@ use core::ops::Index;
 use core::iter::Copied;
 
 use crate::generic::{GenericRingBuffer, Iter};
-use crate::ring::inherent_ring_api;
+use crate::ring::{counts_from, inherent_ring_api};
 use crate::{CapacityError, Fifo, Ring};
 
 mod sealed {
@@ -265,20 +265,7 @@ ring.insert_batch(&[1, 2, 3, 4, 5]); // holds 2, 3, 4, 5",
 impl<T: Numeric> Fifo for NumericRingBuffer<T> {
     type Item = T;
 
-    #[inline]
-    fn len(&self) -> usize {
-        Fifo::len(&self.ring)
-    }
-
-    #[inline]
-    fn capacity(&self) -> usize {
-        Fifo::capacity(&self.ring)
-    }
-
-    #[inline]
-    fn overwritten(&self) -> u64 {
-        Fifo::overwritten(&self.ring)
-    }
+    counts_from!(ring);
 
     #[inline]
     fn consume(&mut self) -> Option<T> {

@@ -628,3 +628,26 @@ macro_rules! inherent_ring_api {
 }
 
 pub(crate) use inherent_ring_api;
+
+/// Generates the counting primitives of a [`Fifo`] impl (`len`, `capacity`,
+/// `overwritten`) from a field that has them: a ring's cursor, or the ring it wraps.
+macro_rules! counts_from {
+    ($field:ident) => {
+        #[inline]
+        fn len(&self) -> usize {
+            self.$field.len()
+        }
+
+        #[inline]
+        fn capacity(&self) -> usize {
+            self.$field.capacity()
+        }
+
+        #[inline]
+        fn overwritten(&self) -> u64 {
+            self.$field.overwritten()
+        }
+    };
+}
+
+pub(crate) use counts_from;
