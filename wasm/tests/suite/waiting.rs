@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use super::support::{bytes_of, num, s, u8s};
+use super::support::{bytes_of, elements, num, s, u8s};
 
 async fn resolved(promise: Promise) -> JsValue {
     JsFuture::from(promise).await.expect("the promise resolves")
@@ -54,7 +54,7 @@ async fn waiters_are_served_in_order_one_item_each() {
     assert_eq!(resolved(first).await, s("a"));
     assert_eq!(resolved(second).await, s("b"));
     assert_eq!(resolved(third).await, s("c"));
-    let held: Vec<JsValue> = r.unwrapped().unwrap().iter().collect();
+    let held = elements(&r.unwrapped().unwrap());
     assert_eq!(held, [s("d")]);
 }
 
