@@ -105,6 +105,18 @@ fn insert_as(ring: &mut BytesRingBuffer, item: &[u8], conv: Conv) -> bool {
     }
 }
 
+/// `overwrite_latest` on both, which must agree (on the message handed back too).
+fn overwrite_latest(
+    ring: &mut BytesRingBuffer,
+    model: &mut Model<Vec<u8>>,
+    item: Vec<u8>,
+) -> Result<(), TestCaseError> {
+    let got = ring.overwrite_latest(item.clone());
+    let want = model.overwrite_latest(item);
+    prop_assert_eq!(got, want.map(Bytes::from).map_err(Bytes::from));
+    Ok(())
+}
+
 /// The invariants compared after every operation.
 fn check(ring: &BytesRingBuffer, model: &Model<Vec<u8>>) -> Result<(), TestCaseError> {
     prop_assert_eq!(ring.len(), model.items.len());
@@ -226,27 +238,11 @@ fn run(capacity: usize, unique: bool, ops: Vec<Op>) -> Result<(), TestCaseError>
                     prop_assert_eq!(&ring[i][..], model.items[i].as_slice());
                 }
             }
-            Op::OverwriteLatest(item) => {
-                let got = ring.overwrite_latest(item.clone());
-                prop_assert_eq!(
-                    got,
-                    model
-                        .overwrite_latest(item)
-                        .map(Bytes::from)
-                        .map_err(Bytes::from)
-                );
-            }
+            Op::OverwriteLatest(item) => overwrite_latest(&mut ring, &mut model, item)?,
             Op::OverwriteLatestHeld(i) => {
                 if !model.items.is_empty() {
                     let item = model.items[i % model.items.len()].clone();
-                    let got = ring.overwrite_latest(item.clone());
-                    prop_assert_eq!(
-                        got,
-                        model
-                            .overwrite_latest(item)
-                            .map(Bytes::from)
-                            .map_err(Bytes::from)
-                    );
+                    overwrite_latest(&mut ring, &mut model, item)?;
                 }
             }
             Op::Contains(item) => {
@@ -274,32 +270,25 @@ fn run(capacity: usize, unique: bool, ops: Vec<Op>) -> Result<(), TestCaseError>
                         .map(Vec::as_slice))
                 );
             }
-            Op::Clone => {
-                let copy = ring.clone();
-                prop_assert!(copy == ring);
-                prop_assert_eq!(copy.overwritten(), ring.overwritten());
-                ring = copy;
-            }
+            Op::Clone => support::continue_with_clone(&mut ring)?,
         }
         check(&ring, &model)?;
     }
     Ok(())
 }
 
-const MAX_OPS: usize = if cfg!(miri) { 24 } else { 96 };
-
 proptest! {
     #![proptest_config(support::config())]
 
     #[test]
-    fn matches_model(capacity in 1usize..=9, ops in prop::collection::vec(op(), 0..MAX_OPS)) {
+    fn matches_model(capacity in 1usize..=9, ops in prop::collection::vec(op(), 0..support::MAX_OPS)) {
         run(capacity, false, ops)?;
     }
 
     #[test]
     fn matches_model_unique(
         capacity in 1usize..=9,
-        ops in prop::collection::vec(op(), 0..MAX_OPS),
+        ops in prop::collection::vec(op(), 0..support::MAX_OPS),
     ) {
         run(capacity, true, ops)?;
     }
@@ -308,6 +297,13 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // Capacity
 // ---------------------------------------------------------------------------------------
+
+fn ring(capacity: usize, unique: bool) -> BytesRingBuffer {
+    BytesRingBuffer::builder(capacity)
+        .only_insert_unique(unique)
+        .build()
+        .unwrap()
+}
 
 #[test]
 fn capacity_too_large_for_memory_is_an_allocation_error() {
@@ -361,10 +357,7 @@ fn consume_hands_back_the_same_bytes_without_copying() {
 #[test]
 fn overwrite_latest_on_empty_gives_the_message_back() {
     for unique in [false, true] {
-        let mut ring = BytesRingBuffer::builder(4)
-            .only_insert_unique(unique)
-            .build()
-            .unwrap();
+        let mut ring = ring(4, unique);
         assert_eq!(ring.overwrite_latest("x"), Err(Bytes::from("x")));
         assert!(ring.is_empty());
         assert_eq!(ring.peekright(), None);
@@ -399,10 +392,7 @@ fn index_past_the_end_panics() {
 #[test]
 fn contains_compares_contents() {
     for unique in [false, true] {
-        let mut ring = BytesRingBuffer::builder(4)
-            .only_insert_unique(unique)
-            .build()
-            .unwrap();
+        let mut ring = ring(4, unique);
         assert!(!ring.contains(b""));
         ring.insert_batch(["", "ab"]);
         assert!(ring.contains(b""));

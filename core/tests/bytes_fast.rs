@@ -323,19 +323,12 @@ fn run(
                         .eq(model.items.iter().rev().map(Vec::as_slice))
                 );
             }
-            Op::Clone => {
-                let copy = ring.clone();
-                prop_assert!(copy == ring);
-                prop_assert_eq!(copy.overwritten(), ring.overwritten());
-                ring = copy;
-            }
+            Op::Clone => support::continue_with_clone(&mut ring)?,
         }
         check(&ring, &model)?;
     }
     Ok(())
 }
-
-const MAX_OPS: usize = if cfg!(miri) { 24 } else { 96 };
 
 /// Ways to ask for a 4-byte slot: exact, rounded up, and by head room.
 fn sizing() -> impl Strategy<Value = (usize, f64)> {
@@ -354,7 +347,7 @@ proptest! {
     fn matches_model(
         capacity in 1usize..=9,
         sizing in sizing(),
-        ops in prop::collection::vec(op(), 0..MAX_OPS),
+        ops in prop::collection::vec(op(), 0..support::MAX_OPS),
     ) {
         run(capacity, sizing, false, ops)?;
     }
@@ -363,7 +356,7 @@ proptest! {
     fn matches_model_unique(
         capacity in 1usize..=9,
         sizing in sizing(),
-        ops in prop::collection::vec(op(), 0..MAX_OPS),
+        ops in prop::collection::vec(op(), 0..support::MAX_OPS),
     ) {
         run(capacity, sizing, true, ops)?;
     }

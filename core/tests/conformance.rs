@@ -59,6 +59,34 @@ trait Subject: Ring + Fifo<Item: Clone> + Clone + PartialEq + Debug + Sized {
     fn debug_of_views(&self) -> String;
 }
 
+/// The two methods of [`Subject`] that read the same way in every ring: iterating
+/// `&ring`, and the `Debug` text of the items read in place.
+macro_rules! reads_by_ref_and_debug {
+    () => {
+        fn numbers_by_ref(&self) -> Vec<u32> {
+            self.into_iter().map(Self::number).collect()
+        }
+        fn debug_of_views(&self) -> String {
+            format!("{:?}", Ring::iter(self).collect::<Vec<_>>())
+        }
+    };
+}
+
+/// The numbers of the byte rings' items: four little-endian bytes.
+macro_rules! byte_numbers {
+    ($view:ty, $item:ty) => {
+        fn number(view: $view) -> u32 {
+            number_of_bytes(&view)
+        }
+        fn number_of(item: $item) -> u32 {
+            number_of_bytes(&item)
+        }
+        fn holds(&self, n: u32) -> bool {
+            Ring::contains(self, &n.to_le_bytes())
+        }
+    };
+}
+
 /// How a test builds the ring under test: `new(max_capacity)`, possibly with options.
 type New<S> = fn(usize) -> Result<S, CapacityError>;
 
@@ -81,12 +109,7 @@ impl Subject for GenericRingBuffer<String> {
     fn holds(&self, n: u32) -> bool {
         Ring::contains(self, &n.to_string())
     }
-    fn numbers_by_ref(&self) -> Vec<u32> {
-        self.into_iter().map(Self::number).collect()
-    }
-    fn debug_of_views(&self) -> String {
-        format!("{:?}", Ring::iter(self).collect::<Vec<_>>())
-    }
+    reads_by_ref_and_debug!();
 }
 
 macro_rules! numeric_subject {
@@ -112,12 +135,7 @@ macro_rules! numeric_subject {
             fn holds(&self, n: u32) -> bool {
                 Ring::contains(self, <$t>::from(n))
             }
-            fn numbers_by_ref(&self) -> Vec<u32> {
-                self.into_iter().map(Self::number).collect()
-            }
-            fn debug_of_views(&self) -> String {
-                format!("{:?}", Ring::iter(self).collect::<Vec<_>>())
-            }
+            reads_by_ref_and_debug!();
         }
     )*};
 }
@@ -139,21 +157,8 @@ impl Subject for BytesRingBuffer {
     fn overwrite_latest(&mut self, n: u32) -> bool {
         BytesRingBuffer::overwrite_latest(self, n.to_le_bytes().to_vec()).is_ok()
     }
-    fn number(view: &Bytes) -> u32 {
-        number_of_bytes(view)
-    }
-    fn number_of(item: Bytes) -> u32 {
-        number_of_bytes(&item)
-    }
-    fn holds(&self, n: u32) -> bool {
-        Ring::contains(self, &n.to_le_bytes())
-    }
-    fn numbers_by_ref(&self) -> Vec<u32> {
-        self.into_iter().map(Self::number).collect()
-    }
-    fn debug_of_views(&self) -> String {
-        format!("{:?}", Ring::iter(self).collect::<Vec<_>>())
-    }
+    byte_numbers!(&Bytes, Bytes);
+    reads_by_ref_and_debug!();
 }
 
 impl Subject for BytesRingBufferFast {
@@ -170,21 +175,8 @@ impl Subject for BytesRingBufferFast {
     fn overwrite_latest(&mut self, n: u32) -> bool {
         BytesRingBufferFast::overwrite_latest(self, &n.to_le_bytes()).is_ok()
     }
-    fn number(view: &[u8]) -> u32 {
-        number_of_bytes(view)
-    }
-    fn number_of(item: Vec<u8>) -> u32 {
-        number_of_bytes(&item)
-    }
-    fn holds(&self, n: u32) -> bool {
-        Ring::contains(self, &n.to_le_bytes())
-    }
-    fn numbers_by_ref(&self) -> Vec<u32> {
-        self.into_iter().map(Self::number).collect()
-    }
-    fn debug_of_views(&self) -> String {
-        format!("{:?}", Ring::iter(self).collect::<Vec<_>>())
-    }
+    byte_numbers!(&[u8], Vec<u8>);
+    reads_by_ref_and_debug!();
 }
 
 fn bytes_unique(max_capacity: usize) -> Result<BytesRingBuffer, CapacityError> {

@@ -235,13 +235,8 @@ proptest! {
 
     #[test]
     fn behaves_like_a_vecdeque_that_evicts(requested in 1usize..=17, ops in ops()) {
-        let mut ring = GenericRingBuffer::new(requested).unwrap();
-        let mut model = Model::new(requested, false);
-        check(&ring, &model);
-        for op in ops {
-            apply(&mut ring, &mut model, op);
-            check(&ring, &model);
-        }
+        let ring = GenericRingBuffer::new(requested).unwrap();
+        let (ring, model) = support::run(ring, Model::new(requested, false), ops, apply, check);
         // Whatever is left goes out through the owning iterator, in order.
         let rest: Vec<String> = ring.into_iter().collect();
         prop_assert_eq!(rest, Vec::from(model.items));

@@ -361,13 +361,8 @@ macro_rules! model_tests {
             $(
                 #[test]
                 fn $name(requested in 1usize..=17, ops in ops::<$t>()) {
-                    let mut ring = NumericRingBuffer::<$t>::new(requested).unwrap();
-                    let mut model = Model::new(requested, false);
-                    check(&ring, &model);
-                    for op in ops {
-                        apply(&mut ring, &mut model, op);
-                        check(&ring, &model);
-                    }
+                    let ring = NumericRingBuffer::<$t>::new(requested).unwrap();
+                    support::run(ring, Model::new(requested, false), ops, apply, check);
                 }
             )*
         }

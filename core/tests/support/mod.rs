@@ -6,7 +6,12 @@
 
 use std::collections::VecDeque;
 
+use mmring_core::Fifo;
+use proptest::prelude::{TestCaseError, prop_assert, prop_assert_eq};
 use proptest::test_runner::Config as ProptestConfig;
+
+/// The longest sequence of operations of one model-based case (shorter under Miri).
+pub const MAX_OPS: usize = if cfg!(miri) { 24 } else { 96 };
 
 /// The reference ring: a `VecDeque` that evicts its front by hand when full and counts
 /// the evictions; with `unique`, it skips an item equal to a held one, checked against
@@ -82,6 +87,33 @@ impl<T: PartialEq> Model<T> {
         };
         self.items.get(logical)
     }
+}
+
+/// Applies each of `ops` to the ring and to the model, comparing the two with `check`
+/// before the first and after each.
+pub fn run<R, T, O>(
+    mut ring: R,
+    mut model: Model<T>,
+    ops: Vec<O>,
+    apply: impl Fn(&mut R, &mut Model<T>, O),
+    check: impl Fn(&R, &Model<T>),
+) -> (R, Model<T>) {
+    check(&ring, &model);
+    for op in ops {
+        apply(&mut ring, &mut model, op);
+        check(&ring, &model);
+    }
+    (ring, model)
+}
+
+/// Replaces `ring` by a clone of it, after checking that the clone is equal and kept
+/// the eviction count: the test carries on with the clone.
+pub fn continue_with_clone<R: Fifo + Clone + PartialEq>(ring: &mut R) -> Result<(), TestCaseError> {
+    let copy = ring.clone();
+    prop_assert!(copy == *ring);
+    prop_assert_eq!(copy.overwritten(), ring.overwritten());
+    *ring = copy;
+    Ok(())
 }
 
 /// 256 cases natively; under Miri 3, and no failure file (Miri's isolation forbids the
