@@ -278,19 +278,15 @@ fn run(capacity: usize, unique: bool, ops: Vec<Op>) -> Result<(), TestCaseError>
 }
 
 proptest! {
-    #![proptest_config(support::config())]
+    #![proptest_config(support::config_for_both_modes())]
 
     #[test]
-    fn matches_model(capacity in 1usize..=9, ops in prop::collection::vec(op(), 0..support::MAX_OPS)) {
-        run(capacity, false, ops)?;
-    }
-
-    #[test]
-    fn matches_model_unique(
+    fn matches_model(
         capacity in 1usize..=9,
+        unique in any::<bool>(),
         ops in prop::collection::vec(op(), 0..support::MAX_OPS),
     ) {
-        run(capacity, true, ops)?;
+        run(capacity, unique, ops)?;
     }
 }
 
@@ -404,10 +400,7 @@ fn contains_compares_contents() {
 
 #[test]
 fn extend_inserts_like_insert_batch() {
-    let mut ring = BytesRingBuffer::builder(4)
-        .only_insert_unique(true)
-        .build()
-        .unwrap();
+    let mut ring = ring(4, true);
     ring.extend(["x", "y", "x"]);
     assert_eq!(ring.unwrapped(), [&b"x"[..], b"y"]);
 }
@@ -427,10 +420,7 @@ fn debug_lists_the_messages() {
 #[test]
 fn equality_compares_messages_not_counters_or_options() {
     let mut a = BytesRingBuffer::new(2).unwrap();
-    let mut b = BytesRingBuffer::builder(8)
-        .only_insert_unique(true)
-        .build()
-        .unwrap();
+    let mut b = ring(8, true);
     a.insert_batch(["0", "1", "2"]);
     b.insert_batch(["1", "2"]);
     assert_ne!(a.overwritten(), b.overwritten());
@@ -445,10 +435,7 @@ fn equality_compares_messages_not_counters_or_options() {
 
 #[test]
 fn unique_ring_skips_a_held_message() {
-    let mut ring = BytesRingBuffer::builder(4)
-        .only_insert_unique(true)
-        .build()
-        .unwrap();
+    let mut ring = ring(4, true);
     assert!(ring.insert("a"));
     assert!(!ring.insert("a"));
     assert!(!ring.insert(b"a".to_vec()));
@@ -461,10 +448,7 @@ fn unique_ring_skips_a_held_message() {
 
 #[test]
 fn unique_overwrite_latest_gives_a_refused_message_back_and_keeps_an_equal_newest() {
-    let mut ring = BytesRingBuffer::builder(4)
-        .only_insert_unique(true)
-        .build()
-        .unwrap();
+    let mut ring = ring(4, true);
     ring.insert_batch(["a", "b", "c"]);
     assert_eq!(ring.overwrite_latest("a"), Err(Bytes::from("a")));
     // Equal to the newest itself: the new `Bytes` replaces it.

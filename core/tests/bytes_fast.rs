@@ -341,24 +341,16 @@ fn sizing() -> impl Strategy<Value = (usize, f64)> {
 }
 
 proptest! {
-    #![proptest_config(support::config())]
+    #![proptest_config(support::config_for_both_modes())]
 
     #[test]
     fn matches_model(
         capacity in 1usize..=9,
         sizing in sizing(),
+        unique in any::<bool>(),
         ops in prop::collection::vec(op(), 0..support::MAX_OPS),
     ) {
-        run(capacity, sizing, false, ops)?;
-    }
-
-    #[test]
-    fn matches_model_unique(
-        capacity in 1usize..=9,
-        sizing in sizing(),
-        ops in prop::collection::vec(op(), 0..support::MAX_OPS),
-    ) {
-        run(capacity, sizing, true, ops)?;
+        run(capacity, sizing, unique, ops)?;
     }
 }
 

@@ -40,6 +40,9 @@ use mmring_core::{
 trait Subject: Ring + Fifo<Item: Clone> + Clone + PartialEq + Debug + Sized {
     /// Whether a capacity of thousands is slow to allocate under Miri (zeroed slabs).
     const LARGE_IS_SLOW_UNDER_MIRI: bool = false;
+    /// The bytes of storage per item that `CapacityError::Allocation` reports (for the
+    /// rings the suite builds: default slots for the fast byte ring).
+    const ITEM_BYTES: usize;
     /// Inserts item `n` with the ring's own `insert`.
     fn insert(&mut self, n: u32);
     /// Inserts items `ns` in one `insert_batch`.
@@ -91,6 +94,8 @@ macro_rules! byte_numbers {
 type New<S> = fn(usize) -> Result<S, CapacityError>;
 
 impl Subject for GenericRingBuffer<String> {
+    const ITEM_BYTES: usize = size_of::<String>();
+
     fn insert(&mut self, n: u32) {
         GenericRingBuffer::insert(self, n.to_string());
     }
@@ -115,6 +120,8 @@ impl Subject for GenericRingBuffer<String> {
 macro_rules! numeric_subject {
     ($($t:ty)*) => {$(
         impl Subject for NumericRingBuffer<$t> {
+            const ITEM_BYTES: usize = size_of::<$t>();
+
             fn insert(&mut self, n: u32) {
                 NumericRingBuffer::insert(self, <$t>::from(n));
             }
@@ -148,6 +155,8 @@ fn number_of_bytes(message: &[u8]) -> u32 {
 }
 
 impl Subject for BytesRingBuffer {
+    const ITEM_BYTES: usize = size_of::<Bytes>();
+
     fn insert(&mut self, n: u32) {
         BytesRingBuffer::insert(self, n.to_le_bytes().to_vec());
     }
@@ -163,6 +172,7 @@ impl Subject for BytesRingBuffer {
 
 impl Subject for BytesRingBufferFast {
     const LARGE_IS_SLOW_UNDER_MIRI: bool = true;
+    const ITEM_BYTES: usize = 256;
 
     fn insert(&mut self, n: u32) {
         BytesRingBufferFast::insert(self, &n.to_le_bytes()).expect("four bytes fit a slot");
@@ -191,9 +201,11 @@ fn bytes_fast_unique(max_capacity: usize) -> Result<BytesRingBufferFast, Capacit
         .build()
 }
 
-/// One module of `#[test]`s: each check run against one ring, built by `new`.
-macro_rules! module {
-    ($subject:ident: $ring:ty = $new:expr, [$($check:ident)*]) => {
+/// One module of `#[test]`s per ring: each check of the list run against the ring
+/// that `new` builds.
+macro_rules! checks {
+    ([$($check:ident)*]) => {};
+    ([$($check:ident)*] $subject:ident: $ring:ty = $new:expr; $($rest:tt)*) => {
         mod $subject {
             use super::*;
 
@@ -206,51 +218,35 @@ macro_rules! module {
                 }
             )*
         }
+
+        checks!([$($check)*] $($rest)*);
     };
 }
 
-/// Runs every shared check against each ring.
-macro_rules! conformance {
-    ($($subject:ident: $ring:ty = $new:expr;)*) => {$(
-        module!($subject: $ring = $new, [
-            capacity_rounds_up_to_a_power_of_two
-            zero_capacity_is_an_error
-            capacity_whose_rounding_overflows_is_an_error
-            insert_into_a_full_ring_evicts_the_oldest_and_counts_it
-            consume_is_fifo
-            consume_all_returns_oldest_to_newest_and_empties
-            nothing_is_visible_in_an_empty_ring
-            peeks_are_the_oldest_and_the_newest
-            get_and_get_signed_cover_exactly_the_held_items
-            iter_is_double_ended_and_of_exact_size
-            insert_batch_longer_than_the_capacity_keeps_its_last_items
-            insert_batch_of_nothing_changes_nothing
-            overwrite_latest_replaces_the_newest_and_never_writes_into_an_empty_ring
-            contains_sees_exactly_the_held_items
-            clear_keeps_the_capacity_and_the_count
-            unwrapped_copies_what_iter_reads
-            debug_prints_the_items_as_a_list
-            equality_ignores_capacity_and_counters
-            clone_is_equal_and_independent
-        ]);
-    )*};
-}
-
-/// Runs the checks of `only_insert_unique` against each ring built with it.
-macro_rules! uniqueness {
-    ($($subject:ident: $ring:ty = $new:expr;)*) => {$(
-        module!($subject: $ring = $new, [
-            a_held_item_is_skipped_even_when_the_ring_is_full
-            duplicates_inside_one_batch_are_skipped
-            the_check_stays_correct_at_a_large_capacity
-            an_item_is_released_once_it_is_gone
-            overwrite_latest_refuses_another_held_item
-            a_clone_checks_uniqueness_on_its_own
-        ]);
-    )*};
-}
-
-conformance! {
+// Every shared rule, against every ring.
+checks! {
+    [
+        capacity_rounds_up_to_a_power_of_two
+        zero_capacity_is_an_error
+        capacity_whose_rounding_overflows_is_an_error
+        capacity_too_large_for_memory_is_an_allocation_error
+        insert_into_a_full_ring_evicts_the_oldest_and_counts_it
+        consume_is_fifo
+        consume_all_returns_oldest_to_newest_and_empties
+        nothing_is_visible_in_an_empty_ring
+        peeks_are_the_oldest_and_the_newest
+        get_and_get_signed_cover_exactly_the_held_items
+        iter_is_double_ended_and_of_exact_size
+        insert_batch_longer_than_the_capacity_keeps_its_last_items
+        insert_batch_of_nothing_changes_nothing
+        overwrite_latest_replaces_the_newest_and_never_writes_into_an_empty_ring
+        contains_sees_exactly_the_held_items
+        clear_keeps_the_capacity_and_the_count
+        unwrapped_copies_what_iter_reads
+        debug_prints_the_items_as_a_list
+        equality_ignores_capacity_and_counters
+        clone_is_equal_and_independent
+    ]
     generic: GenericRingBuffer<String> = GenericRingBuffer::new;
     numeric_u64: NumericRingBuffer<u64> = NumericRingBuffer::new;
     numeric_f64: NumericRingBuffer<f64> = NumericRingBuffer::new;
@@ -260,7 +256,16 @@ conformance! {
     bytes_fast_unique: BytesRingBufferFast = bytes_fast_unique;
 }
 
-uniqueness! {
+// The rules of `only_insert_unique`, against each ring built with it.
+checks! {
+    [
+        a_held_item_is_skipped_even_when_the_ring_is_full
+        duplicates_inside_one_batch_are_skipped
+        the_check_stays_correct_at_a_large_capacity
+        an_item_is_released_once_it_is_gone
+        overwrite_latest_refuses_another_held_item
+        a_clone_checks_uniqueness_on_its_own
+    ]
     bytes_unique_items: BytesRingBuffer = bytes_unique;
     bytes_fast_unique_items: BytesRingBufferFast = bytes_fast_unique;
 }
@@ -341,6 +346,25 @@ fn capacity_whose_rounding_overflows_is_an_error<S: Subject>(new: New<S>) {
             new(requested).err(),
             Some(CapacityError::Overflow { requested }),
             "new({requested})"
+        );
+    }
+}
+
+/// A capacity that rounds fine but whose storage no allocator hands out (2^40 items),
+/// or whose size in bytes cannot even be formed (2^62 items), is an error value, not an
+/// abort.
+fn capacity_too_large_for_memory_is_an_allocation_error<S: Subject>(new: New<S>) {
+    if cfg!(miri) {
+        return; // Miri cannot model a failing huge allocation.
+    }
+    for capacity in [1 << 40, 1 << 62] {
+        assert_eq!(
+            new(capacity).err(),
+            Some(CapacityError::Allocation {
+                capacity,
+                item_bytes: S::ITEM_BYTES
+            }),
+            "new({capacity})"
         );
     }
 }

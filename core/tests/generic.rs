@@ -51,18 +51,7 @@ fn check<T: Debug + PartialEq + Clone>(ring: &GenericRingBuffer<T>, model: &Mode
     assert_eq!(first.iter().chain(second).collect::<Vec<_>>(), expected);
     assert_eq!(ring.unwrapped(), Vec::from(model.items.clone()));
 
-    for index in 0..len + 2 {
-        assert_eq!(ring.get(index), model.items.get(index), "get({index})");
-    }
-    assert_eq!(ring.get(usize::MAX), None);
-    let reach = len as isize + 2;
-    for index in (-reach..=reach).chain([isize::MIN, isize::MAX]) {
-        assert_eq!(
-            ring.get_signed(index),
-            model.get_signed(index),
-            "get_signed({index})"
-        );
-    }
+    support::check_indexing(ring, model, |got, want| got == want);
     for index in 0..len {
         assert_eq!(&ring[index], &model.items[index], "ring[{index}]");
     }
@@ -246,32 +235,6 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // Capacity
 // ---------------------------------------------------------------------------------------
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_too_large_for_memory_is_an_allocation_error() {
-    // 2^40 items of 8 bytes = 8 TiB: representable, but no allocator hands it out.
-    assert_eq!(
-        GenericRingBuffer::<u64>::new(1 << 40).err(),
-        Some(CapacityError::Allocation {
-            capacity: 1 << 40,
-            item_bytes: 8
-        })
-    );
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_whose_byte_size_overflows_isize_is_an_allocation_error() {
-    // 2^62 items of 8 bytes = 2^65 bytes: the layout itself cannot be formed.
-    assert!(matches!(
-        GenericRingBuffer::<u64>::new(1 << 62),
-        Err(CapacityError::Allocation {
-            capacity: 0x4000_0000_0000_0000,
-            item_bytes: 8
-        })
-    ));
-}
 
 #[test]
 fn zero_sized_items_take_any_representable_capacity() {
@@ -551,6 +514,19 @@ impl Ledger {
         (0..counts.len()).filter(|&id| counts[id] == 1).collect()
     }
 
+    /// A ring of `capacity` given `items` new items (so it holds the last ones).
+    fn ring(&self, capacity: usize, items: usize) -> GenericRingBuffer<Tracked> {
+        let mut ring = GenericRingBuffer::new(capacity).unwrap();
+        ring.insert_batch(self.items(items));
+        ring
+    }
+
+    /// Drops `ring`, then asserts that every item was dropped exactly once.
+    fn assert_all_dropped_once_with(&self, ring: GenericRingBuffer<Tracked>) {
+        drop(ring);
+        self.assert_all_dropped_once();
+    }
+
     fn assert_all_dropped_once(&self) {
         let counts = self.0.borrow();
         assert!(
@@ -613,8 +589,7 @@ fn drop_evicted_item_is_handed_to_the_caller() {
     assert_eq!(ledger.drops(0), 0, "the ring must not drop it");
     drop(evicted);
     assert_eq!(ledger.dropped(), [0]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
@@ -627,8 +602,7 @@ fn drop_insert_batch_evictions_once() {
     assert_eq!(ids(&ring), [7, 8, 9, 10]);
     ring.extend(ledger.items(2));
     assert_eq!(ledger.dropped(), (0..9).collect::<Vec<_>>());
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
@@ -647,15 +621,13 @@ fn drop_overwrite_latest_hands_back_the_old_item() {
     assert_eq!(ledger.dropped(), [0]);
     drop(old);
     assert_eq!(ledger.dropped(), [0, 1]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_consume_and_consume_all_move_items_out() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6)); // drops 0, 1; holds 2..6 wrapped
+    let mut ring = ledger.ring(4, 6); // drops 0, 1; holds 2..6 wrapped
     let first = ring.consume().unwrap();
     assert_eq!(first.id, 2);
     assert_eq!(ledger.dropped(), [0, 1]);
@@ -672,43 +644,36 @@ fn drop_consume_and_consume_all_move_items_out() {
 #[test]
 fn drop_clear_drops_each_item_once() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(7)); // wraps
+    let mut ring = ledger.ring(4, 7); // wraps
     ring.clear();
     ledger.assert_all_dropped_once();
     ring.clear();
     ring.insert_batch(ledger.items(2));
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_of_a_ring_with_a_wrapped_window() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6));
+    let mut ring = ledger.ring(4, 6);
     drop(ring.consume());
     assert!(!ring.as_slices().1.is_empty(), "the window should wrap");
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_after_make_contiguous() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(7));
+    let mut ring = ledger.ring(4, 7);
     assert_eq!(ids(ring.make_contiguous().iter()), [3, 4, 5, 6]);
     assert_eq!(ledger.dropped(), [0, 1, 2]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_of_a_partly_consumed_into_iter() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(8).unwrap();
-    ring.insert_batch(ledger.items(11)); // holds 3..11, wrapped
+    let ring = ledger.ring(8, 11); // holds 3..11, wrapped
     let mut iter = ring.into_iter();
     let front = iter.next().unwrap();
     let back = iter.next_back().unwrap();
@@ -722,8 +687,7 @@ fn drop_of_a_partly_consumed_into_iter() {
 #[test]
 fn drop_clone_then_both() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6));
+    let ring = ledger.ring(4, 6);
     let copy = ring.clone();
     assert_eq!(ids(&copy), [6, 7, 8, 9], "the copy holds fresh clones");
     drop(ring);
@@ -735,52 +699,41 @@ fn drop_clone_then_both() {
 #[test]
 fn drop_clone_that_panics_midway_leaks_nothing() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6)); // holds 2..6, wrapped
+    let mut ring = ledger.ring(4, 6); // holds 2..6, wrapped
     ring[2].panics_on_clone = true;
     let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clone()));
     assert!(result.is_err());
     // The two clones made before the panic (ids 6 and 7) were dropped with the copy.
     assert_eq!(ledger.dropped(), [0, 1, 6, 7]);
     assert_eq!(ids(&ring), [2, 3, 4, 5]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 /// Fills a ring of capacity 4 so that the window wraps (ids 2, 3 at the end of the
 /// storage, 4, 5 at its start) and the item at logical index `panicking` panics on drop.
 fn ring_with_panicking_drop(ledger: &Ledger, panicking: usize) -> GenericRingBuffer<Tracked> {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6));
+    let mut ring = ledger.ring(4, 6);
     let (first, second) = ring.as_slices();
     assert_eq!((first.len(), second.len()), (2, 2));
     ring[panicking].panics_on_drop = true;
     ring
 }
 
+/// A drop that panics inside `clear`, in the first half of the window (index 0) and in
+/// the wrapped second half (index 2): the panic propagates, every other item is still
+/// dropped once, and the ring is empty and usable.
 #[test]
-fn drop_panic_during_clear_in_the_first_half_drops_the_rest_once() {
-    let ledger = Ledger::default();
-    let mut ring = ring_with_panicking_drop(&ledger, 0);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clear()));
-    assert!(result.is_err(), "the drop panic propagates");
-    ledger.assert_all_dropped_once();
-    assert!(ring.is_empty());
-    ring.insert(ledger.item());
-    drop(ring);
-    ledger.assert_all_dropped_once();
-}
-
-#[test]
-fn drop_panic_during_clear_in_the_second_half_drops_the_rest_once() {
-    let ledger = Ledger::default();
-    let mut ring = ring_with_panicking_drop(&ledger, 2);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clear()));
-    assert!(result.is_err(), "the drop panic propagates");
-    ledger.assert_all_dropped_once();
-    assert!(ring.is_empty());
-    drop(ring);
-    ledger.assert_all_dropped_once();
+fn drop_panic_during_clear_drops_the_rest_once() {
+    for panicking in [0, 2] {
+        let ledger = Ledger::default();
+        let mut ring = ring_with_panicking_drop(&ledger, panicking);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clear()));
+        assert!(result.is_err(), "the drop panic propagates");
+        ledger.assert_all_dropped_once();
+        assert!(ring.is_empty());
+        ring.insert(ledger.item());
+        ledger.assert_all_dropped_once_with(ring);
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@
 use std::fmt::Debug;
 use std::mem;
 
-use mmring_core::{CapacityError, Numeric, NumericRingBuffer};
+use mmring_core::{Numeric, NumericRingBuffer};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use support::Model;
@@ -188,20 +188,7 @@ fn check<T: Value>(ring: &NumericRingBuffer<T>, model: &Model<T>) {
     assert_seq(ring.unwrapped(), want());
     assert_eq!(format!("{ring:?}"), format!("{:?}", model.items));
 
-    for index in 0..len + 2 {
-        assert!(
-            same_option(ring.get(index), model.items.get(index).copied()),
-            "get({index})"
-        );
-    }
-    assert_eq!(ring.get(usize::MAX), None);
-    let reach = len as isize + 2;
-    for index in (-reach..=reach).chain([isize::MIN, isize::MAX]) {
-        assert!(
-            same_option(ring.get_signed(index), model.get_signed(index).copied()),
-            "get_signed({index})"
-        );
-    }
+    support::check_indexing(ring, model, |got, want| same_option(got, want.copied()));
     for index in 0..len {
         assert!(same(ring[index], model.items[index]), "ring[{index}]");
     }
@@ -380,36 +367,6 @@ model_tests! {
     model_u64: u64,
     model_f32: f32,
     model_f64: f64,
-}
-
-// ---------------------------------------------------------------------------------------
-// Capacity
-// ---------------------------------------------------------------------------------------
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_too_large_for_memory_is_an_allocation_error() {
-    // 2^40 values of 8 bytes = 8 TiB: representable, but no allocator hands it out.
-    assert_eq!(
-        NumericRingBuffer::<u64>::new(1 << 40).err(),
-        Some(CapacityError::Allocation {
-            capacity: 1 << 40,
-            item_bytes: 8
-        })
-    );
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_whose_byte_size_overflows_isize_is_an_allocation_error() {
-    // 2^62 values of 8 bytes = 2^65 bytes: the layout itself cannot be formed.
-    assert_eq!(
-        NumericRingBuffer::<u64>::new(1 << 62).err(),
-        Some(CapacityError::Allocation {
-            capacity: 1 << 62,
-            item_bytes: 8
-        })
-    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use mmring_core::Fifo;
+use mmring_core::{Fifo, Ring};
 use proptest::prelude::{TestCaseError, prop_assert, prop_assert_eq};
 use proptest::test_runner::Config as ProptestConfig;
 
@@ -89,6 +89,30 @@ impl<T: PartialEq> Model<T> {
     }
 }
 
+/// Compares every index read of `ring` with the model: `get` from 0 to two past the end
+/// and at `usize::MAX`, `get_signed` from two past either end and at the extremes.
+/// `same` says whether a read equals the model's item.
+pub fn check_indexing<'r, R: Ring, T: PartialEq>(
+    ring: &'r R,
+    model: &Model<T>,
+    same: impl Fn(Option<R::View<'r>>, Option<&T>) -> bool,
+) {
+    let len = model.items.len();
+    for index in (0..len + 2).chain([usize::MAX]) {
+        assert!(
+            same(ring.get(index), model.items.get(index)),
+            "get({index})"
+        );
+    }
+    let reach = len as isize + 2;
+    for index in (-reach..=reach).chain([isize::MIN, isize::MAX]) {
+        assert!(
+            same(ring.get_signed(index), model.get_signed(index)),
+            "get_signed({index})"
+        );
+    }
+}
+
 /// Applies each of `ops` to the ring and to the model, comparing the two with `check`
 /// before the first and after each.
 pub fn run<R, T, O>(
@@ -114,6 +138,16 @@ pub fn continue_with_clone<R: Fifo + Clone + PartialEq>(ring: &mut R) -> Result<
     prop_assert_eq!(copy.overwritten(), ring.overwritten());
     *ring = copy;
     Ok(())
+}
+
+/// [`config`] with twice the cases, for a test that draws each case with or without
+/// `only_insert_unique`: as many cases per mode as two tests would run.
+pub fn config_for_both_modes() -> ProptestConfig {
+    let single = config();
+    ProptestConfig {
+        cases: 2 * single.cases,
+        ..single
+    }
 }
 
 /// 256 cases natively; under Miri 3, and no failure file (Miri's isolation forbids the
