@@ -43,9 +43,7 @@ async fn aconsume_resolves_at_once_when_items_are_held() {
 #[wasm_bindgen_test]
 async fn waiters_are_served_in_order_one_item_each() {
     let r = GenericRingBuffer::new(num(4.0)).unwrap();
-    let first = r.aconsume();
-    let second = r.aconsume();
-    let third = r.aconsume();
+    let (first, second, third) = (r.aconsume(), r.aconsume(), r.aconsume());
     assert!(pending(&first).await);
     r.insert(s("a")).unwrap();
     assert!(r.is_empty().unwrap(), "the item went to the waiter");
