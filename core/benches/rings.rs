@@ -15,10 +15,10 @@
 //! check of the very ring it then times, so `cargo test --benches -p mmring-core`,
 //! which runs every bench once, fails when a ring is wrong.
 //!
-//! Buffer placement: TOOLING.md measured `memcpy` on AMD Zen 3 running 25–40× slower
-//! when the destination lies 8–56 bytes past the source modulo 4096, and on other hosts
-//! a copy whose ends sit at different offsets within a cache line can cost 2–3×. So
-//! that a number does not depend on where the allocator happened to put a buffer,
+//! Buffer placement: `memcpy` on AMD Zen 3 was measured running 25–40× slower when the
+//! destination lies 8–56 bytes past the source modulo 4096 (a slow path of `rep movsb`),
+//! and on other hosts a copy whose ends sit at different offsets within a cache line
+//! can cost 2–3×. So that a number does not depend on where the allocator happened to put a buffer,
 //! payload sources are allocated once, 64-byte aligned, and every timed copy is given
 //! ends at the same offset within a 64-byte line (which also keeps it out of the Zen 3
 //! window): the source is cut from the aligned pool at the destination's offset
@@ -538,7 +538,7 @@ fn message(index: u32, len: usize) -> Vec<u8> {
 
 /// Whether a copy from `src` to `dst` has its ends at different offsets within a
 /// cache line. Ends at the same offset are also never 8–56 bytes apart modulo 4096, the
-/// Zen 3 slow path of TOOLING.md.
+/// Zen 3 slow path described at the top of this file.
 fn misaligned<D, S>(dst: *const D, src: *const S) -> bool {
     dst.addr().wrapping_sub(src.addr()) % LINE != 0
 }

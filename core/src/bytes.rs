@@ -5,9 +5,10 @@ use core::ops::Index;
 
 pub use ::bytes::Bytes;
 
-use crate::CapacityError;
 use crate::generic::{GenericRingBuffer, Iter};
+use crate::ring::{counts_from, inherent_ring_api};
 use crate::unique::UniqueIndex;
+use crate::{CapacityError, Fifo, Ring};
 
 /// A ring of variable-length messages that overwrites its oldest message when full.
 ///
@@ -147,47 +148,6 @@ impl BytesRingBuffer {
         }
     }
 
-    /// Removes and returns the oldest message.
-    pub fn consume(&mut self) -> Option<Bytes> {
-        if let Some(index) = &mut self.unique {
-            index.remove(self.ring.cursor().checked_slot(0)?);
-        }
-        self.ring.consume()
-    }
-
-    /// Removes every message and returns them oldest → newest.
-    pub fn consume_all(&mut self) -> Vec<Bytes> {
-        if let Some(index) = &mut self.unique {
-            index.clear();
-        }
-        self.ring.consume_all()
-    }
-
-    /// The messages oldest → newest (each a cheap clone sharing the same memory).
-    pub fn unwrapped(&self) -> Vec<Bytes> {
-        self.ring.unwrapped()
-    }
-
-    /// The oldest message.
-    pub fn peekleft(&self) -> Option<&Bytes> {
-        self.ring.peekleft()
-    }
-
-    /// The newest message.
-    pub fn peekright(&self) -> Option<&Bytes> {
-        self.ring.peekright()
-    }
-
-    /// The message at `index`, 0 being the oldest.
-    pub fn get(&self, index: usize) -> Option<&Bytes> {
-        self.ring.get(index)
-    }
-
-    /// The message at `index`, counting from the newest for negative values.
-    pub fn get_signed(&self, index: isize) -> Option<&Bytes> {
-        self.ring.get_signed(index)
-    }
-
     /// Replaces the newest message and returns it. `Err(item)` when the ring is empty,
     /// or, with `only_insert_unique`, when another held message equals `item`.
     ///
@@ -217,56 +177,91 @@ impl BytesRingBuffer {
         self.ring.overwrite_latest(item)
     }
 
-    /// Whether a held message equals `item`; O(1) expected with `only_insert_unique`,
-    /// a scan otherwise.
-    pub fn contains(&self, item: &[u8]) -> bool {
-        match &self.unique {
-            Some(index) => index.contains(index.hash(item), item, |slot| self.ring.slot(slot)),
-            None => self.ring.iter().any(|held| held == item),
-        }
-    }
-
-    /// Drops every message.
-    pub fn clear(&mut self) {
-        if let Some(index) = &mut self.unique {
-            index.clear();
-        }
-        self.ring.clear();
-    }
-
-    /// Number of messages held.
-    pub fn len(&self) -> usize {
-        self.ring.len()
-    }
-
-    /// Maximum number of messages held (a power of two).
-    pub fn capacity(&self) -> usize {
-        self.ring.capacity()
-    }
-
-    /// Whether the ring holds no messages.
-    pub fn is_empty(&self) -> bool {
-        self.ring.is_empty()
-    }
-
-    /// Whether the next insert of a new message will evict the oldest.
-    pub fn is_full(&self) -> bool {
-        self.ring.is_full()
-    }
-
-    /// How many messages inserts have evicted since the ring was created.
-    pub fn overwritten(&self) -> u64 {
-        self.ring.overwritten()
-    }
-
-    /// Iterates the messages oldest → newest.
-    pub fn iter(&self) -> Iter<'_, Bytes> {
-        self.ring.iter()
-    }
-
     /// The messages as two contiguous slices, oldest first.
     pub fn as_slices(&self) -> (&[Bytes], &[Bytes]) {
         self.ring.as_slices()
+    }
+}
+
+inherent_ring_api! {
+    impl[] BytesRingBuffer {
+        item: Bytes,
+        view: &Bytes,
+        needle: &[u8],
+        iter: Iter<'_, Bytes>,
+        unwrapped_where: [],
+        contains_where: [],
+    }
+    example {
+        setup: "# use mmring_core::{Bytes, BytesRingBuffer};
+let mut ring = BytesRingBuffer::new(4)?;
+ring.insert_batch([\"a\", \"b\", \"c\", \"d\", \"e\"]); // holds b, c, d, e",
+        oldest: "Some(&Bytes::from(\"b\"))",
+        second: "Some(&Bytes::from(\"c\"))",
+        newest: "Some(&Bytes::from(\"e\"))",
+        first_item: "Some(Bytes::from(\"b\"))",
+        all: "[\"b\", \"c\", \"d\", \"e\"]",
+        held: "b\"e\"",
+        evicted: "b\"a\"",
+    }
+}
+
+/// The storage of the wrapped [`GenericRingBuffer`], and the uniqueness index kept in
+/// step with it.
+impl Fifo for BytesRingBuffer {
+    type Item = Bytes;
+
+    counts_from!(ring);
+
+    fn consume(&mut self) -> Option<Bytes> {
+        if let Some(index) = &mut self.unique {
+            index.remove(self.ring.cursor().checked_slot(0)?);
+        }
+        Fifo::consume(&mut self.ring)
+    }
+
+    fn consume_all(&mut self) -> Vec<Bytes> {
+        if let Some(index) = &mut self.unique {
+            index.clear();
+        }
+        Fifo::consume_all(&mut self.ring)
+    }
+
+    fn clear(&mut self) {
+        if let Some(index) = &mut self.unique {
+            index.clear();
+        }
+        Fifo::clear(&mut self.ring);
+    }
+}
+
+/// Messages are read in place; an owned copy is a reference-count increment.
+impl Ring for BytesRingBuffer {
+    type View<'a> = &'a Bytes;
+    type Iter<'a> = Iter<'a, Bytes>;
+    type Needle<'a> = &'a [u8];
+
+    #[inline]
+    fn get(&self, index: usize) -> Option<&Bytes> {
+        Ring::get(&self.ring, index)
+    }
+
+    #[inline]
+    fn iter(&self) -> Iter<'_, Bytes> {
+        Ring::iter(&self.ring)
+    }
+
+    #[inline]
+    fn to_item(view: &Bytes) -> Bytes {
+        view.clone()
+    }
+
+    /// O(1) expected with `only_insert_unique`, a scan otherwise.
+    fn contains(&self, item: &[u8]) -> bool {
+        match &self.unique {
+            Some(index) => index.contains(index.hash(item), item, |slot| self.ring.slot(slot)),
+            None => Ring::iter(&self.ring).any(|held| held == item),
+        }
     }
 }
 

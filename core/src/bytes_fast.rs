@@ -7,8 +7,9 @@ use core::ops::{Index, Range};
 use crate::capacity::{alloc_zeroed_bytes, round_capacity};
 use crate::cursor::Cursor;
 use crate::generic::index_out_of_range;
+use crate::ring::{counts_from, inherent_ring_api};
 use crate::unique::UniqueIndex;
-use crate::{CapacityError, FastError};
+use crate::{CapacityError, FastError, Fifo, Ring};
 
 /// The largest slot a [`BytesRingBufferFast`] accepts, in bytes (2^31).
 pub const MAX_SLOT_SIZE: usize = 1 << 31;
@@ -26,8 +27,8 @@ pub const DEFAULT_BUFFER_PERCENT: f64 = 25.0;
 /// is refused with [`FastError::Oversize`] and nothing is written. After creation no
 /// operation allocates, except those that return owned copies
 /// ([`consume`](Self::consume), [`consume_all`](Self::consume_all),
-/// [`unwrapped`](Self::unwrapped)); use [`consume_into`](Self::consume_into) or the
-/// borrowing reads on hot paths.
+/// [`unwrapped`](Self::unwrapped)); use [`consume_into`](Self::consume_into),
+/// [`consume_with`](Self::consume_with) or the borrowing reads on hot paths.
 ///
 /// ```
 /// use mmring_core::{BytesRingBufferFast, FastError};
@@ -246,13 +247,6 @@ impl BytesRingBufferFast {
         Ok(())
     }
 
-    /// Removes the oldest message and returns a copy of it (one allocation; see
-    /// [`consume_into`](Self::consume_into) for none).
-    pub fn consume(&mut self) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        self.consume_into(&mut out).then_some(out)
-    }
-
     /// Removes the oldest message into `out`, replacing its contents; `false` (and
     /// `out` untouched) when empty. Allocates nothing once `out` has a slot's capacity.
     ///
@@ -267,49 +261,31 @@ impl BytesRingBufferFast {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn consume_into(&mut self, out: &mut Vec<u8>) -> bool {
-        let Some(slot) = self.cursor.checked_slot(0) else {
-            return false;
-        };
-        out.clear();
-        out.extend_from_slice(self.message(slot));
+        self.consume_with(|message| {
+            out.clear();
+            out.extend_from_slice(message);
+        })
+        .is_some()
+    }
+
+    /// Removes the oldest message, lending it to `read` straight from its slot, and
+    /// returns what `read` returns; `None` (and `read` not called) when empty. Nothing
+    /// is copied or allocated: parse the message in place.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let mut ring = BytesRingBufferFast::new(4)?;
+    /// ring.insert(b"101.5")?;
+    /// let price = ring.consume_with(|m| std::str::from_utf8(m).ok()?.parse::<f64>().ok());
+    /// assert_eq!(price, Some(Some(101.5)));
+    /// assert_eq!(ring.consume_with(<[u8]>::len), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn consume_with<U>(&mut self, read: impl FnOnce(&[u8]) -> U) -> Option<U> {
+        let slot = self.cursor.checked_slot(0)?;
+        let out = read(self.message(slot));
         self.release_oldest();
-        true
-    }
-
-    /// Removes every message and returns copies, oldest → newest.
-    pub fn consume_all(&mut self) -> Vec<Vec<u8>> {
-        let all = self.unwrapped();
-        self.clear();
-        all
-    }
-
-    /// Copies of the messages, oldest → newest.
-    pub fn unwrapped(&self) -> Vec<Vec<u8>> {
-        self.iter().map(<[u8]>::to_vec).collect()
-    }
-
-    /// The oldest message, borrowed from its slot.
-    pub fn peekleft(&self) -> Option<&[u8]> {
-        self.get(0)
-    }
-
-    /// The newest message, borrowed from its slot.
-    pub fn peekright(&self) -> Option<&[u8]> {
-        self.cursor.newest().map(|slot| self.message(slot))
-    }
-
-    /// The message at `index`, 0 being the oldest.
-    pub fn get(&self, index: usize) -> Option<&[u8]> {
-        self.cursor
-            .checked_slot(index)
-            .map(|slot| self.message(slot))
-    }
-
-    /// The message at `index`, counting from the newest for negative values.
-    pub fn get_signed(&self, index: isize) -> Option<&[u8]> {
-        self.cursor
-            .signed_slot(index)
-            .map(|slot| self.message(slot))
+        Some(out)
     }
 
     /// Replaces the newest message with a copy of `item`.
@@ -334,64 +310,6 @@ impl BytesRingBufferFast {
         }
         self.write_slot(newest, item);
         Ok(())
-    }
-
-    /// Whether a held message equals `item`; O(1) expected with `only_insert_unique`,
-    /// a scan otherwise.
-    pub fn contains(&self, item: &[u8]) -> bool {
-        match &self.unique {
-            Some(index) => index.contains(index.hash(item), item, |slot| self.message(slot)),
-            None => self.iter().any(|held| held == item),
-        }
-    }
-
-    /// Forgets every message; the slab is kept.
-    pub fn clear(&mut self) {
-        if let Some(index) = &mut self.unique {
-            index.clear();
-        }
-        self.cursor.clear();
-    }
-
-    /// Number of messages held.
-    pub fn len(&self) -> usize {
-        self.cursor.len()
-    }
-
-    /// Maximum number of messages held (a power of two).
-    pub fn capacity(&self) -> usize {
-        self.cursor.capacity()
-    }
-
-    /// Whether the ring holds no messages.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether the next insert of a new message will evict the oldest.
-    pub fn is_full(&self) -> bool {
-        self.cursor.is_full()
-    }
-
-    /// How many messages inserts have evicted since the ring was created.
-    pub fn overwritten(&self) -> u64 {
-        self.cursor.overwritten()
-    }
-
-    /// Iterates the messages oldest → newest, borrowed from their slots.
-    ///
-    /// ```
-    /// # use mmring_core::BytesRingBufferFast;
-    /// let mut ring = BytesRingBufferFast::new(4)?;
-    /// ring.insert_batch(&[b"a", b"bc"])?;
-    /// assert_eq!(ring.iter().map(<[u8]>::len).sum::<usize>(), 3);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn iter(&self) -> FastIter<'_> {
-        FastIter {
-            ring: self,
-            logical: 0..self.len(),
-        }
     }
 
     fn check_fits(&self, item: &[u8]) -> Result<(), FastError> {
@@ -445,6 +363,90 @@ impl BytesRingBufferFast {
     fn message(&self, slot: usize) -> &[u8] {
         let start = slot << self.slot_shift;
         &self.slab[start..start + self.lens[slot] as usize]
+    }
+}
+
+inherent_ring_api! {
+    impl[] BytesRingBufferFast {
+        item: Vec<u8>,
+        view: &[u8],
+        needle: &[u8],
+        iter: FastIter<'_>,
+        unwrapped_where: [],
+        contains_where: [],
+    }
+    example {
+        setup: "# use mmring_core::BytesRingBufferFast;
+let mut ring = BytesRingBufferFast::new(4)?;
+ring.insert_batch(&[b\"a\", b\"b\", b\"c\", b\"d\", b\"e\"])?; // holds b, c, d, e",
+        oldest: "Some(&b\"b\"[..])",
+        second: "Some(&b\"c\"[..])",
+        newest: "Some(&b\"e\"[..])",
+        first_item: "Some(b\"b\".to_vec())",
+        all: "[b\"b\", b\"c\", b\"d\", b\"e\"]",
+        held: "b\"e\"",
+        evicted: "b\"a\"",
+    }
+}
+
+/// Owned messages are copies out of the slots (one allocation each); see
+/// [`BytesRingBufferFast::consume_into`] and [`BytesRingBufferFast::consume_with`] for
+/// none.
+impl Fifo for BytesRingBufferFast {
+    type Item = Vec<u8>;
+
+    counts_from!(cursor);
+
+    fn consume(&mut self) -> Option<Vec<u8>> {
+        self.consume_with(<[u8]>::to_vec)
+    }
+
+    /// Copies every message out, then forgets them all at once.
+    fn consume_all(&mut self) -> Vec<Vec<u8>> {
+        let all = Ring::unwrapped(self);
+        Fifo::clear(self);
+        all
+    }
+
+    /// Forgets every message; the slab is kept.
+    fn clear(&mut self) {
+        if let Some(index) = &mut self.unique {
+            index.clear();
+        }
+        self.cursor.clear();
+    }
+}
+
+/// Messages are read in place, borrowed from their slots.
+impl Ring for BytesRingBufferFast {
+    type View<'a> = &'a [u8];
+    type Iter<'a> = FastIter<'a>;
+    type Needle<'a> = &'a [u8];
+
+    fn get(&self, index: usize) -> Option<&[u8]> {
+        self.cursor
+            .checked_slot(index)
+            .map(|slot| self.message(slot))
+    }
+
+    fn iter(&self) -> FastIter<'_> {
+        FastIter {
+            ring: self,
+            logical: 0..self.len(),
+        }
+    }
+
+    #[inline]
+    fn to_item(view: &[u8]) -> Vec<u8> {
+        view.to_vec()
+    }
+
+    /// O(1) expected with `only_insert_unique`, a scan otherwise.
+    fn contains(&self, item: &[u8]) -> bool {
+        match &self.unique {
+            Some(index) => index.contains(index.hash(item), item, |slot| self.message(slot)),
+            None => self.iter().any(|held| held == item),
+        }
     }
 }
 

@@ -82,17 +82,6 @@ impl Cursor {
         (index < self.len).then(|| self.slot(index))
     }
 
-    /// Physical slot of a signed index: `0` = oldest, `-1` = newest.
-    #[inline]
-    pub(crate) fn signed_slot(&self, index: isize) -> Option<usize> {
-        let logical = if index < 0 {
-            self.len.checked_sub(index.unsigned_abs())?
-        } else {
-            index.unsigned_abs()
-        };
-        self.checked_slot(logical)
-    }
-
     /// Physical slot of the newest item.
     #[inline]
     pub(crate) fn newest(&self) -> Option<usize> {
@@ -198,8 +187,8 @@ mod tests {
             }
         );
         assert_eq!(cursor.halves(), (1..2, 0..1));
-        assert_eq!(cursor.signed_slot(-1), Some(0));
-        assert_eq!(cursor.signed_slot(-3), None);
+        assert_eq!(cursor.newest(), Some(0));
+        assert_eq!(cursor.checked_slot(2), None);
         assert_eq!(cursor.pop(), Some(1));
         assert_eq!(cursor.overwritten(), 1);
     }

@@ -7,9 +7,10 @@ use core::ops::{Index, IndexMut};
 use core::ptr;
 use core::slice;
 
-use crate::CapacityError;
 use crate::capacity::{alloc_uninit, round_capacity};
 use crate::cursor::Cursor;
+use crate::ring::{counts_from, inherent_ring_api};
+use crate::{CapacityError, Fifo, Ring};
 
 /// A fixed-capacity ring of any `T` that overwrites its oldest item when full.
 ///
@@ -107,110 +108,6 @@ impl<T> GenericRingBuffer<T> {
         }
     }
 
-    /// Removes and returns the oldest item, or `None` when empty.
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(4)?;
-    /// ring.insert_batch(["old", "new"]);
-    /// assert_eq!(ring.consume(), Some("old"));
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    #[inline]
-    pub fn consume(&mut self) -> Option<T> {
-        let slot = self.cursor.pop()?;
-        debug_assert!(slot < self.slots.len());
-        // SAFETY: `slot` is masked (in bounds) and held the oldest live item; the cursor
-        // has released it, so this is the only read of that value.
-        Some(unsafe { self.slots.get_unchecked(slot).assume_init_read() })
-    }
-
-    /// Removes every item and returns them oldest → newest; an empty ring gives an empty
-    /// `Vec`.
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(4)?;
-    /// ring.insert_batch([1, 2, 3]);
-    /// assert_eq!(ring.consume_all(), [1, 2, 3]);
-    /// assert!(ring.is_empty());
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    pub fn consume_all(&mut self) -> Vec<T> {
-        let (first, second) = self.cursor.halves();
-        let mut out = Vec::with_capacity(self.len());
-        // SAFETY: `out` has room for `len` items; the two ranges are the live items,
-        // oldest first, and do not overlap `out`. The cursor is cleared right after, so
-        // the moved-out items are never read or dropped again.
-        unsafe {
-            let src = self.slots.as_ptr().cast::<T>();
-            let dst = out.as_mut_ptr();
-            ptr::copy_nonoverlapping(src.add(first.start), dst, first.len());
-            ptr::copy_nonoverlapping(src.add(second.start), dst.add(first.len()), second.len());
-            out.set_len(first.len() + second.len());
-        }
-        self.cursor.clear();
-        out
-    }
-
-    /// The oldest item, or `None` when empty.
-    #[inline]
-    pub fn peekleft(&self) -> Option<&T> {
-        self.get(0)
-    }
-
-    /// The newest item, or `None` when empty.
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(4)?;
-    /// assert_eq!(ring.peekright(), None);
-    /// ring.insert_batch([1, 2]);
-    /// assert_eq!((ring.peekleft(), ring.peekright()), (Some(&1), Some(&2)));
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    #[inline]
-    pub fn peekright(&self) -> Option<&T> {
-        let slot = self.cursor.newest()?;
-        // SAFETY: the cursor names `slot` as live.
-        Some(unsafe { self.slots[slot].assume_init_ref() })
-    }
-
-    /// The item at `index`, 0 being the oldest; `None` past the end.
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(4)?;
-    /// ring.insert_batch(['a', 'b', 'c']);
-    /// assert_eq!(ring.get(1), Some(&'b'));
-    /// assert_eq!(ring.get(3), None);
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    #[inline]
-    pub fn get(&self, index: usize) -> Option<&T> {
-        let slot = self.cursor.checked_slot(index)?;
-        // SAFETY: the cursor names `slot` as live.
-        Some(unsafe { self.slots[slot].assume_init_ref() })
-    }
-
-    /// The item at `index`, counting from the newest for negative values (−1 = newest).
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(4)?;
-    /// ring.insert_batch(['a', 'b', 'c']);
-    /// assert_eq!(ring.get_signed(-1), Some(&'c'));
-    /// assert_eq!(ring.get_signed(-3), Some(&'a'));
-    /// assert_eq!(ring.get_signed(-4), None);
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    #[inline]
-    pub fn get_signed(&self, index: isize) -> Option<&T> {
-        let slot = self.cursor.signed_slot(index)?;
-        // SAFETY: the cursor names `slot` as live.
-        Some(unsafe { self.slots[slot].assume_init_ref() })
-    }
-
     /// A mutable reference to the item at `index` (0 = oldest).
     #[inline]
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
@@ -237,73 +134,6 @@ impl<T> GenericRingBuffer<T> {
             // replaced in the same step, so the slot stays initialised.
             Some(slot) => Ok(unsafe { ptr::replace(self.slots[slot].as_mut_ptr(), item) }),
             None => Err(item),
-        }
-    }
-
-    /// Drops every item; the storage is kept. [`overwritten`](Self::overwritten) is kept.
-    pub fn clear(&mut self) {
-        let (first, second) = self.as_mut_ptr_slices();
-        self.cursor.clear();
-        /// Drops the wrapped half even if dropping the first half panics.
-        struct DropOnUnwind<T>(*mut [T]);
-        impl<T> Drop for DropOnUnwind<T> {
-            fn drop(&mut self) {
-                // SAFETY: the pointer is the initialised second half, released from the
-                // cursor above, dropped exactly once here.
-                unsafe { ptr::drop_in_place(self.0) }
-            }
-        }
-        let _second = DropOnUnwind(second);
-        // SAFETY: `first` is the initialised first half, released from the cursor above,
-        // dropped exactly once here.
-        unsafe { ptr::drop_in_place(first) };
-    }
-
-    /// Number of items held.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.cursor.len()
-    }
-
-    /// Maximum number of items held (a power of two).
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.cursor.capacity()
-    }
-
-    /// Whether the ring holds no items.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether the next insert will evict the oldest item.
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.cursor.is_full()
-    }
-
-    /// How many items inserts have evicted since the ring was created.
-    #[inline]
-    pub fn overwritten(&self) -> u64 {
-        self.cursor.overwritten()
-    }
-
-    /// Iterates oldest → newest without copying.
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(2)?;
-    /// ring.insert_batch([1, 2, 3]);
-    /// assert!(ring.iter().eq(&[2, 3]));
-    /// assert_eq!(ring.iter().rev().next(), Some(&3));
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    pub fn iter(&self) -> Iter<'_, T> {
-        let (first, second) = self.as_slices();
-        Iter {
-            first: first.iter(),
-            second: second.iter(),
         }
     }
 
@@ -446,38 +276,136 @@ impl<T: Copy> GenericRingBuffer<T> {
     }
 }
 
-impl<T: Clone> GenericRingBuffer<T> {
-    /// A copy of the items, oldest → newest (two `memcpy`s for `Copy` types).
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(2)?;
-    /// ring.insert_batch(["a", "b", "c"]);
-    /// assert_eq!(ring.unwrapped(), ["b", "c"]);
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    pub fn unwrapped(&self) -> Vec<T> {
+inherent_ring_api! {
+    impl[T] GenericRingBuffer<T> {
+        item: T,
+        view: &T,
+        needle: &T,
+        iter: Iter<'_, T>,
+        unwrapped_where: [T: Clone],
+        contains_where: [T: PartialEq],
+    }
+    example {
+        setup: "# use mmring_core::GenericRingBuffer;
+let mut ring = GenericRingBuffer::new(4)?;
+ring.insert_batch([1, 2, 3, 4, 5]); // holds 2, 3, 4, 5",
+        oldest: "Some(&2)",
+        second: "Some(&3)",
+        newest: "Some(&5)",
+        first_item: "Some(2)",
+        all: "[2, 3, 4, 5]",
+        held: "&5",
+        evicted: "&1",
+    }
+}
+
+impl<T> Fifo for GenericRingBuffer<T> {
+    type Item = T;
+
+    counts_from!(cursor);
+
+    #[inline]
+    fn consume(&mut self) -> Option<T> {
+        let slot = self.cursor.pop()?;
+        debug_assert!(slot < self.slots.len());
+        // SAFETY: `slot` is masked (in bounds) and held the oldest live item; the cursor
+        // has released it, so this is the only read of that value.
+        Some(unsafe { self.slots.get_unchecked(slot).assume_init_read() })
+    }
+
+    /// Moves the items out with at most two `memcpy`s.
+    fn consume_all(&mut self) -> Vec<T> {
+        let (first, second) = self.cursor.halves();
+        let mut out = Vec::with_capacity(self.len());
+        // SAFETY: `out` has room for `len` items; the two ranges are the live items,
+        // oldest first, and do not overlap `out`. The cursor is cleared right after, so
+        // the moved-out items are never read or dropped again.
+        unsafe {
+            let src = self.slots.as_ptr().cast::<T>();
+            let dst = out.as_mut_ptr();
+            ptr::copy_nonoverlapping(src.add(first.start), dst, first.len());
+            ptr::copy_nonoverlapping(src.add(second.start), dst.add(first.len()), second.len());
+            out.set_len(first.len() + second.len());
+        }
+        self.cursor.clear();
+        out
+    }
+
+    /// Drops the items in place, each exactly once even if one of the drops panics.
+    fn clear(&mut self) {
+        let (first, second) = self.as_mut_ptr_slices();
+        self.cursor.clear();
+        /// Drops the wrapped half even if dropping the first half panics.
+        struct DropOnUnwind<T>(*mut [T]);
+        impl<T> Drop for DropOnUnwind<T> {
+            fn drop(&mut self) {
+                // SAFETY: the pointer is the initialised second half, released from the
+                // cursor above, dropped exactly once here.
+                unsafe { ptr::drop_in_place(self.0) }
+            }
+        }
+        let _second = DropOnUnwind(second);
+        // SAFETY: `first` is the initialised first half, released from the cursor above,
+        // dropped exactly once here.
+        unsafe { ptr::drop_in_place(first) };
+    }
+}
+
+impl<T> Ring for GenericRingBuffer<T> {
+    type View<'a>
+        = &'a T
+    where
+        T: 'a;
+    type Iter<'a>
+        = Iter<'a, T>
+    where
+        T: 'a;
+    type Needle<'a>
+        = &'a T
+    where
+        T: 'a;
+
+    #[inline]
+    fn get(&self, index: usize) -> Option<&T> {
+        let slot = self.cursor.checked_slot(index)?;
+        // SAFETY: the cursor names `slot` as live.
+        Some(unsafe { self.slots[slot].assume_init_ref() })
+    }
+
+    fn iter(&self) -> Iter<'_, T> {
+        let (first, second) = self.as_slices();
+        Iter {
+            first: first.iter(),
+            second: second.iter(),
+        }
+    }
+
+    #[inline]
+    fn to_item(view: &T) -> T
+    where
+        T: Clone,
+    {
+        view.clone()
+    }
+
+    fn contains(&self, item: &T) -> bool
+    where
+        T: PartialEq,
+    {
+        let (first, second) = self.as_slices();
+        first.contains(item) || second.contains(item)
+    }
+
+    /// Clones the two contiguous halves (two `memcpy`s for `Copy` types).
+    fn unwrapped(&self) -> Vec<T>
+    where
+        T: Clone,
+    {
         let (first, second) = self.as_slices();
         let mut out = Vec::with_capacity(first.len() + second.len());
         out.extend_from_slice(first);
         out.extend_from_slice(second);
         out
-    }
-}
-
-impl<T: PartialEq> GenericRingBuffer<T> {
-    /// Whether some item equals `item` (by `==`).
-    ///
-    /// ```
-    /// # use mmring_core::GenericRingBuffer;
-    /// let mut ring = GenericRingBuffer::new(2)?;
-    /// ring.insert_batch([1, 2, 3]);
-    /// assert!(ring.contains(&3) && !ring.contains(&1));
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    pub fn contains(&self, item: &T) -> bool {
-        let (first, second) = self.as_slices();
-        first.contains(item) || second.contains(item)
     }
 }
 

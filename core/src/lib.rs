@@ -13,8 +13,16 @@
 //! | [`BytesRingBuffer`] | [`bytes::Bytes`] | variable-size messages handed over from a network stack without copying |
 //! | [`BytesRingBufferFast`] | byte slices copied into fixed slots | hot paths with a known message size: no allocation per message |
 //!
+//! What they share is written once, in two traits: [`Fifo`] (`len`, `capacity`,
+//! `overwritten`, `consume`, `consume_all`, `clear`, …) and [`Ring`] (`peekleft`,
+//! `peekright`, `get`, `get_signed`, `iter`, `unwrapped`, `contains`). Each ring also has
+//! those methods as inherent methods, so calling them needs no import; import the traits
+//! to write code generic over the rings. [`SharedRingBuffer`] wraps any of them in a
+//! `Clone + Send + Sync` handle with async and blocking consumers.
+//!
 //! [`packed`] frames many messages into one buffer (little-endian `u32` length, then
-//! the bytes), byte-compatible with the seed's Python framing.
+//! the bytes), byte-compatible with the framing of the Python ring-buffer module mmring
+//! grew from.
 //!
 //! ```
 //! use mmring_core::{BytesRingBuffer, GenericRingBuffer, NumericRingBuffer};
@@ -34,11 +42,14 @@
 //! # Ok::<(), mmring_core::CapacityError>(())
 //! ```
 //!
-//! # Choices where the seed was silent
+//! # Choices made on purpose
+//! - `consume_all` of an empty ring returns an empty `Vec`, not an error.
 //! - Rings compare equal (`==`) by their items in order; capacity and counters are not
 //!   compared.
 //! - `insert_batch` drops the items it evicts (and counts them); call `insert` in a loop
 //!   to receive each one.
+//! - `overwrite_latest` on an empty ring is an error that writes nothing (the item comes
+//!   back where the ring can hand it back).
 //! - With `only_insert_unique`, an `overwrite_latest` whose item equals another held
 //!   item is refused (the ring is unchanged); equal to the newest itself, it replaces it.
 //! - `BytesRingBufferFast::insert` skips a duplicate with `Ok(())`, as `BytesRingBuffer`
@@ -47,6 +58,7 @@
 mod capacity;
 mod cursor;
 mod error;
+mod ring;
 mod unique;
 
 pub mod bytes;
@@ -63,5 +75,6 @@ pub use crate::error::{CapacityError, FastError};
 pub use crate::generic::GenericRingBuffer;
 pub use crate::numeric::{Numeric, NumericRingBuffer};
 pub use crate::packed::PackedError;
+pub use crate::ring::{Fifo, Ring};
 pub use crate::shared::SharedRingBuffer;
 pub use ::bytes::Bytes;

@@ -4,8 +4,11 @@
 use core::fmt;
 use core::ops::Index;
 
-use crate::CapacityError;
+use core::iter::Copied;
+
 use crate::generic::{GenericRingBuffer, Iter};
+use crate::ring::{counts_from, inherent_ring_api};
+use crate::{CapacityError, Fifo, Ring};
 
 mod sealed {
     /// The operations [`Numeric`](super::Numeric) needs; private so the set of types
@@ -21,8 +24,8 @@ mod sealed {
 
 /// The element types of a [`NumericRingBuffer`]: `i8 i16 i32 i64 u8 u16 u32 u64 f32 f64`.
 ///
-/// Sealed: the set matches the dtypes of the seed (NumPy's 1/2/4/8-byte integers and
-/// 4/8-byte floats) and of the JavaScript typed arrays.
+/// Sealed: the set is NumPy's 1/2/4/8-byte integers and 4/8-byte floats, which are also
+/// the element types of the JavaScript typed arrays.
 ///
 /// ```
 /// use mmring_core::Numeric;
@@ -154,31 +157,6 @@ impl<T: Numeric> NumericRingBuffer<T> {
         self.ring.extend_from_slice(values);
     }
 
-    /// Removes and returns the oldest value.
-    #[inline]
-    pub fn consume(&mut self) -> Option<T> {
-        self.ring.consume()
-    }
-
-    /// Removes every value and returns them oldest → newest.
-    ///
-    /// ```
-    /// # use mmring_core::NumericRingBuffer;
-    /// let mut ring = NumericRingBuffer::<u32>::new(4)?;
-    /// ring.insert_batch(&[1, 2]);
-    /// assert_eq!(ring.consume_all(), [1, 2]);
-    /// assert_eq!(ring.consume_all(), []);
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    pub fn consume_all(&mut self) -> Vec<T> {
-        self.ring.consume_all()
-    }
-
-    /// A copy of the values, oldest → newest (two `memcpy`s).
-    pub fn unwrapped(&self) -> Vec<T> {
-        self.ring.unwrapped()
-    }
-
     /// Copies the values, oldest first, into the start of `out`; returns how many
     /// were copied (`min(len, out.len())`).
     ///
@@ -213,86 +191,9 @@ impl<T: Numeric> NumericRingBuffer<T> {
         self.ring.make_contiguous()
     }
 
-    /// The oldest value.
-    #[inline]
-    pub fn peekleft(&self) -> Option<T> {
-        self.ring.peekleft().copied()
-    }
-
-    /// The newest value.
-    #[inline]
-    pub fn peekright(&self) -> Option<T> {
-        self.ring.peekright().copied()
-    }
-
-    /// The value at `index`, 0 being the oldest.
-    #[inline]
-    pub fn get(&self, index: usize) -> Option<T> {
-        self.ring.get(index).copied()
-    }
-
-    /// The value at `index`, counting from the newest for negative values (−1 = newest).
-    ///
-    /// ```
-    /// # use mmring_core::NumericRingBuffer;
-    /// let mut ring = NumericRingBuffer::<i8>::new(4)?;
-    /// ring.insert_batch(&[1, 2, 3]);
-    /// assert_eq!((ring.get_signed(-1), ring.get_signed(0)), (Some(3), Some(1)));
-    /// # Ok::<(), mmring_core::CapacityError>(())
-    /// ```
-    #[inline]
-    pub fn get_signed(&self, index: isize) -> Option<T> {
-        self.ring.get_signed(index).copied()
-    }
-
     /// Replaces the newest value and returns it; `Err(value)` on an empty ring.
     pub fn overwrite_latest(&mut self, value: T) -> Result<T, T> {
         self.ring.overwrite_latest(value)
-    }
-
-    /// Whether some value equals `value` (by `==`, so never for NaN).
-    pub fn contains(&self, value: T) -> bool {
-        self.ring.contains(&value)
-    }
-
-    /// Empties the ring.
-    pub fn clear(&mut self) {
-        self.ring.clear();
-    }
-
-    /// Number of values held.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.ring.len()
-    }
-
-    /// Maximum number of values held (a power of two).
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.ring.capacity()
-    }
-
-    /// Whether the ring holds no values.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.ring.is_empty()
-    }
-
-    /// Whether the next insert will evict the oldest value.
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.ring.is_full()
-    }
-
-    /// How many values inserts have evicted since the ring was created.
-    #[inline]
-    pub fn overwritten(&self) -> u64 {
-        self.ring.overwritten()
-    }
-
-    /// Iterates the values oldest → newest.
-    pub fn iter(&self) -> core::iter::Copied<Iter<'_, T>> {
-        self.ring.iter().copied()
     }
 
     /// Sum of the window, accumulated in `f64`; `None` when empty.
@@ -337,6 +238,82 @@ impl<T: Numeric> NumericRingBuffer<T> {
     }
 }
 
+inherent_ring_api! {
+    impl[T: Numeric] NumericRingBuffer<T> {
+        item: T,
+        view: T,
+        needle: T,
+        iter: Copied<Iter<'_, T>>,
+        unwrapped_where: [],
+        contains_where: [],
+    }
+    example {
+        setup: "# use mmring_core::NumericRingBuffer;
+let mut ring = NumericRingBuffer::<i32>::new(4)?;
+ring.insert_batch(&[1, 2, 3, 4, 5]); // holds 2, 3, 4, 5",
+        oldest: "Some(2)",
+        second: "Some(3)",
+        newest: "Some(5)",
+        first_item: "Some(2)",
+        all: "[2, 3, 4, 5]",
+        held: "5",
+        evicted: "1",
+    }
+}
+
+/// The counts and storage of the wrapped [`GenericRingBuffer`].
+impl<T: Numeric> Fifo for NumericRingBuffer<T> {
+    type Item = T;
+
+    counts_from!(ring);
+
+    #[inline]
+    fn consume(&mut self) -> Option<T> {
+        Fifo::consume(&mut self.ring)
+    }
+
+    /// At most two `memcpy`s.
+    fn consume_all(&mut self) -> Vec<T> {
+        Fifo::consume_all(&mut self.ring)
+    }
+
+    fn clear(&mut self) {
+        Fifo::clear(&mut self.ring);
+    }
+}
+
+/// Values are read out by copy.
+impl<T: Numeric> Ring for NumericRingBuffer<T> {
+    type View<'a> = T;
+    type Iter<'a> = Copied<Iter<'a, T>>;
+    type Needle<'a> = T;
+
+    #[inline]
+    fn get(&self, index: usize) -> Option<T> {
+        Ring::get(&self.ring, index).copied()
+    }
+
+    #[inline]
+    fn iter(&self) -> Copied<Iter<'_, T>> {
+        Ring::iter(&self.ring).copied()
+    }
+
+    #[inline]
+    fn to_item(view: T) -> T {
+        view
+    }
+
+    /// By `==`, so never for NaN.
+    fn contains(&self, value: T) -> bool {
+        Ring::contains(&self.ring, &value)
+    }
+
+    /// At most two `memcpy`s.
+    fn unwrapped(&self) -> Vec<T> {
+        Ring::unwrapped(&self.ring)
+    }
+}
+
 impl<T: Numeric> fmt::Debug for NumericRingBuffer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.ring.fmt(f)
@@ -357,7 +334,7 @@ impl<T: Numeric> Index<usize> for NumericRingBuffer<T> {
 
 impl<'a, T: Numeric> IntoIterator for &'a NumericRingBuffer<T> {
     type Item = T;
-    type IntoIter = core::iter::Copied<Iter<'a, T>>;
+    type IntoIter = Copied<Iter<'a, T>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()

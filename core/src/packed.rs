@@ -1,9 +1,10 @@
 //! Packed framing: many messages in one byte frame.
 //!
 //! A frame is the concatenation, for each message, of its length as a
-//! little-endian `u32` followed by its bytes. This is byte-compatible with the
-//! seed's Python framing (`b"".join(struct.pack("<I", len(m)) + m for m in msgs)`),
-//! so a `pyzmq` peer using that framing interoperates.
+//! little-endian `u32` followed by its bytes. This is byte-compatible with the framing
+//! of the Python ring-buffer module mmring grew from
+//! (`b"".join(struct.pack("<I", len(m)) + m for m in msgs)`), so a `pyzmq` peer using
+//! that framing interoperates.
 //!
 //! - Encoding: [`pack`] returns a new frame, [`pack_into`] reuses a buffer, and
 //!   [`try_pack_into`] reports a message too long to frame instead of panicking.

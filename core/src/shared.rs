@@ -33,82 +33,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use loom::sync::{Arc, Mutex, MutexGuard};
 
 use crate::{
-    Bytes, BytesRingBuffer, BytesRingBufferFast, FastError, GenericRingBuffer, Numeric,
-    NumericRingBuffer,
+    Bytes, BytesRingBuffer, BytesRingBufferFast, FastError, Fifo, GenericRingBuffer, Numeric,
+    NumericRingBuffer, Ring,
 };
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// The rings a [`SharedRingBuffer`] can wrap: the four rings of this crate.
-///
-/// Its methods are the rings' own; a [`SharedRingBuffer`] uses them to consume
-/// generically.
-pub trait Ring: sealed::Sealed + Send {
-    /// What `consume` hands out (an owned item).
-    type Item: Send;
-    /// Removes and returns the oldest item.
-    fn consume(&mut self) -> Option<Self::Item>;
-    /// Removes every item, oldest first.
-    fn consume_all(&mut self) -> Vec<Self::Item>;
-    /// Number of items held.
-    fn len(&self) -> usize;
-    /// Whether the ring holds no items.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Maximum number of items held.
-    fn capacity(&self) -> usize;
-    /// Whether the next insert will evict.
-    fn is_full(&self) -> bool;
-    /// Drops every item.
-    fn clear(&mut self);
-    /// How many items inserts have evicted.
-    fn overwritten(&self) -> u64;
-}
-
-macro_rules! ring {
-    ($ring:ty, $item:ty $(, $($generics:tt)*)?) => {
-        impl$(<$($generics)*>)? sealed::Sealed for $ring {}
-        impl$(<$($generics)*>)? Ring for $ring {
-            type Item = $item;
-            fn consume(&mut self) -> Option<$item> {
-                <$ring>::consume(self)
-            }
-            fn consume_all(&mut self) -> Vec<$item> {
-                <$ring>::consume_all(self)
-            }
-            fn len(&self) -> usize {
-                <$ring>::len(self)
-            }
-            fn capacity(&self) -> usize {
-                <$ring>::capacity(self)
-            }
-            fn is_full(&self) -> bool {
-                <$ring>::is_full(self)
-            }
-            fn clear(&mut self) {
-                <$ring>::clear(self)
-            }
-            fn overwritten(&self) -> u64 {
-                <$ring>::overwritten(self)
-            }
-        }
-        impl$(<$($generics)*>)? $ring {
-            /// Moves the ring behind a [`SharedRingBuffer`]: a `Clone + Send + Sync`
-            /// handle with async and blocking consumers.
-            pub fn into_shared(self) -> SharedRingBuffer<Self> {
-                SharedRingBuffer::new(self)
-            }
-        }
-    };
-}
-
-ring!(GenericRingBuffer<T>, T, T: Send);
-ring!(NumericRingBuffer<T>, T, T: Numeric);
-ring!(BytesRingBuffer, Bytes);
-ring!(BytesRingBufferFast, Vec<u8>);
 
 /// A `Clone + Send + Sync` handle to a ring shared by threads and async tasks.
 ///
@@ -174,8 +101,16 @@ impl<R> Clone for SharedRingBuffer<R> {
     }
 }
 
-impl<R: Ring> SharedRingBuffer<R> {
+impl<R: Fifo> SharedRingBuffer<R> {
     /// Shares `ring`; same as `ring.into_shared()`.
+    ///
+    /// ```
+    /// use mmring_core::{GenericRingBuffer, SharedRingBuffer};
+    ///
+    /// let ring = SharedRingBuffer::new(GenericRingBuffer::<u32>::new(8)?);
+    /// assert_eq!(ring.capacity(), 8);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn new(ring: R) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -221,12 +156,30 @@ impl<R: Ring> SharedRingBuffer<R> {
         f(&self.lock().ring)
     }
 
-    /// Removes and returns the oldest item without waiting.
+    /// Removes and returns the oldest item without waiting; `None` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(4)?.into_shared();
+    /// assert_eq!(ring.consume(), None);
+    /// ring.insert_batch(["a", "b"]);
+    /// assert_eq!(ring.consume(), Some("a"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn consume(&self) -> Option<R::Item> {
         self.lock().ring.consume()
     }
 
-    /// Removes every item and returns them oldest → newest.
+    /// Removes every item and returns them oldest → newest, under one lock.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<u8>::new(4)?.into_shared();
+    /// ring.insert_batch(&[1, 2, 3]);
+    /// assert_eq!(ring.consume_all(), [1, 2, 3]);
+    /// assert!(ring.is_empty());
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn consume_all(&self) -> Vec<R::Item> {
         self.lock().ring.consume_all()
     }
@@ -266,6 +219,23 @@ impl<R: Ring> SharedRingBuffer<R> {
     /// A stream of items, oldest first, that waits whenever the ring is empty and ends
     /// once the ring is closed and drained. It owns a handle, so it can be moved into a
     /// spawned task.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBuffer;
+    /// use std::pin::pin;
+    /// use std::task::{Context, Poll, Waker};
+    /// use futures_core::Stream;
+    ///
+    /// let ring = BytesRingBuffer::new(4)?.into_shared();
+    /// let mut frames = pin!(ring.aconsume_iterable());
+    /// let mut poll = || frames.as_mut().poll_next(&mut Context::from_waker(Waker::noop()));
+    /// assert!(poll().is_pending(), "empty and open: the stream waits");
+    /// ring.insert("tick");
+    /// ring.close();
+    /// assert!(matches!(poll(), Poll::Ready(Some(frame)) if frame == "tick"));
+    /// assert!(matches!(poll(), Poll::Ready(None)), "closed and drained: the end");
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn aconsume_iterable(&self) -> Consume<R> {
         Consume {
             shared: self.clone(),
@@ -280,6 +250,18 @@ impl<R: Ring> SharedRingBuffer<R> {
     ///
     /// Not available on `wasm32`, where the main thread cannot block: use
     /// [`aconsume`](Self::aconsume).
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// use std::time::Duration;
+    ///
+    /// let ring = GenericRingBuffer::new(4)?.into_shared();
+    /// assert_eq!(ring.consume_blocking(Duration::from_millis(1)), None, "timed out");
+    /// let producer = ring.clone();
+    /// std::thread::spawn(move || producer.insert(7));
+    /// assert_eq!(ring.consume_blocking(Duration::MAX), Some(7));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     #[cfg(not(target_family = "wasm"))]
     pub fn consume_blocking(&self, timeout: Duration) -> Option<R::Item> {
         use event_listener::Listener as _;
@@ -306,42 +288,116 @@ impl<R: Ring> SharedRingBuffer<R> {
     /// Closes the ring for waiting: wakes every waiter, and from now on waiting on an
     /// empty ring returns `None` at once. Items still held (and items inserted later)
     /// can still be consumed. Idempotent.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// use std::time::Duration;
+    ///
+    /// let ring = GenericRingBuffer::new(4)?.into_shared();
+    /// ring.insert("last");
+    /// ring.close();
+    /// assert!(ring.is_closed());
+    /// assert_eq!(ring.consume_blocking(Duration::MAX), Some("last"));
+    /// assert_eq!(ring.consume_blocking(Duration::MAX), None, "closed and empty: no wait");
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn close(&self) {
         self.lock().closed = true;
         self.inner.items.notify(usize::MAX);
     }
 
     /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::<u8>::new(4)?.into_shared();
+    /// assert!(!ring.is_closed());
+    /// ring.clone().close();
+    /// assert!(ring.is_closed());
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.lock().closed
     }
 
-    /// Number of items held.
+    /// Number of items held. Another handle may change it at any time: it is a
+    /// snapshot.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(2)?.into_shared();
+    /// ring.insert_batch([1, 2, 3]);
+    /// assert_eq!(ring.len(), 2);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.read(R::len)
     }
 
-    /// Whether the ring holds no items.
+    /// Whether the ring holds no items (a snapshot, like [`len`](Self::len)).
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(2)?.into_shared();
+    /// assert!(ring.is_empty());
+    /// ring.insert(1);
+    /// assert!(!ring.is_empty());
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.read(R::is_empty)
     }
 
-    /// Whether the next insert will evict the oldest item.
+    /// Whether the next insert will evict the oldest item (a snapshot, like
+    /// [`len`](Self::len)).
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(2)?.into_shared();
+    /// ring.insert_batch([1, 2]);
+    /// assert!(ring.is_full());
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn is_full(&self) -> bool {
         self.read(R::is_full)
     }
 
-    /// Maximum number of items held.
+    /// Maximum number of items held: the requested capacity rounded up to a power of
+    /// two.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// assert_eq!(BytesRingBufferFast::new(100)?.into_shared().capacity(), 128);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn capacity(&self) -> usize {
         self.read(R::capacity)
     }
 
     /// How many items inserts have evicted since the ring was created.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(2)?.into_shared();
+    /// ring.insert_batch([1, 2, 3, 4, 5]);
+    /// assert_eq!(ring.overwritten(), 3);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn overwritten(&self) -> u64 {
         self.read(R::overwritten)
     }
 
-    /// Drops every item.
+    /// Drops every item; the capacity and the [`overwritten`](Self::overwritten) count
+    /// are kept.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(2)?.into_shared();
+    /// ring.insert_batch([1, 2, 3]);
+    /// ring.clear();
+    /// assert_eq!((ring.len(), ring.overwritten()), (0, 1));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
     pub fn clear(&self) {
         self.lock().ring.clear();
     }
@@ -409,9 +465,371 @@ impl<R: Ring> SharedRingBuffer<R> {
     }
 }
 
+/// Reads in place, returned as owned values: a reference into the ring cannot outlive
+/// the lock.
+impl<R: Ring> SharedRingBuffer<R> {
+    /// A copy of the oldest item (a clone, a copy, a cheap [`Bytes`] clone, a `Vec`);
+    /// `None` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(4)?.into_shared();
+    /// assert_eq!(ring.peekleft(), None);
+    /// ring.insert_batch([String::from("a"), String::from("b")]);
+    /// assert_eq!(ring.peekleft().as_deref(), Some("a"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn peekleft(&self) -> Option<R::Item>
+    where
+        R::Item: Clone,
+    {
+        self.read(|ring| ring.peekleft().map(R::to_item))
+    }
+
+    /// A copy of the newest item; `None` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let ring = BytesRingBufferFast::new(4)?.into_shared();
+    /// ring.insert_batch(&[b"a", b"b"])?;
+    /// assert_eq!(ring.peekright(), Some(b"b".to_vec()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn peekright(&self) -> Option<R::Item>
+    where
+        R::Item: Clone,
+    {
+        self.read(|ring| ring.peekright().map(R::to_item))
+    }
+
+    /// A copy of the item at `index` (0 = oldest); `None` past the newest.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<f64>::new(4)?.into_shared();
+    /// ring.insert_batch(&[1.5, 2.5]);
+    /// assert_eq!((ring.get(1), ring.get(2)), (Some(2.5), None));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn get(&self, index: usize) -> Option<R::Item>
+    where
+        R::Item: Clone,
+    {
+        self.read(|ring| ring.get(index).map(R::to_item))
+    }
+
+    /// A copy of the item at a signed index (−1 = newest); `None` outside
+    /// `-len()..len()`.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<i64>::new(4)?.into_shared();
+    /// ring.insert_batch(&[1, 2, 3]);
+    /// assert_eq!((ring.get_signed(-1), ring.get_signed(-4)), (Some(3), None));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn get_signed(&self, index: isize) -> Option<R::Item>
+    where
+        R::Item: Clone,
+    {
+        self.read(|ring| ring.get_signed(index).map(R::to_item))
+    }
+
+    /// Copies of every item, oldest → newest, under one lock.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBuffer;
+    /// let ring = BytesRingBuffer::new(2)?.into_shared();
+    /// ring.insert_batch(["a", "b", "c"]);
+    /// assert_eq!(ring.unwrapped(), ["b", "c"]);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn unwrapped(&self) -> Vec<R::Item>
+    where
+        R::Item: Clone,
+    {
+        self.read(R::unwrapped)
+    }
+
+    /// Whether some item equals `item` (see [`Ring::contains`]: `&T` for a
+    /// [`GenericRingBuffer`], a value for a [`NumericRingBuffer`], `&[u8]` for the byte
+    /// rings).
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBuffer;
+    /// let ring = BytesRingBuffer::builder(4).only_insert_unique(true).build()?.into_shared();
+    /// ring.insert("tick");
+    /// assert!(ring.contains(b"tick"));
+    /// assert!(!ring.contains(b"tock"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn contains(&self, item: R::Needle<'_>) -> bool
+    where
+        R::Item: PartialEq,
+    {
+        self.read(|ring| ring.contains(item))
+    }
+}
+
+/// Inserts of a [`GenericRingBuffer`]: each wakes a waiting consumer.
+impl<T> SharedRingBuffer<GenericRingBuffer<T>> {
+    /// Appends `item`, waking a waiting consumer; when full, returns the evicted oldest.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(1)?.into_shared();
+    /// assert_eq!(ring.insert("a"), None);
+    /// assert_eq!(ring.insert("b"), Some("a"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn insert(&self, item: T) -> Option<T> {
+        self.with(|ring| ring.insert(item))
+    }
+
+    /// Inserts every item in order (see [`GenericRingBuffer::insert_batch`]) under one
+    /// lock, waking one waiting consumer per item.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(2)?.into_shared();
+    /// ring.insert_batch(1..=5);
+    /// assert_eq!(ring.unwrapped(), [4, 5]);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn insert_batch(&self, items: impl IntoIterator<Item = T>) {
+        self.with(|ring| ring.insert_batch(items));
+    }
+
+    /// Replaces the newest item and returns it; `Err(item)` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(2)?.into_shared();
+    /// assert_eq!(ring.overwrite_latest(1), Err(1));
+    /// ring.insert(1);
+    /// assert_eq!(ring.overwrite_latest(2), Ok(1));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn overwrite_latest(&self, item: T) -> Result<T, T> {
+        self.with(|ring| ring.overwrite_latest(item))
+    }
+}
+
+/// Inserts and window statistics of a [`NumericRingBuffer`].
+impl<T: Numeric> SharedRingBuffer<NumericRingBuffer<T>> {
+    /// Appends `value`, waking a waiting consumer; when full, returns the evicted oldest.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<u8>::new(1)?.into_shared();
+    /// assert_eq!(ring.insert(1), None);
+    /// assert_eq!(ring.insert(2), Some(1));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn insert(&self, value: T) -> Option<T> {
+        self.with(|ring| ring.insert(value))
+    }
+
+    /// Appends a slice with at most two `memcpy`s, under one lock.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<f32>::new(2)?.into_shared();
+    /// ring.insert_batch(&[1.0, 2.0, 3.0]);
+    /// assert_eq!(ring.unwrapped(), [2.0, 3.0]);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn insert_batch(&self, values: &[T]) {
+        self.with(|ring| ring.insert_batch(values));
+    }
+
+    /// Replaces the newest value and returns it; `Err(value)` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<i32>::new(2)?.into_shared();
+    /// assert_eq!(ring.overwrite_latest(1), Err(1));
+    /// ring.insert(1);
+    /// assert_eq!(ring.overwrite_latest(2), Ok(1));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn overwrite_latest(&self, value: T) -> Result<T, T> {
+        self.with(|ring| ring.overwrite_latest(value))
+    }
+
+    /// Sum of the window in `f64`; `None` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<u8>::new(4)?.into_shared();
+    /// assert_eq!(ring.sum(), None);
+    /// ring.insert_batch(&[200, 100]);
+    /// assert_eq!(ring.sum(), Some(300.0));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn sum(&self) -> Option<f64> {
+        self.read(NumericRingBuffer::sum)
+    }
+
+    /// Mean of the window in `f64`; `None` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<i32>::new(4)?.into_shared();
+    /// ring.insert_batch(&[1, 2]);
+    /// assert_eq!(ring.mean(), Some(1.5));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn mean(&self) -> Option<f64> {
+        self.read(NumericRingBuffer::mean)
+    }
+
+    /// Smallest value (NaN skipped); `None` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<f64>::new(4)?.into_shared();
+    /// ring.insert_batch(&[2.0, f64::NAN, -1.0]);
+    /// assert_eq!(ring.min(), Some(-1.0));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn min(&self) -> Option<T> {
+        self.read(NumericRingBuffer::min)
+    }
+
+    /// Largest value (NaN skipped); `None` when empty.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<f64>::new(4)?.into_shared();
+    /// ring.insert_batch(&[2.0, f64::NAN, -1.0]);
+    /// assert_eq!(ring.max(), Some(2.0));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn max(&self) -> Option<T> {
+        self.read(NumericRingBuffer::max)
+    }
+}
+
+/// Inserts of a [`BytesRingBuffer`].
+impl SharedRingBuffer<BytesRingBuffer> {
+    /// Appends a message, waking a waiting consumer; `false` when skipped as a duplicate.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBuffer;
+    /// let ring = BytesRingBuffer::builder(4).only_insert_unique(true).build()?.into_shared();
+    /// assert!(ring.insert("tick"));
+    /// assert!(!ring.insert("tick"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn insert(&self, item: impl Into<Bytes>) -> bool {
+        self.with(|ring| ring.insert(item))
+    }
+
+    /// Inserts every message in order (see [`BytesRingBuffer::insert_batch`]) under one
+    /// lock.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBuffer;
+    /// let ring = BytesRingBuffer::new(4)?.into_shared();
+    /// ring.insert_batch(["a", "b"]);
+    /// assert_eq!(ring.len(), 2);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn insert_batch(&self, items: impl IntoIterator<Item = impl Into<Bytes>>) {
+        self.with(|ring| ring.insert_batch(items));
+    }
+
+    /// Replaces the newest message (see [`BytesRingBuffer::overwrite_latest`]).
+    ///
+    /// ```
+    /// # use mmring_core::{Bytes, BytesRingBuffer};
+    /// let ring = BytesRingBuffer::new(4)?.into_shared();
+    /// assert_eq!(ring.overwrite_latest("a"), Err(Bytes::from("a")));
+    /// ring.insert("a");
+    /// assert_eq!(ring.overwrite_latest("b"), Ok(Bytes::from("a")));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn overwrite_latest(&self, item: impl Into<Bytes>) -> Result<Bytes, Bytes> {
+        self.with(|ring| ring.overwrite_latest(item))
+    }
+}
+
+/// Inserts of a [`BytesRingBufferFast`], and its consume into a reused buffer.
+impl SharedRingBuffer<BytesRingBufferFast> {
+    /// Copies a message into the next slot, waking a waiting consumer.
+    ///
+    /// # Errors
+    /// [`FastError::Oversize`] when it does not fit a slot.
+    ///
+    /// ```
+    /// # use mmring_core::{BytesRingBufferFast, FastError};
+    /// let ring = BytesRingBufferFast::builder(4).expected_item_size(4).buffer_percent(0.0).build()?.into_shared();
+    /// ring.insert(b"abcd")?;
+    /// assert_eq!(ring.insert(b"abcde"), Err(FastError::Oversize { len: 5, slot: 4 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert(&self, item: &[u8]) -> Result<(), FastError> {
+        self.with(|ring| ring.insert(item))
+    }
+
+    /// Inserts every message, all or nothing (see
+    /// [`BytesRingBufferFast::insert_batch`]), under one lock.
+    ///
+    /// # Errors
+    /// [`FastError::Oversize`] for the first message that does not fit a slot.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let ring = BytesRingBufferFast::new(4)?.into_shared();
+    /// ring.insert_batch(&[b"a", b"b"])?;
+    /// assert!(ring.insert_batch(&[b"c", &[0; 300]]).is_err());
+    /// assert_eq!(ring.len(), 2, "all or nothing");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert_batch(&self, items: &[&[u8]]) -> Result<(), FastError> {
+        self.with(|ring| ring.insert_batch(items))
+    }
+
+    /// Replaces the newest message (see [`BytesRingBufferFast::overwrite_latest`]).
+    ///
+    /// # Errors
+    /// As [`BytesRingBufferFast::overwrite_latest`].
+    ///
+    /// ```
+    /// # use mmring_core::{BytesRingBufferFast, FastError};
+    /// let ring = BytesRingBufferFast::new(4)?.into_shared();
+    /// assert_eq!(ring.overwrite_latest(b"x"), Err(FastError::Empty));
+    /// ring.insert(b"x")?;
+    /// ring.overwrite_latest(b"y")?;
+    /// assert_eq!(ring.peekright(), Some(b"y".to_vec()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn overwrite_latest(&self, item: &[u8]) -> Result<(), FastError> {
+        self.with(|ring| ring.overwrite_latest(item))
+    }
+
+    /// Removes the oldest message into `out` without waiting (see
+    /// [`BytesRingBufferFast::consume_into`]); `false`, and `out` untouched, when empty.
+    ///
+    /// ```
+    /// # use mmring_core::BytesRingBufferFast;
+    /// let ring = BytesRingBufferFast::new(4)?.into_shared();
+    /// let mut out = Vec::with_capacity(256);
+    /// assert!(!ring.consume_into(&mut out));
+    /// ring.insert(b"tick")?;
+    /// assert!(ring.consume_into(&mut out));
+    /// assert_eq!(out, b"tick");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn consume_into(&self, out: &mut Vec<u8>) -> bool {
+        self.lock().ring.consume_into(out)
+    }
+}
+
 /// The lock held by [`SharedRingBuffer::with`]; on drop (a return or a panic) it
 /// unlocks, then wakes one waiter per item that arrived.
-struct Producing<'a, R: Ring> {
+struct Producing<'a, R: Fifo> {
     shared: &'a SharedRingBuffer<R>,
     /// Present until dropped.
     state: Option<MutexGuard<'a, State<R>>>,
@@ -419,7 +837,7 @@ struct Producing<'a, R: Ring> {
     before: usize,
 }
 
-impl<R: Ring> Drop for Producing<'_, R> {
+impl<R: Fifo> Drop for Producing<'_, R> {
     fn drop(&mut self) {
         let Some(state) = self.state.take() else {
             return;
@@ -435,12 +853,12 @@ impl<R: Ring> Drop for Producing<'_, R> {
 
 /// A borrowing consumer's registration; counts itself out when dropped mid-wait (a
 /// cancelled future or a timeout).
-struct Registration<'a, R: Ring> {
+struct Registration<'a, R: Fifo> {
     shared: &'a SharedRingBuffer<R>,
     registered: bool,
 }
 
-impl<'a, R: Ring> Registration<'a, R> {
+impl<'a, R: Fifo> Registration<'a, R> {
     fn new(shared: &'a SharedRingBuffer<R>) -> Self {
         Self {
             shared,
@@ -453,7 +871,7 @@ impl<'a, R: Ring> Registration<'a, R> {
     }
 }
 
-impl<R: Ring> Drop for Registration<'_, R> {
+impl<R: Fifo> Drop for Registration<'_, R> {
     fn drop(&mut self) {
         self.shared.unregister(self.registered);
     }
@@ -462,7 +880,7 @@ impl<R: Ring> Drop for Registration<'_, R> {
 /// The stream of [`SharedRingBuffer::aconsume_iterable`]: yields items oldest first,
 /// waits while the ring is empty, ends once it is closed and drained.
 #[must_use = "streams do nothing unless polled"]
-pub struct Consume<R: Ring> {
+pub struct Consume<R: Fifo> {
     shared: SharedRingBuffer<R>,
     /// Whether this stream is counted among the ring's waiters.
     registered: bool,
@@ -470,7 +888,7 @@ pub struct Consume<R: Ring> {
     listener: Option<EventListener>,
 }
 
-impl<R: Ring> Stream for Consume<R> {
+impl<R: Fifo> Stream for Consume<R> {
     type Item = R::Item;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<R::Item>> {
@@ -491,13 +909,13 @@ impl<R: Ring> Stream for Consume<R> {
     }
 }
 
-impl<R: Ring> Drop for Consume<R> {
+impl<R: Fifo> Drop for Consume<R> {
     fn drop(&mut self) {
         self.shared.unregister(self.registered);
     }
 }
 
-impl<R: Ring> fmt::Debug for Consume<R> {
+impl<R: Fifo> fmt::Debug for Consume<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consume")
             .field("waiting", &self.listener.is_some())
@@ -505,7 +923,7 @@ impl<R: Ring> fmt::Debug for Consume<R> {
     }
 }
 
-impl<R: Ring> fmt::Debug for SharedRingBuffer<R> {
+impl<R: Fifo> fmt::Debug for SharedRingBuffer<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.lock();
         f.debug_struct("SharedRingBuffer")
@@ -514,235 +932,5 @@ impl<R: Ring> fmt::Debug for SharedRingBuffer<R> {
             .field("closed", &state.closed)
             .field("waiting", &state.waiting)
             .finish()
-    }
-}
-
-impl<T: Send> SharedRingBuffer<GenericRingBuffer<T>> {
-    /// Appends `item`, waking a waiting consumer; when full, returns the evicted oldest.
-    pub fn insert(&self, item: T) -> Option<T> {
-        self.with(|ring| ring.insert(item))
-    }
-
-    /// Inserts every item in order (see [`GenericRingBuffer::insert_batch`]) under one
-    /// lock.
-    pub fn insert_batch(&self, items: impl IntoIterator<Item = T>) {
-        self.with(|ring| ring.insert_batch(items));
-    }
-
-    /// Replaces the newest item; `Err(item)` when empty.
-    pub fn overwrite_latest(&self, item: T) -> Result<T, T> {
-        self.with(|ring| ring.overwrite_latest(item))
-    }
-}
-
-impl<T: Send + Clone> SharedRingBuffer<GenericRingBuffer<T>> {
-    /// A clone of the oldest item.
-    pub fn peekleft(&self) -> Option<T> {
-        self.read(|ring| ring.peekleft().cloned())
-    }
-
-    /// A clone of the newest item.
-    pub fn peekright(&self) -> Option<T> {
-        self.read(|ring| ring.peekright().cloned())
-    }
-
-    /// A clone of the item at `index` (0 = oldest).
-    pub fn get(&self, index: usize) -> Option<T> {
-        self.read(|ring| ring.get(index).cloned())
-    }
-
-    /// A clone of the item at a signed index (−1 = newest).
-    pub fn get_signed(&self, index: isize) -> Option<T> {
-        self.read(|ring| ring.get_signed(index).cloned())
-    }
-
-    /// Clones of every item, oldest → newest.
-    pub fn unwrapped(&self) -> Vec<T> {
-        self.read(GenericRingBuffer::unwrapped)
-    }
-}
-
-impl<T: Send + PartialEq> SharedRingBuffer<GenericRingBuffer<T>> {
-    /// Whether some item equals `item`.
-    pub fn contains(&self, item: &T) -> bool {
-        self.read(|ring| ring.contains(item))
-    }
-}
-
-impl<T: Numeric> SharedRingBuffer<NumericRingBuffer<T>> {
-    /// Appends `value`, waking a waiting consumer; when full, returns the evicted oldest.
-    pub fn insert(&self, value: T) -> Option<T> {
-        self.with(|ring| ring.insert(value))
-    }
-
-    /// Appends a slice with at most two `memcpy`s, under one lock.
-    pub fn insert_batch(&self, values: &[T]) {
-        self.with(|ring| ring.insert_batch(values));
-    }
-
-    /// Replaces the newest value; `Err(value)` when empty.
-    pub fn overwrite_latest(&self, value: T) -> Result<T, T> {
-        self.with(|ring| ring.overwrite_latest(value))
-    }
-
-    /// The oldest value.
-    pub fn peekleft(&self) -> Option<T> {
-        self.read(NumericRingBuffer::peekleft)
-    }
-
-    /// The newest value.
-    pub fn peekright(&self) -> Option<T> {
-        self.read(NumericRingBuffer::peekright)
-    }
-
-    /// The value at `index` (0 = oldest).
-    pub fn get(&self, index: usize) -> Option<T> {
-        self.read(|ring| ring.get(index))
-    }
-
-    /// The value at a signed index (−1 = newest).
-    pub fn get_signed(&self, index: isize) -> Option<T> {
-        self.read(|ring| ring.get_signed(index))
-    }
-
-    /// A copy of the values, oldest → newest.
-    pub fn unwrapped(&self) -> Vec<T> {
-        self.read(NumericRingBuffer::unwrapped)
-    }
-
-    /// Whether some value equals `value`.
-    pub fn contains(&self, value: T) -> bool {
-        self.read(|ring| ring.contains(value))
-    }
-
-    /// Sum of the window in `f64`; `None` when empty.
-    pub fn sum(&self) -> Option<f64> {
-        self.read(NumericRingBuffer::sum)
-    }
-
-    /// Mean of the window in `f64`; `None` when empty.
-    pub fn mean(&self) -> Option<f64> {
-        self.read(NumericRingBuffer::mean)
-    }
-
-    /// Smallest value (NaN skipped); `None` when empty.
-    pub fn min(&self) -> Option<T> {
-        self.read(NumericRingBuffer::min)
-    }
-
-    /// Largest value (NaN skipped); `None` when empty.
-    pub fn max(&self) -> Option<T> {
-        self.read(NumericRingBuffer::max)
-    }
-}
-
-impl SharedRingBuffer<BytesRingBuffer> {
-    /// Appends a message, waking a waiting consumer; `false` when skipped as a duplicate.
-    pub fn insert(&self, item: impl Into<Bytes>) -> bool {
-        self.with(|ring| ring.insert(item))
-    }
-
-    /// Inserts every message in order (see [`BytesRingBuffer::insert_batch`]) under one
-    /// lock.
-    pub fn insert_batch(&self, items: impl IntoIterator<Item = impl Into<Bytes>>) {
-        self.with(|ring| ring.insert_batch(items));
-    }
-
-    /// Replaces the newest message (see [`BytesRingBuffer::overwrite_latest`]).
-    pub fn overwrite_latest(&self, item: impl Into<Bytes>) -> Result<Bytes, Bytes> {
-        self.with(|ring| ring.overwrite_latest(item))
-    }
-
-    /// The oldest message (a cheap clone).
-    pub fn peekleft(&self) -> Option<Bytes> {
-        self.read(|ring| ring.peekleft().cloned())
-    }
-
-    /// The newest message (a cheap clone).
-    pub fn peekright(&self) -> Option<Bytes> {
-        self.read(|ring| ring.peekright().cloned())
-    }
-
-    /// The message at `index` (0 = oldest).
-    pub fn get(&self, index: usize) -> Option<Bytes> {
-        self.read(|ring| ring.get(index).cloned())
-    }
-
-    /// The message at a signed index (−1 = newest).
-    pub fn get_signed(&self, index: isize) -> Option<Bytes> {
-        self.read(|ring| ring.get_signed(index).cloned())
-    }
-
-    /// The messages, oldest → newest (cheap clones).
-    pub fn unwrapped(&self) -> Vec<Bytes> {
-        self.read(BytesRingBuffer::unwrapped)
-    }
-
-    /// Whether a held message equals `item`.
-    pub fn contains(&self, item: &[u8]) -> bool {
-        self.read(|ring| ring.contains(item))
-    }
-}
-
-impl SharedRingBuffer<BytesRingBufferFast> {
-    /// Copies a message into the next slot, waking a waiting consumer.
-    ///
-    /// # Errors
-    /// [`FastError::Oversize`] when it does not fit a slot.
-    pub fn insert(&self, item: &[u8]) -> Result<(), FastError> {
-        self.with(|ring| ring.insert(item))
-    }
-
-    /// Inserts every message, all or nothing (see
-    /// [`BytesRingBufferFast::insert_batch`]), under one lock.
-    ///
-    /// # Errors
-    /// [`FastError::Oversize`] for the first message that does not fit a slot.
-    pub fn insert_batch(&self, items: &[&[u8]]) -> Result<(), FastError> {
-        self.with(|ring| ring.insert_batch(items))
-    }
-
-    /// Replaces the newest message (see [`BytesRingBufferFast::overwrite_latest`]).
-    ///
-    /// # Errors
-    /// As [`BytesRingBufferFast::overwrite_latest`].
-    pub fn overwrite_latest(&self, item: &[u8]) -> Result<(), FastError> {
-        self.with(|ring| ring.overwrite_latest(item))
-    }
-
-    /// Removes the oldest message into `out` without waiting (see
-    /// [`BytesRingBufferFast::consume_into`]).
-    pub fn consume_into(&self, out: &mut Vec<u8>) -> bool {
-        self.lock().ring.consume_into(out)
-    }
-
-    /// A copy of the oldest message.
-    pub fn peekleft(&self) -> Option<Vec<u8>> {
-        self.read(|ring| ring.peekleft().map(<[u8]>::to_vec))
-    }
-
-    /// A copy of the newest message.
-    pub fn peekright(&self) -> Option<Vec<u8>> {
-        self.read(|ring| ring.peekright().map(<[u8]>::to_vec))
-    }
-
-    /// A copy of the message at `index` (0 = oldest).
-    pub fn get(&self, index: usize) -> Option<Vec<u8>> {
-        self.read(|ring| ring.get(index).map(<[u8]>::to_vec))
-    }
-
-    /// A copy of the message at a signed index (−1 = newest).
-    pub fn get_signed(&self, index: isize) -> Option<Vec<u8>> {
-        self.read(|ring| ring.get_signed(index).map(<[u8]>::to_vec))
-    }
-
-    /// Copies of the messages, oldest → newest.
-    pub fn unwrapped(&self) -> Vec<Vec<u8>> {
-        self.read(BytesRingBufferFast::unwrapped)
-    }
-
-    /// Whether a held message equals `item`.
-    pub fn contains(&self, item: &[u8]) -> bool {
-        self.read(|ring| ring.contains(item))
     }
 }

@@ -1,5 +1,5 @@
-//! No allocation per message in steady state (SPEC §1, §5), proven with a counting
-//! global allocator.
+//! No allocation per message in steady state, proven with a counting global
+//! allocator.
 //!
 //! The allocator counts the allocations (and frees) of the calling thread only, in a
 //! `const`-initialised thread-local `Cell` (which needs no allocation and no destructor),

@@ -1,11 +1,13 @@
-//! `GenericRingBuffer` through its public API (SPEC §1, §1a, §2; §12 defects 7 and 10).
+//! `GenericRingBuffer` through its public API: what only this ring has. The rules every
+//! ring shares are checked once for all of them in `conformance.rs`.
 //!
 //! A model-based property test compares every operation with a `VecDeque` that evicts by
-//! hand; named tests pin each rule of the spec; drop-counting tests check that every item
-//! is dropped exactly once, whichever path it leaves the ring by.
+//! hand; named tests pin the evicted item handed back by `insert`, the item handed back
+//! by a refused `overwrite_latest`, indexing, the std traits and zero-sized items;
+//! drop-counting tests check that every item is dropped exactly once, whichever path it
+//! leaves the ring by.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
@@ -14,58 +16,9 @@ use std::rc::Rc;
 use mmring_core::{CapacityError, GenericRingBuffer};
 use proptest::collection::vec;
 use proptest::prelude::*;
+use support::Model;
 
-// ---------------------------------------------------------------------------------------
-// Reference model
-// ---------------------------------------------------------------------------------------
-
-/// The reference ring: a `VecDeque` that evicts its front by hand when full, plus the
-/// eviction counter.
-#[derive(Debug, Clone)]
-struct Model<T> {
-    items: VecDeque<T>,
-    capacity: usize,
-    overwritten: u64,
-}
-
-impl<T> Model<T> {
-    fn new(requested: usize) -> Self {
-        Self {
-            items: VecDeque::new(),
-            capacity: rounded(requested),
-            overwritten: 0,
-        }
-    }
-
-    fn insert(&mut self, item: T) -> Option<T> {
-        let evicted = if self.items.len() == self.capacity {
-            self.overwritten += 1;
-            self.items.pop_front()
-        } else {
-            None
-        };
-        self.items.push_back(item);
-        evicted
-    }
-
-    fn get_signed(&self, index: isize) -> Option<&T> {
-        let logical = if index < 0 {
-            self.items.len().checked_sub(index.unsigned_abs())?
-        } else {
-            index.unsigned_abs()
-        };
-        self.items.get(logical)
-    }
-}
-
-/// The next power of two, computed the slow way so it does not share code with the crate.
-fn rounded(requested: usize) -> usize {
-    let mut capacity = 1;
-    while capacity < requested {
-        capacity *= 2;
-    }
-    capacity
-}
+mod support;
 
 /// Compares every read-only view of `ring` with the model.
 fn check<T: Debug + PartialEq + Clone>(ring: &GenericRingBuffer<T>, model: &Model<T>) {
@@ -98,18 +51,7 @@ fn check<T: Debug + PartialEq + Clone>(ring: &GenericRingBuffer<T>, model: &Mode
     assert_eq!(first.iter().chain(second).collect::<Vec<_>>(), expected);
     assert_eq!(ring.unwrapped(), Vec::from(model.items.clone()));
 
-    for index in 0..len + 2 {
-        assert_eq!(ring.get(index), model.items.get(index), "get({index})");
-    }
-    assert_eq!(ring.get(usize::MAX), None);
-    let reach = len as isize + 2;
-    for index in (-reach..=reach).chain([isize::MIN, isize::MAX]) {
-        assert_eq!(
-            ring.get_signed(index),
-            model.get_signed(index),
-            "get_signed({index})"
-        );
-    }
+    support::check_indexing(ring, model, |got, want| got == want);
     for index in 0..len {
         assert_eq!(&ring[index], &model.items[index], "ring[{index}]");
     }
@@ -194,17 +136,17 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 
 fn apply(ring: &mut GenericRingBuffer<String>, model: &mut Model<String>, op: Op) {
     match op {
-        Op::Insert(v) => assert_eq!(ring.insert(item(v)), model.insert(item(v))),
+        Op::Insert(v) => assert_eq!(ring.insert(item(v)), model.push(item(v))),
         Op::InsertBatch(values) => {
             ring.insert_batch(values.iter().map(|&v| item(v)));
             for v in values {
-                model.insert(item(v));
+                model.push(item(v));
             }
         }
         Op::Extend(values) => {
             ring.extend(values.iter().map(|&v| item(v)));
             for v in values {
-                model.insert(item(v));
+                model.push(item(v));
             }
         }
         Op::Consume => assert_eq!(ring.consume(), model.items.pop_front()),
@@ -228,11 +170,10 @@ fn apply(ring: &mut GenericRingBuffer<String>, model: &mut Model<String>, op: Op
             }
         }
         Op::OverwriteLatest(v) => {
-            let expected = match model.items.back_mut() {
-                Some(newest) => Ok(mem::replace(newest, item(v))),
-                None => Err(item(v)),
-            };
-            assert_eq!(ring.overwrite_latest(item(v)), expected);
+            assert_eq!(
+                ring.overwrite_latest(item(v)),
+                model.overwrite_latest(item(v))
+            );
         }
         Op::Contains(v) => assert_eq!(ring.contains(&item(v)), model.items.contains(&item(v))),
         Op::Clear => {
@@ -278,28 +219,13 @@ fn apply(ring: &mut GenericRingBuffer<String>, model: &mut Model<String>, op: Op
     }
 }
 
-/// 256 cases natively, 3 under Miri; under Miri, also no failure file (Miri's
-/// isolation forbids the file system).
-fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 256 });
-    if cfg!(miri) {
-        config.failure_persistence = None;
-    }
-    config
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(support::config())]
 
     #[test]
     fn behaves_like_a_vecdeque_that_evicts(requested in 1usize..=17, ops in ops()) {
-        let mut ring = GenericRingBuffer::new(requested).unwrap();
-        let mut model = Model::new(requested);
-        check(&ring, &model);
-        for op in ops {
-            apply(&mut ring, &mut model, op);
-            check(&ring, &model);
-        }
+        let ring = GenericRingBuffer::new(requested).unwrap();
+        let (ring, model) = support::run(ring, Model::new(requested, false), ops, apply, check);
         // Whatever is left goes out through the owning iterator, in order.
         let rest: Vec<String> = ring.into_iter().collect();
         prop_assert_eq!(rest, Vec::from(model.items));
@@ -307,77 +233,8 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------
-// Capacity (SPEC §1)
+// Capacity
 // ---------------------------------------------------------------------------------------
-
-#[test]
-fn capacity_rounds_up_to_a_power_of_two() {
-    for (asked, got) in [
-        (1, 1),
-        (2, 2),
-        (3, 4),
-        (5, 8),
-        (10, 16),
-        (16, 16),
-        (17, 32),
-        (1025, 2048),
-    ] {
-        let ring = GenericRingBuffer::<u64>::new(asked).unwrap();
-        assert_eq!(ring.capacity(), got, "new({asked})");
-        assert!(ring.is_empty());
-    }
-}
-
-#[test]
-fn capacity_zero_is_an_error() {
-    assert_eq!(
-        GenericRingBuffer::<u64>::new(0).err(),
-        Some(CapacityError::Zero)
-    );
-}
-
-#[test]
-fn capacity_whose_rounding_overflows_is_an_error() {
-    assert_eq!(
-        GenericRingBuffer::<u64>::new(usize::MAX).err(),
-        Some(CapacityError::Overflow {
-            requested: usize::MAX
-        })
-    );
-    let past_largest_power = usize::MAX / 2 + 2;
-    assert_eq!(
-        GenericRingBuffer::<()>::new(past_largest_power).err(),
-        Some(CapacityError::Overflow {
-            requested: past_largest_power
-        })
-    );
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_too_large_for_memory_is_an_allocation_error() {
-    // 2^40 items of 8 bytes = 8 TiB: representable, but no allocator hands it out.
-    assert_eq!(
-        GenericRingBuffer::<u64>::new(1 << 40).err(),
-        Some(CapacityError::Allocation {
-            capacity: 1 << 40,
-            item_bytes: 8
-        })
-    );
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_whose_byte_size_overflows_isize_is_an_allocation_error() {
-    // 2^62 items of 8 bytes = 2^65 bytes: the layout itself cannot be formed.
-    assert!(matches!(
-        GenericRingBuffer::<u64>::new(1 << 62),
-        Err(CapacityError::Allocation {
-            capacity: 0x4000_0000_0000_0000,
-            item_bytes: 8
-        })
-    ));
-}
 
 #[test]
 fn zero_sized_items_take_any_representable_capacity() {
@@ -386,10 +243,17 @@ fn zero_sized_items_take_any_representable_capacity() {
     assert_eq!(ring.capacity(), largest);
     ring.insert_batch([(), ()]);
     assert_eq!(ring.len(), 2);
+    // One past the largest power of two cannot be rounded, whatever the item size.
+    assert_eq!(
+        GenericRingBuffer::<()>::new(largest + 1).err(),
+        Some(CapacityError::Overflow {
+            requested: largest + 1
+        })
+    );
 }
 
 // ---------------------------------------------------------------------------------------
-// Insert, consume and the overwrite counter (SPEC §1)
+// Insert hands the evicted item back
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -404,123 +268,9 @@ fn insert_into_a_full_ring_returns_the_oldest() {
     assert_eq!(ring.unwrapped(), ["c", "d", "e", "f"]);
 }
 
-#[test]
-fn overwritten_counts_every_eviction() {
-    let mut ring = GenericRingBuffer::new(2).unwrap();
-    assert_eq!(ring.overwritten(), 0);
-    ring.insert(1);
-    ring.insert(2);
-    assert_eq!(ring.overwritten(), 0);
-    ring.insert(3);
-    assert_eq!(ring.overwritten(), 1);
-    ring.insert_batch([4, 5, 6]);
-    assert_eq!(ring.overwritten(), 4);
-    ring.extend([7]);
-    assert_eq!(ring.overwritten(), 5);
-    // Consuming, overwriting the newest and clearing evict nothing.
-    ring.consume();
-    ring.overwrite_latest(8).unwrap();
-    ring.clear();
-    assert_eq!(ring.overwritten(), 5);
-}
-
-#[test]
-fn consume_is_fifo() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(1..=6); // wraps: holds 3, 4, 5, 6
-    assert_eq!(ring.consume(), Some(3));
-    ring.insert(7);
-    assert_eq!(ring.consume(), Some(4));
-    assert_eq!(ring.consume(), Some(5));
-    assert_eq!(ring.consume(), Some(6));
-    assert_eq!(ring.consume(), Some(7));
-    assert_eq!(ring.consume(), None);
-    assert_eq!(ring.consume(), None);
-}
-
-#[test]
-fn consume_all_returns_oldest_to_newest_and_empties() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(1..=6);
-    assert_eq!(ring.consume_all(), [3, 4, 5, 6]);
-    assert!(ring.is_empty());
-    assert_eq!(ring.capacity(), 4);
-    ring.insert(9);
-    assert_eq!(ring.unwrapped(), [9]);
-}
-
-#[test]
-fn consume_all_of_an_empty_ring_is_an_empty_vec() {
-    let mut ring = GenericRingBuffer::<String>::new(4).unwrap();
-    assert_eq!(ring.consume_all(), Vec::<String>::new());
-    ring.insert("x".to_owned());
-    ring.consume();
-    assert_eq!(ring.consume_all(), Vec::<String>::new());
-}
-
 // ---------------------------------------------------------------------------------------
-// Peeks and indexing (SPEC §1, defect 7)
+// Indexing
 // ---------------------------------------------------------------------------------------
-
-fn assert_no_item_visible(ring: &GenericRingBuffer<String>) {
-    assert_eq!(ring.peekleft(), None);
-    assert_eq!(ring.peekright(), None);
-    assert_eq!(ring.get(0), None);
-    assert_eq!(ring.get_signed(0), None);
-    assert_eq!(ring.get_signed(-1), None);
-    assert_eq!(ring.iter().next(), None);
-    assert!(ring.unwrapped().is_empty());
-}
-
-#[test]
-fn defect7_peeks_of_a_new_ring_are_none() {
-    assert_no_item_visible(&GenericRingBuffer::new(4).unwrap());
-}
-
-#[test]
-fn defect7_peeks_after_consuming_everything_are_none() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(["a", "b", "c", "d", "e", "f"].map(String::from));
-    while ring.consume().is_some() {}
-    assert_no_item_visible(&ring);
-
-    ring.insert_batch(["g", "h"].map(String::from));
-    ring.consume_all();
-    assert_no_item_visible(&ring);
-}
-
-#[test]
-fn defect7_peeks_after_clear_are_none() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(["a", "b", "c", "d", "e"].map(String::from));
-    ring.clear();
-    assert_no_item_visible(&ring);
-}
-
-#[test]
-fn peeks_are_oldest_and_newest() {
-    let mut ring = GenericRingBuffer::new(2).unwrap();
-    ring.insert(1);
-    assert_eq!((ring.peekleft(), ring.peekright()), (Some(&1), Some(&1)));
-    ring.insert_batch([2, 3]);
-    assert_eq!((ring.peekleft(), ring.peekright()), (Some(&2), Some(&3)));
-}
-
-#[test]
-fn get_and_get_signed_out_of_range_are_none() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(['a', 'b', 'c', 'd', 'e']);
-    assert_eq!(ring.get(0), Some(&'b'));
-    assert_eq!(ring.get(3), Some(&'e'));
-    assert_eq!(ring.get(4), None);
-    assert_eq!(ring.get(usize::MAX), None);
-    assert_eq!(ring.get_signed(-1), Some(&'e'));
-    assert_eq!(ring.get_signed(-4), Some(&'b'));
-    assert_eq!(ring.get_signed(-5), None);
-    assert_eq!(ring.get_signed(4), None);
-    assert_eq!(ring.get_signed(isize::MIN), None);
-    assert_eq!(ring.get_signed(isize::MAX), None);
-}
 
 #[test]
 fn index_reads_like_get() {
@@ -547,26 +297,8 @@ fn index_mut_out_of_range_panics() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Batches, overwrite_latest, contains, clear (SPEC §1, defect 10)
+// overwrite_latest hands the item back
 // ---------------------------------------------------------------------------------------
-
-#[test]
-fn insert_batch_longer_than_capacity_keeps_the_last_capacity_items() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert(0);
-    ring.insert_batch(1..=10);
-    assert_eq!(ring.unwrapped(), [7, 8, 9, 10]);
-    assert_eq!(ring.overwritten(), 7);
-}
-
-#[test]
-fn insert_batch_of_nothing_changes_nothing() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch([1, 2]);
-    ring.insert_batch([]);
-    assert_eq!(ring.unwrapped(), [1, 2]);
-    assert_eq!(ring.overwritten(), 0);
-}
 
 #[test]
 fn overwrite_latest_replaces_the_newest_and_returns_it() {
@@ -599,36 +331,8 @@ fn defect10_overwrite_latest_on_an_empty_ring_gives_the_item_back() {
     assert_eq!(ring.overwritten(), 1);
 }
 
-#[test]
-fn contains_compares_with_eq() {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    assert!(!ring.contains(&"a".to_owned()));
-    ring.insert_batch(["a", "b", "c", "d", "e"].map(String::from)); // wraps, "a" evicted
-    assert!(!ring.contains(&"a".to_owned()));
-    for held in ["b", "c", "d", "e"] {
-        assert!(ring.contains(&held.to_owned()), "{held}");
-    }
-    ring.consume();
-    assert!(!ring.contains(&"b".to_owned()));
-}
-
-#[test]
-fn clear_keeps_capacity_and_overwritten() {
-    let mut ring = GenericRingBuffer::new(3).unwrap();
-    ring.insert_batch(1..=7);
-    ring.clear();
-    assert!(ring.is_empty());
-    assert!(!ring.is_full());
-    assert_eq!(ring.len(), 0);
-    assert_eq!(ring.capacity(), 4);
-    assert_eq!(ring.overwritten(), 3);
-    ring.insert_batch(1..=4);
-    assert_eq!(ring.unwrapped(), [1, 2, 3, 4]);
-    assert!(ring.is_full());
-}
-
 // ---------------------------------------------------------------------------------------
-// Traits (SPEC §2)
+// Traits
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -659,17 +363,6 @@ fn clone_is_equal_and_independent() {
 
     ring.clear();
     assert_eq!(copy.len(), 4);
-}
-
-#[test]
-fn equality_ignores_capacity_and_counter() {
-    let mut small = GenericRingBuffer::new(2).unwrap();
-    small.insert_batch([1, 2, 3]);
-    let mut large = GenericRingBuffer::new(8).unwrap();
-    large.insert_batch([2, 3]);
-    assert_eq!(small, large);
-    large.insert(4);
-    assert_ne!(small, large);
 }
 
 #[test]
@@ -717,33 +410,14 @@ fn into_iterator_owned_goes_oldest_to_newest() {
     assert_eq!((iter.next(), iter.next_back()), (None, None));
 }
 
-#[test]
-fn into_iterator_by_ref_borrows() {
-    let ring = wrapped();
-    let mut seen = Vec::new();
-    for item in &ring {
-        seen.push(*item);
-    }
-    assert_eq!(seen, [3, 4, 5, 6]);
-    assert_eq!(ring.len(), 4);
-}
-
 fn assert_exact_double_ended<I: ExactSizeIterator + DoubleEndedIterator>(_: &I) {}
 
+/// Beyond what every ring's `iter` does: its own `fold` over the two halves, and the
+/// owning iterator's traits.
 #[test]
-fn iter_is_exact_size_and_double_ended() {
+fn iter_folds_over_both_halves() {
     let ring = wrapped();
-    let mut iter = ring.iter();
-    assert_exact_double_ended(&iter);
-    assert_eq!(iter.len(), 4);
-    assert_eq!(iter.next(), Some(&3));
-    assert_eq!(iter.next_back(), Some(&6));
-    assert_eq!(iter.len(), 2);
-    assert_eq!(iter.next_back(), Some(&5));
-    assert_eq!(iter.next_back(), Some(&4));
-    assert_eq!(iter.len(), 0);
-    assert_eq!((iter.next(), iter.next_back()), (None, None));
-    assert_eq!(ring.iter().rev().copied().collect::<Vec<_>>(), [6, 5, 4, 3]);
+    assert_exact_double_ended(&ring.iter());
     assert_eq!(ring.iter().fold(0, |acc, x| acc * 10 + x), 3456);
     assert_exact_double_ended(&wrapped().into_iter());
 }
@@ -799,7 +473,7 @@ fn zero_sized_items_work() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Drop accounting (SPEC §2): every item is dropped exactly once
+// Drop accounting: every item is dropped exactly once
 // ---------------------------------------------------------------------------------------
 
 /// Per-test drop ledger: `counts[id]` is how often item `id` has been dropped.
@@ -838,6 +512,19 @@ impl Ledger {
             "double drop: counts {counts:?}"
         );
         (0..counts.len()).filter(|&id| counts[id] == 1).collect()
+    }
+
+    /// A ring of `capacity` given `items` new items (so it holds the last ones).
+    fn ring(&self, capacity: usize, items: usize) -> GenericRingBuffer<Tracked> {
+        let mut ring = GenericRingBuffer::new(capacity).unwrap();
+        ring.insert_batch(self.items(items));
+        ring
+    }
+
+    /// Drops `ring`, then asserts that every item was dropped exactly once.
+    fn assert_all_dropped_once_with(&self, ring: GenericRingBuffer<Tracked>) {
+        drop(ring);
+        self.assert_all_dropped_once();
     }
 
     fn assert_all_dropped_once(&self) {
@@ -902,8 +589,7 @@ fn drop_evicted_item_is_handed_to_the_caller() {
     assert_eq!(ledger.drops(0), 0, "the ring must not drop it");
     drop(evicted);
     assert_eq!(ledger.dropped(), [0]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
@@ -916,8 +602,7 @@ fn drop_insert_batch_evictions_once() {
     assert_eq!(ids(&ring), [7, 8, 9, 10]);
     ring.extend(ledger.items(2));
     assert_eq!(ledger.dropped(), (0..9).collect::<Vec<_>>());
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
@@ -936,15 +621,13 @@ fn drop_overwrite_latest_hands_back_the_old_item() {
     assert_eq!(ledger.dropped(), [0]);
     drop(old);
     assert_eq!(ledger.dropped(), [0, 1]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_consume_and_consume_all_move_items_out() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6)); // drops 0, 1; holds 2..6 wrapped
+    let mut ring = ledger.ring(4, 6); // drops 0, 1; holds 2..6 wrapped
     let first = ring.consume().unwrap();
     assert_eq!(first.id, 2);
     assert_eq!(ledger.dropped(), [0, 1]);
@@ -961,43 +644,36 @@ fn drop_consume_and_consume_all_move_items_out() {
 #[test]
 fn drop_clear_drops_each_item_once() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(7)); // wraps
+    let mut ring = ledger.ring(4, 7); // wraps
     ring.clear();
     ledger.assert_all_dropped_once();
     ring.clear();
     ring.insert_batch(ledger.items(2));
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_of_a_ring_with_a_wrapped_window() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6));
+    let mut ring = ledger.ring(4, 6);
     drop(ring.consume());
     assert!(!ring.as_slices().1.is_empty(), "the window should wrap");
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_after_make_contiguous() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(7));
+    let mut ring = ledger.ring(4, 7);
     assert_eq!(ids(ring.make_contiguous().iter()), [3, 4, 5, 6]);
     assert_eq!(ledger.dropped(), [0, 1, 2]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 #[test]
 fn drop_of_a_partly_consumed_into_iter() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(8).unwrap();
-    ring.insert_batch(ledger.items(11)); // holds 3..11, wrapped
+    let ring = ledger.ring(8, 11); // holds 3..11, wrapped
     let mut iter = ring.into_iter();
     let front = iter.next().unwrap();
     let back = iter.next_back().unwrap();
@@ -1011,8 +687,7 @@ fn drop_of_a_partly_consumed_into_iter() {
 #[test]
 fn drop_clone_then_both() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6));
+    let ring = ledger.ring(4, 6);
     let copy = ring.clone();
     assert_eq!(ids(&copy), [6, 7, 8, 9], "the copy holds fresh clones");
     drop(ring);
@@ -1024,52 +699,41 @@ fn drop_clone_then_both() {
 #[test]
 fn drop_clone_that_panics_midway_leaks_nothing() {
     let ledger = Ledger::default();
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6)); // holds 2..6, wrapped
+    let mut ring = ledger.ring(4, 6); // holds 2..6, wrapped
     ring[2].panics_on_clone = true;
     let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clone()));
     assert!(result.is_err());
     // The two clones made before the panic (ids 6 and 7) were dropped with the copy.
     assert_eq!(ledger.dropped(), [0, 1, 6, 7]);
     assert_eq!(ids(&ring), [2, 3, 4, 5]);
-    drop(ring);
-    ledger.assert_all_dropped_once();
+    ledger.assert_all_dropped_once_with(ring);
 }
 
 /// Fills a ring of capacity 4 so that the window wraps (ids 2, 3 at the end of the
 /// storage, 4, 5 at its start) and the item at logical index `panicking` panics on drop.
 fn ring_with_panicking_drop(ledger: &Ledger, panicking: usize) -> GenericRingBuffer<Tracked> {
-    let mut ring = GenericRingBuffer::new(4).unwrap();
-    ring.insert_batch(ledger.items(6));
+    let mut ring = ledger.ring(4, 6);
     let (first, second) = ring.as_slices();
     assert_eq!((first.len(), second.len()), (2, 2));
     ring[panicking].panics_on_drop = true;
     ring
 }
 
+/// A drop that panics inside `clear`, in the first half of the window (index 0) and in
+/// the wrapped second half (index 2): the panic propagates, every other item is still
+/// dropped once, and the ring is empty and usable.
 #[test]
-fn drop_panic_during_clear_in_the_first_half_drops_the_rest_once() {
-    let ledger = Ledger::default();
-    let mut ring = ring_with_panicking_drop(&ledger, 0);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clear()));
-    assert!(result.is_err(), "the drop panic propagates");
-    ledger.assert_all_dropped_once();
-    assert!(ring.is_empty());
-    ring.insert(ledger.item());
-    drop(ring);
-    ledger.assert_all_dropped_once();
-}
-
-#[test]
-fn drop_panic_during_clear_in_the_second_half_drops_the_rest_once() {
-    let ledger = Ledger::default();
-    let mut ring = ring_with_panicking_drop(&ledger, 2);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clear()));
-    assert!(result.is_err(), "the drop panic propagates");
-    ledger.assert_all_dropped_once();
-    assert!(ring.is_empty());
-    drop(ring);
-    ledger.assert_all_dropped_once();
+fn drop_panic_during_clear_drops_the_rest_once() {
+    for panicking in [0, 2] {
+        let ledger = Ledger::default();
+        let mut ring = ring_with_panicking_drop(&ledger, panicking);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| ring.clear()));
+        assert!(result.is_err(), "the drop panic propagates");
+        ledger.assert_all_dropped_once();
+        assert!(ring.is_empty());
+        ring.insert(ledger.item());
+        ledger.assert_all_dropped_once_with(ring);
+    }
 }
 
 #[test]

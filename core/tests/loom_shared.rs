@@ -32,6 +32,20 @@ fn drain_blocking(ring: &SharedRingBuffer<GenericRingBuffer<u32>>) -> Vec<u32> {
     got
 }
 
+/// A thread that inserts `items` in order, then closes the ring.
+fn produce_then_close(
+    ring: &SharedRingBuffer<GenericRingBuffer<u32>>,
+    items: &'static [u32],
+) -> thread::JoinHandle<()> {
+    let producer = ring.clone();
+    thread::spawn(move || {
+        for &item in items {
+            producer.insert(item);
+        }
+        producer.close();
+    })
+}
+
 /// Checks the accounting: what was delivered, in order, plus what was overwritten, is
 /// exactly what was sent.
 fn assert_exactly_once(mut delivered: Vec<u32>, sent: u32, overwritten: u64) {
@@ -44,12 +58,7 @@ fn assert_exactly_once(mut delivered: Vec<u32>, sent: u32, overwritten: u64) {
 fn blocking_consumer_misses_no_wakeup() {
     model(|| {
         let ring = shared(2);
-        let producer = ring.clone();
-        let t = thread::spawn(move || {
-            producer.insert(1);
-            producer.insert(2);
-            producer.close();
-        });
+        let t = produce_then_close(&ring, &[1, 2]);
         let got = drain_blocking(&ring);
         t.join().unwrap();
         assert_eq!(got, [1, 2]);
@@ -60,12 +69,7 @@ fn blocking_consumer_misses_no_wakeup() {
 fn async_consumer_misses_no_wakeup_with_eviction() {
     model(|| {
         let ring = shared(1);
-        let producer = ring.clone();
-        let t = thread::spawn(move || {
-            producer.insert(1);
-            producer.insert(2);
-            producer.close();
-        });
+        let t = produce_then_close(&ring, &[1, 2]);
         let mut got = Vec::new();
         while let Some(item) = loom::future::block_on(ring.aconsume()) {
             got.push(item);
@@ -82,11 +86,7 @@ fn two_waiters_share_items_exactly_once() {
         let ring = shared(2);
         let other = ring.clone();
         let consumer = thread::spawn(move || loom::future::block_on(other.aconsume()));
-        let producer = ring.clone();
-        let t = thread::spawn(move || {
-            producer.insert(1);
-            producer.close();
-        });
+        let t = produce_then_close(&ring, &[1]);
         let mine = ring.consume_blocking(Duration::MAX);
         let theirs = consumer.join().unwrap();
         t.join().unwrap();

@@ -1,16 +1,20 @@
-//! `NumericRingBuffer` through its public API (SPEC §1, §1a, §3; §12 defects 7, 9 and 10).
+//! `NumericRingBuffer` through its public API: what only this ring has. The rules every
+//! ring shares are checked once for all of them in `conformance.rs`.
 //!
 //! A model-based property test runs every operation against a `VecDeque` that evicts by
-//! hand, for every dtype; named tests pin each rule of the spec, the window statistics,
-//! the `memcpy` batch paths against a loop of single inserts, and the zero-copy views.
+//! hand, for every dtype; named tests pin every scalar method on every dtype, float
+//! equality (`NaN`, `-0.0`), the window statistics, the `memcpy` batch paths against a
+//! loop of single inserts, and the zero-copy views.
 
-use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::mem;
 
-use mmring_core::{CapacityError, Numeric, NumericRingBuffer};
+use mmring_core::{Numeric, NumericRingBuffer};
 use proptest::collection::vec;
 use proptest::prelude::*;
+use support::Model;
+
+mod support;
 
 // ---------------------------------------------------------------------------------------
 // Test-side view of the dtypes
@@ -20,7 +24,7 @@ use proptest::prelude::*;
 trait Value: Numeric {
     /// A small, exactly representable value.
     fn small(value: u8) -> Self;
-    /// Widening as the spec says the statistics accumulate.
+    /// Widening to `f64`, the type the statistics accumulate in.
     fn widen(self) -> f64;
     fn is_nan(self) -> bool;
     /// The bit pattern, so that NaN equals NaN and `-0.0` differs from `0.0`.
@@ -136,51 +140,11 @@ fn assert_seq<T: Value>(got: impl IntoIterator<Item = T>, want: impl IntoIterato
 }
 
 // ---------------------------------------------------------------------------------------
-// Reference model
+// Reference statistics
 // ---------------------------------------------------------------------------------------
 
-/// The reference ring: a `VecDeque` that evicts its front by hand when full, plus the
-/// eviction counter.
-#[derive(Debug, Clone)]
-struct Model<T> {
-    items: VecDeque<T>,
-    capacity: usize,
-    overwritten: u64,
-}
-
+/// The statistics of the window, computed the slow way.
 impl<T: Value> Model<T> {
-    fn new(requested: usize) -> Self {
-        let mut capacity = 1;
-        while capacity < requested {
-            capacity *= 2;
-        }
-        Self {
-            items: VecDeque::new(),
-            capacity,
-            overwritten: 0,
-        }
-    }
-
-    fn insert(&mut self, value: T) -> Option<T> {
-        let evicted = if self.items.len() == self.capacity {
-            self.overwritten += 1;
-            self.items.pop_front()
-        } else {
-            None
-        };
-        self.items.push_back(value);
-        evicted
-    }
-
-    fn get_signed(&self, index: isize) -> Option<T> {
-        let logical = if index < 0 {
-            self.items.len().checked_sub(index.unsigned_abs())?
-        } else {
-            index.unsigned_abs()
-        };
-        self.items.get(logical).copied()
-    }
-
     fn sum(&self) -> Option<f64> {
         (!self.items.is_empty()).then(|| self.items.iter().map(|v| v.widen()).sum())
     }
@@ -224,20 +188,7 @@ fn check<T: Value>(ring: &NumericRingBuffer<T>, model: &Model<T>) {
     assert_seq(ring.unwrapped(), want());
     assert_eq!(format!("{ring:?}"), format!("{:?}", model.items));
 
-    for index in 0..len + 2 {
-        assert!(
-            same_option(ring.get(index), model.items.get(index).copied()),
-            "get({index})"
-        );
-    }
-    assert_eq!(ring.get(usize::MAX), None);
-    let reach = len as isize + 2;
-    for index in (-reach..=reach).chain([isize::MIN, isize::MAX]) {
-        assert!(
-            same_option(ring.get_signed(index), model.get_signed(index)),
-            "get_signed({index})"
-        );
-    }
+    support::check_indexing(ring, model, |got, want| same_option(got, want.copied()));
     for index in 0..len {
         assert!(same(ring[index], model.items[index]), "ring[{index}]");
     }
@@ -317,17 +268,17 @@ fn ops<T: Value>() -> impl Strategy<Value = Vec<Op<T>>> {
 
 fn apply<T: Value>(ring: &mut NumericRingBuffer<T>, model: &mut Model<T>, op: Op<T>) {
     match op {
-        Op::Insert(v) => assert!(same_option(ring.insert(v), model.insert(v))),
+        Op::Insert(v) => assert!(same_option(ring.insert(v), model.push(v))),
         Op::InsertBatch(values) => {
             ring.insert_batch(&values);
             for v in values {
-                model.insert(v);
+                model.push(v);
             }
         }
         Op::Extend(values) => {
             ring.extend(values.iter().copied());
             for v in values {
-                model.insert(v);
+                model.push(v);
             }
         }
         Op::Consume => assert!(same_option(ring.consume(), model.items.pop_front())),
@@ -338,7 +289,10 @@ fn apply<T: Value>(ring: &mut NumericRingBuffer<T>, model: &mut Model<T>, op: Op
             assert_seq(copy, model.items.iter().copied());
         }
         Op::Get(i) => assert!(same_option(ring.get(i), model.items.get(i).copied())),
-        Op::GetSigned(i) => assert!(same_option(ring.get_signed(i), model.get_signed(i))),
+        Op::GetSigned(i) => assert!(same_option(
+            ring.get_signed(i),
+            model.get_signed(i).copied()
+        )),
         Op::OverwriteLatest(v) => match (ring.overwrite_latest(v), model.items.back_mut()) {
             (Ok(old), Some(newest)) => assert!(same(old, mem::replace(newest, v))),
             (Err(back), None) => assert!(same(back, v)),
@@ -387,30 +341,15 @@ fn apply<T: Value>(ring: &mut NumericRingBuffer<T>, model: &mut Model<T>, op: Op
     }
 }
 
-/// 256 cases natively, 3 under Miri; under Miri, also no failure file (Miri's
-/// isolation forbids the file system).
-fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 256 });
-    if cfg!(miri) {
-        config.failure_persistence = None;
-    }
-    config
-}
-
 macro_rules! model_tests {
     ($($name:ident: $t:ty,)*) => {
         proptest! {
-            #![proptest_config(config())]
+            #![proptest_config(support::config())]
             $(
                 #[test]
                 fn $name(requested in 1usize..=17, ops in ops::<$t>()) {
-                    let mut ring = NumericRingBuffer::<$t>::new(requested).unwrap();
-                    let mut model = Model::new(requested);
-                    check(&ring, &model);
-                    for op in ops {
-                        apply(&mut ring, &mut model, op);
-                        check(&ring, &model);
-                    }
+                    let ring = NumericRingBuffer::<$t>::new(requested).unwrap();
+                    support::run(ring, Model::new(requested, false), ops, apply, check);
                 }
             )*
         }
@@ -431,76 +370,7 @@ model_tests! {
 }
 
 // ---------------------------------------------------------------------------------------
-// Capacity (SPEC §1)
-// ---------------------------------------------------------------------------------------
-
-#[test]
-fn capacity_rounds_up_to_a_power_of_two() {
-    for (asked, got) in [
-        (1, 1),
-        (2, 2),
-        (3, 4),
-        (5, 8),
-        (10, 16),
-        (16, 16),
-        (17, 32),
-        (1025, 2048),
-    ] {
-        assert_eq!(
-            NumericRingBuffer::<f64>::new(asked).unwrap().capacity(),
-            got,
-            "new({asked})"
-        );
-        assert_eq!(NumericRingBuffer::<u8>::new(asked).unwrap().capacity(), got);
-    }
-}
-
-#[test]
-fn capacity_zero_is_an_error() {
-    assert_eq!(
-        NumericRingBuffer::<i32>::new(0).err(),
-        Some(CapacityError::Zero)
-    );
-}
-
-#[test]
-fn capacity_whose_rounding_overflows_is_an_error() {
-    assert_eq!(
-        NumericRingBuffer::<u8>::new(usize::MAX).err(),
-        Some(CapacityError::Overflow {
-            requested: usize::MAX
-        })
-    );
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_too_large_for_memory_is_an_allocation_error() {
-    // 2^40 values of 8 bytes = 8 TiB: representable, but no allocator hands it out.
-    assert_eq!(
-        NumericRingBuffer::<u64>::new(1 << 40).err(),
-        Some(CapacityError::Allocation {
-            capacity: 1 << 40,
-            item_bytes: 8
-        })
-    );
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "Miri cannot model a failing huge allocation")]
-fn capacity_whose_byte_size_overflows_isize_is_an_allocation_error() {
-    // 2^62 values of 8 bytes = 2^65 bytes: the layout itself cannot be formed.
-    assert_eq!(
-        NumericRingBuffer::<u64>::new(1 << 62).err(),
-        Some(CapacityError::Allocation {
-            capacity: 1 << 62,
-            item_bytes: 8
-        })
-    );
-}
-
-// ---------------------------------------------------------------------------------------
-// Every dtype, every scalar method (defects 7, 9, 10)
+// Every dtype, every scalar method
 // ---------------------------------------------------------------------------------------
 
 /// The scalar API on one dtype, from an empty ring through a wrap to an empty one again.
@@ -538,11 +408,11 @@ fn scalar_methods<T: Value>() {
     assert_eq!(ring.consume(), Some(v(2)));
     assert_eq!(ring.consume_all(), [v(3), v(4), v(6)]);
 
-    // defect 7: nothing stale is visible once the ring is empty again.
+    // Nothing stale is visible once the ring is empty again.
     assert_eq!((ring.peekleft(), ring.peekright()), (None, None));
     assert_eq!((ring.get(0), ring.get_signed(-1)), (None, None));
     assert!(!ring.contains(v(6)));
-    // defect 10: no write into an invisible slot.
+    // No write into an invisible slot.
     assert_eq!(ring.overwrite_latest(v(7)), Err(v(7)));
     assert!(ring.is_empty());
     assert!(!ring.contains(v(7)));
@@ -564,7 +434,7 @@ macro_rules! for_every_dtype {
 }
 
 #[test]
-fn defect9_every_dtype_supports_scalar_methods() {
+fn every_dtype_supports_every_scalar_method() {
     for_every_dtype!(scalar_methods);
 }
 
@@ -590,42 +460,28 @@ fn every_dtype_names_itself() {
     );
 }
 
-fn assert_nothing_visible(ring: &NumericRingBuffer<f64>) {
-    assert_eq!(ring.peekleft(), None);
-    assert_eq!(ring.peekright(), None);
-    assert_eq!(ring.get(0), None);
-    assert_eq!(ring.get_signed(-1), None);
-    assert_eq!(ring.iter().next(), None);
-    assert_eq!((ring.sum(), ring.mean()), (None, None));
-    assert_eq!((ring.min(), ring.max()), (None, None));
-}
-
+/// The statistics of a ring emptied by consuming, by `consume_all` and by `clear` are
+/// `None`: no stale value takes part.
 #[test]
-fn defect7_peeks_of_a_new_ring_are_none() {
-    assert_nothing_visible(&NumericRingBuffer::new(4).unwrap());
-}
-
-#[test]
-fn defect7_peeks_after_consuming_everything_are_none() {
+fn statistics_of_an_emptied_ring_are_none() {
+    let assert_none = |ring: &NumericRingBuffer<f64>| {
+        assert_eq!((ring.sum(), ring.mean()), (None, None));
+        assert_eq!((ring.min(), ring.max()), (None, None));
+    };
     let mut ring = NumericRingBuffer::new(4).unwrap();
     ring.insert_batch(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     while ring.consume().is_some() {}
-    assert_nothing_visible(&ring);
+    assert_none(&ring);
     ring.insert_batch(&[7.0, 8.0]);
     ring.consume_all();
-    assert_nothing_visible(&ring);
-}
-
-#[test]
-fn defect7_peeks_after_clear_are_none() {
-    let mut ring = NumericRingBuffer::new(4).unwrap();
+    assert_none(&ring);
     ring.insert_batch(&[1.0, 2.0, 3.0, 4.0, 5.0]);
     ring.clear();
-    assert_nothing_visible(&ring);
+    assert_none(&ring);
 }
 
 #[test]
-fn defect10_overwrite_latest_on_an_empty_ring_gives_the_value_back() {
+fn overwrite_latest_on_an_empty_ring_gives_the_value_back() {
     let mut ring = NumericRingBuffer::<i32>::new(4).unwrap();
     assert_eq!(ring.overwrite_latest(7), Err(7));
     assert!(ring.is_empty());
@@ -644,7 +500,7 @@ fn defect10_overwrite_latest_on_an_empty_ring_gives_the_value_back() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The shared rules (SPEC §1)
+// Insert, indexing, equality and the std traits
 // ---------------------------------------------------------------------------------------
 
 /// A ring whose window wraps around the end of its storage: `[3, 4, 5, 6]`, with 3 and 4
@@ -675,50 +531,10 @@ fn insert_into_a_full_ring_returns_the_oldest_and_counts_it() {
 }
 
 #[test]
-fn consume_is_fifo() {
-    let mut ring = wrapped();
-    assert_eq!(ring.consume(), Some(3));
-    ring.insert(7);
-    for expected in [4, 5, 6, 7] {
-        assert_eq!(ring.consume(), Some(expected));
-    }
-    assert_eq!(ring.consume(), None);
-}
-
-#[test]
-fn consume_all_of_an_empty_ring_is_an_empty_vec() {
-    let mut ring = NumericRingBuffer::<f32>::new(2).unwrap();
-    assert_eq!(ring.consume_all(), Vec::<f32>::new());
-    ring.insert(1.0);
-    assert_eq!(ring.consume_all(), [1.0]);
-    assert_eq!(ring.consume_all(), Vec::<f32>::new());
-}
-
-#[test]
-fn get_and_get_signed_out_of_range_are_none() {
-    let ring = wrapped();
-    assert_eq!((ring.get(3), ring.get(4)), (Some(6), None));
-    assert_eq!(ring.get(usize::MAX), None);
-    assert_eq!((ring.get_signed(-4), ring.get_signed(-5)), (Some(3), None));
-    assert_eq!(ring.get_signed(4), None);
-    assert_eq!(ring.get_signed(isize::MIN), None);
-    assert_eq!(ring.get_signed(isize::MAX), None);
-}
-
-#[test]
 #[should_panic(expected = "index out of bounds")]
 fn index_out_of_range_panics() {
     let ring = wrapped();
     let _ = ring[4];
-}
-
-#[test]
-fn insert_batch_longer_than_capacity_keeps_the_last_capacity_values() {
-    let mut ring = NumericRingBuffer::<i16>::new(4).unwrap();
-    ring.insert(0);
-    ring.insert_batch(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    assert_eq!(ring.unwrapped(), [7, 8, 9, 10]);
-    assert_eq!(ring.overwritten(), 7);
 }
 
 #[test]
@@ -729,16 +545,6 @@ fn contains_uses_eq() {
     assert!(ring.contains(0.0), "0.0 == -0.0");
     assert!(!ring.contains(f64::NAN), "NaN != NaN");
     assert!(!ring.contains(2.0));
-}
-
-#[test]
-fn clear_keeps_capacity_and_overwritten() {
-    let mut ring = wrapped();
-    ring.clear();
-    assert!(ring.is_empty() && !ring.is_full());
-    assert_eq!((ring.len(), ring.capacity(), ring.overwritten()), (0, 4, 2));
-    ring.insert_batch(&[1, 2, 3, 4]);
-    assert!(ring.is_full());
 }
 
 #[test]
@@ -772,40 +578,8 @@ fn extend_inserts_each_value_in_order() {
     assert_eq!(ring.overwritten(), 1);
 }
 
-fn assert_exact_double_ended<I: ExactSizeIterator + DoubleEndedIterator>(_: &I) {}
-
-#[test]
-fn iter_is_exact_size_and_double_ended_by_value() {
-    let ring = wrapped();
-    let mut iter = ring.iter();
-    assert_exact_double_ended(&iter);
-    assert_eq!(iter.len(), 4);
-    assert_eq!((iter.next(), iter.next_back()), (Some(3), Some(6)));
-    assert_eq!(iter.len(), 2);
-    assert_eq!(iter.rev().collect::<Vec<_>>(), [5, 4]);
-
-    let mut seen = Vec::new();
-    for value in &ring {
-        seen.push(value);
-    }
-    assert_eq!(seen, [3, 4, 5, 6]);
-}
-
-#[test]
-fn unwrapped_equals_iter_collect() {
-    let mut ring = NumericRingBuffer::<i64>::new(8).unwrap();
-    assert_eq!(ring.unwrapped(), ring.iter().collect::<Vec<_>>());
-    for round in 0..20 {
-        ring.insert_batch(&[round, -round, round * 3]);
-        if round % 3 == 0 {
-            ring.consume();
-        }
-        assert_eq!(ring.unwrapped(), ring.iter().collect::<Vec<_>>());
-    }
-}
-
 // ---------------------------------------------------------------------------------------
-// Window statistics (SPEC §3)
+// Window statistics
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -902,7 +676,7 @@ fn small_integer_sums_do_not_overflow_the_dtype() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The memcpy paths against the one-by-one path (SPEC §1, §3)
+// The memcpy paths against the one-by-one path
 // ---------------------------------------------------------------------------------------
 
 /// A ring of `requested` capacity whose oldest value sits at physical slot `head`

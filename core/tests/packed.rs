@@ -1,4 +1,5 @@
-//! Packed framing through the public API (SPEC §7, defect 12).
+//! Packed framing through the public API: round trips, the bytes Python's framing
+//! produces, and corrupt frames (including 1–3 trailing bytes) refused.
 
 use mmring_core::packed::{PackedError, iter, pack, pack_into, try_pack_into, unpack};
 use proptest::prelude::*;
@@ -26,7 +27,7 @@ fn single_empty_message_is_four_zero_bytes() {
 }
 
 #[test]
-fn known_bytes_match_the_python_seed() {
+fn known_bytes_match_the_python_framing() {
     // struct.pack("<I", 2) + b"ab" + struct.pack("<I", 1) + b"c"
     let frame = pack([&b"ab"[..], b"c"]);
     assert_eq!(frame, [2, 0, 0, 0, b'a', b'b', 1, 0, 0, 0, b'c']);
@@ -62,7 +63,7 @@ fn round_trip_of_mixed_sizes_binary_and_utf8() {
 }
 
 #[test]
-fn defect12_trailing_bytes_are_corrupt() {
+fn trailing_bytes_are_corrupt() {
     let valid = pack([&b"ab"[..], b"", b"cde"]);
     for trailing in 1..=3 {
         let mut frame = valid.clone();

@@ -1,6 +1,7 @@
-//! `SharedRingBuffer` through its public API, under real runtimes (SPEC §6; §12 defect 8).
+//! `SharedRingBuffer` through its public API, under real runtimes.
 //!
-//! - Every method of the shared handle, for each of the four rings.
+//! - Every method of the shared handle, written once over the ring traits and run for
+//!   each of the four rings, beside what only one ring's handle has.
 //! - Accounting tests, the crossbeam way: producers send `(producer, seq)` pairs and keep
 //!   what their `insert` evicts; every pair must then be either consumed exactly once or
 //!   handed back by exactly one insert, each consumer must see each producer's pairs in
@@ -8,8 +9,9 @@
 //!   tokio's multi-thread runtime, smol, `futures::executor::block_on` with std threads,
 //!   and with blocking consumers on std threads.
 //! - Close with waiters pending, dropping handles, cancellation of a pending `aconsume`,
-//!   racing waiters (defect 8), and the absence of waker traffic while items are there,
-//!   observed with a waker that counts its clones and wakes.
+//!   racing waiters (none may get an error instead of waiting), and the absence of
+//!   waker traffic while items are there, observed with a waker that counts its clones
+//!   and wakes.
 //!
 //! Nothing asserts a duration: a timeout only bounds how long a broken test hangs.
 //! Miri runs everything except the tokio and smol tests (their runtimes are too slow
@@ -17,6 +19,7 @@
 #![cfg(not(loom))]
 
 use std::collections::HashMap;
+use std::fmt::Debug;
 use std::future::{Future, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
@@ -29,10 +32,10 @@ use std::time::{Duration, Instant};
 
 use futures::executor::block_on;
 use futures::{Stream, StreamExt as _};
-use mmring_core::shared::{Consume, Ring};
+use mmring_core::shared::Consume;
 use mmring_core::{
-    Bytes, BytesRingBuffer, BytesRingBufferFast, FastError, GenericRingBuffer, NumericRingBuffer,
-    SharedRingBuffer,
+    Bytes, BytesRingBuffer, BytesRingBufferFast, FastError, Fifo, GenericRingBuffer,
+    NumericRingBuffer, Ring, SharedRingBuffer,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -56,7 +59,7 @@ fn tagged(capacity: usize) -> TagRing {
 }
 
 /// The number of registered waiters, as the handle's `Debug` output shows it.
-fn waiting<R: Ring>(ring: &SharedRingBuffer<R>) -> usize {
+fn waiting<R: Fifo>(ring: &SharedRingBuffer<R>) -> usize {
     let debug = format!("{ring:?}");
     let (_, rest) = debug
         .split_once("waiting: ")
@@ -131,6 +134,25 @@ fn produce(ring: &TagRing, producer: u32, count: u32) -> Vec<Tagged> {
         .collect()
 }
 
+/// Starts `producers` threads, each running [`produce`] with its own number.
+fn producer_threads(
+    ring: &TagRing,
+    producers: u32,
+    per_producer: u32,
+) -> Vec<thread::JoinHandle<Vec<Tagged>>> {
+    (0..producers)
+        .map(|producer| {
+            let ring = ring.clone();
+            thread::spawn(move || produce(&ring, producer, per_producer))
+        })
+        .collect()
+}
+
+/// Waits for every thread and returns their results, in order.
+fn join_all<T>(threads: Vec<thread::JoinHandle<T>>) -> Vec<T> {
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
 /// [`produce`] in a task, yielding now and then so consumers get to run.
 async fn produce_async(ring: TagRing, producer: u32, count: u32) -> Vec<Tagged> {
     let mut evicted = Vec::new();
@@ -177,16 +199,19 @@ fn drain_blocking(ring: &TagRing) -> Vec<Tagged> {
     got
 }
 
-/// The exactly-once check: each consumer saw each producer's pairs in increasing order,
-/// and consumed ∪ evicted is every pair sent, each once; the evictions are what
-/// `overwritten()` counts.
+/// The exactly-once check, once every consumer is done: each consumer saw each
+/// producer's pairs in increasing order, consumed ∪ evicted is every pair sent, each
+/// once, the evictions are what `ring.overwritten()` counts, and no consumer is still
+/// counted as waiting.
 fn assert_exactly_once(
+    ring: &TagRing,
     consumed: &[Vec<Tagged>],
     evicted: &[Tagged],
     producers: u32,
     per_producer: u32,
-    overwritten: u64,
 ) {
+    assert_eq!(waiting(ring), 0, "a consumer is still counted as waiting");
+    let overwritten = ring.overwritten();
     for (consumer, got) in consumed.iter().enumerate() {
         let mut last = HashMap::new();
         for &(producer, seq) in got {
@@ -297,7 +322,8 @@ fn exercise_waiters<R>(
     insert: impl Fn(&SharedRingBuffer<R>, u8),
 ) -> Vec<R::Item>
 where
-    R: Ring + 'static,
+    R: Fifo + Send + 'static,
+    R::Item: Send,
 {
     let mut received = Vec::new();
 
@@ -369,64 +395,150 @@ fn aconsume_future_is_send() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Every method, for each ring
+// The shared vocabulary, for each ring
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn generic_methods() {
-    let s = |text: &str| text.to_owned();
-    let ring = GenericRingBuffer::<String>::new(3).unwrap().into_shared();
+/// What the vocabulary check needs of a ring beyond the handle's generic methods: a way
+/// to put numbered items in and the item each number stands for.
+trait Subject: Ring + Fifo<Item: Clone + PartialEq + Debug + Send> + Send + Sized + 'static {
+    /// Item `n`, as the handle's reads return it.
+    fn item(n: u8) -> Self::Item;
+    /// Inserts item `n` with the handle's `insert`.
+    fn insert(ring: &SharedRingBuffer<Self>, n: u8);
+    /// Inserts items `ns` with the handle's `insert_batch`.
+    fn insert_batch(ring: &SharedRingBuffer<Self>, ns: &[u8]);
+    /// Replaces the newest item by item `n`; `false` when refused (empty).
+    fn overwrite_latest(ring: &SharedRingBuffer<Self>, n: u8) -> bool;
+    /// The handle's `contains` of item `n`.
+    fn holds(ring: &SharedRingBuffer<Self>, n: u8) -> bool;
+}
+
+impl Subject for GenericRingBuffer<String> {
+    fn item(n: u8) -> String {
+        n.to_string()
+    }
+    fn insert(ring: &SharedRingBuffer<Self>, n: u8) {
+        ring.insert(n.to_string());
+    }
+    fn insert_batch(ring: &SharedRingBuffer<Self>, ns: &[u8]) {
+        ring.insert_batch(ns.iter().map(u8::to_string));
+    }
+    fn overwrite_latest(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.overwrite_latest(n.to_string()).is_ok()
+    }
+    fn holds(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.contains(&n.to_string())
+    }
+}
+
+impl Subject for NumericRingBuffer<i64> {
+    fn item(n: u8) -> i64 {
+        i64::from(n)
+    }
+    fn insert(ring: &SharedRingBuffer<Self>, n: u8) {
+        ring.insert(i64::from(n));
+    }
+    fn insert_batch(ring: &SharedRingBuffer<Self>, ns: &[u8]) {
+        ring.insert_batch(&ns.iter().copied().map(i64::from).collect::<Vec<_>>());
+    }
+    fn overwrite_latest(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.overwrite_latest(i64::from(n)).is_ok()
+    }
+    fn holds(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.contains(i64::from(n))
+    }
+}
+
+impl Subject for BytesRingBuffer {
+    fn item(n: u8) -> Bytes {
+        Bytes::from(vec![n])
+    }
+    fn insert(ring: &SharedRingBuffer<Self>, n: u8) {
+        assert!(ring.insert(vec![n]));
+    }
+    fn insert_batch(ring: &SharedRingBuffer<Self>, ns: &[u8]) {
+        ring.insert_batch(ns.iter().map(|&n| vec![n]));
+    }
+    fn overwrite_latest(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.overwrite_latest(vec![n]).is_ok()
+    }
+    fn holds(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.contains(&[n])
+    }
+}
+
+impl Subject for BytesRingBufferFast {
+    fn item(n: u8) -> Vec<u8> {
+        vec![n]
+    }
+    fn insert(ring: &SharedRingBuffer<Self>, n: u8) {
+        ring.insert(&[n]).unwrap();
+    }
+    fn insert_batch(ring: &SharedRingBuffer<Self>, ns: &[u8]) {
+        let items: Vec<[u8; 1]> = ns.iter().map(|&n| [n]).collect();
+        let slices: Vec<&[u8]> = items.iter().map(|item| &item[..]).collect();
+        ring.insert_batch(&slices).unwrap();
+    }
+    fn overwrite_latest(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.overwrite_latest(&[n]).is_ok()
+    }
+    fn holds(ring: &SharedRingBuffer<Self>, n: u8) -> bool {
+        ring.contains(&[n])
+    }
+}
+
+/// Every method of the handle that every ring shares, on a ring of capacity 4 made by
+/// `new`, and the three kinds of waiter on a fresh one.
+fn shared_vocabulary<R: Subject>(new: impl Fn() -> SharedRingBuffer<R>) {
+    let item = R::item;
+    let ring = new();
     assert_eq!(ring.capacity(), 4);
     assert!(ring.is_empty() && !ring.is_full());
     assert_eq!(ring.len(), 0);
     assert_eq!((ring.peekleft(), ring.peekright()), (None, None));
     assert_eq!((ring.get(0), ring.get_signed(-1)), (None, None));
-    assert_eq!(
-        ring.overwrite_latest(s("x")),
-        Err(s("x")),
-        "nothing to overwrite"
-    );
+    assert!(!R::overwrite_latest(&ring, 9), "nothing to overwrite");
     assert!(ring.is_empty());
     assert_eq!(ring.consume(), None);
     assert!(ring.consume_all().is_empty());
+    assert!(ring.unwrapped().is_empty());
 
-    assert_eq!(ring.insert(s("a")), None);
-    ring.insert_batch(["b", "c", "d"].map(String::from));
+    R::insert(&ring, 1);
+    R::insert_batch(&ring, &[2, 3, 4]);
     assert!(ring.is_full());
-    assert_eq!(ring.insert(s("e")), Some(s("a")));
+    R::insert(&ring, 5);
     assert_eq!(ring.overwritten(), 1);
-    assert_eq!(ring.unwrapped(), ["b", "c", "d", "e"]);
-    assert_eq!(ring.peekleft(), Some(s("b")));
-    assert_eq!(ring.peekright(), Some(s("e")));
-    assert_eq!(ring.get(1), Some(s("c")));
+    assert_eq!(ring.unwrapped(), [2, 3, 4, 5].map(item));
+    assert_eq!(ring.peekleft(), Some(item(2)));
+    assert_eq!(ring.peekright(), Some(item(5)));
+    assert_eq!(ring.get(1), Some(item(3)));
     assert_eq!(ring.get(4), None);
-    assert_eq!(ring.get_signed(-1), Some(s("e")));
-    assert_eq!(ring.get_signed(-4), Some(s("b")));
+    assert_eq!(ring.get_signed(-1), Some(item(5)));
+    assert_eq!(ring.get_signed(-4), Some(item(2)));
     assert_eq!(ring.get_signed(-5), None);
-    assert!(ring.contains(&s("c")));
-    assert!(!ring.contains(&s("a")));
-    assert_eq!(ring.overwrite_latest(s("E")), Ok(s("e")));
-    assert_eq!(ring.peekright(), Some(s("E")));
-    assert_eq!(ring.consume(), Some(s("b")));
+    assert!(R::holds(&ring, 3) && !R::holds(&ring, 1));
+    assert!(R::overwrite_latest(&ring, 50));
+    assert_eq!(ring.peekright(), Some(item(50)));
+    assert_eq!(ring.consume(), Some(item(2)));
     assert_eq!((ring.len(), ring.is_full()), (3, false));
-    assert_eq!(ring.consume_all(), ["c", "d", "E"]);
+    assert_eq!(ring.consume_all(), [3, 4, 50].map(item));
     assert!(ring.is_empty());
 
-    ring.insert_batch((0..10).map(|i| i.to_string()));
-    assert_eq!(ring.unwrapped(), ["6", "7", "8", "9"]);
+    R::insert_batch(&ring, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert_eq!(ring.unwrapped(), [6, 7, 8, 9].map(item));
     assert_eq!(ring.overwritten(), 7);
-    let joined = ring.with(|ring| ring.iter().map(String::as_str).collect::<String>());
-    assert_eq!(joined, "6789");
+    let newest_first: Vec<R::Item> = ring.with(|ring| ring.iter().rev().map(R::to_item).collect());
+    assert_eq!(newest_first, [9, 8, 7, 6].map(item));
     ring.clear();
     assert!(ring.is_empty());
     assert_eq!(ring.overwritten(), 7, "clear evicts nothing");
 
     assert!(!ring.is_closed());
-    ring.insert(s("kept"));
+    R::insert(&ring, 10);
     ring.close();
     ring.close();
     assert!(ring.is_closed());
-    ring.insert(s("late"));
+    R::insert(&ring, 11);
     let debug = format!("{ring:?}");
     for field in [
         "SharedRingBuffer",
@@ -437,114 +549,73 @@ fn generic_methods() {
     ] {
         assert!(debug.contains(field), "{field} missing from {debug}");
     }
-    assert_eq!(
-        ring.consume(),
-        Some(s("kept")),
-        "a closed ring still drains"
-    );
-    assert_eq!(block_on(ring.aconsume()), Some(s("late")));
+    assert_eq!(ring.consume(), Some(item(10)), "a closed ring still drains");
+    assert_eq!(block_on(ring.aconsume()), Some(item(11)));
     assert_eq!(block_on(ring.aconsume()), None);
 
-    let fresh = GenericRingBuffer::<String>::new(4).unwrap().into_shared();
-    let received = exercise_waiters(&fresh, |ring, i| {
-        assert_eq!(ring.insert(i.to_string()), None)
-    });
-    assert_eq!(received, ["1", "2", "3"]);
+    let received = exercise_waiters(&new(), R::insert);
+    assert_eq!(received, [1, 2, 3].map(item));
 }
 
 #[test]
-fn numeric_methods() {
+fn generic_vocabulary_and_item_hand_back() {
+    shared_vocabulary(|| GenericRingBuffer::<String>::new(3).unwrap().into_shared());
+
+    let ring = GenericRingBuffer::new(1).unwrap().into_shared();
+    let s = |text: &str| text.to_owned();
+    assert_eq!(ring.overwrite_latest(s("x")), Err(s("x")));
+    assert_eq!(ring.insert(s("a")), None);
+    assert_eq!(
+        ring.insert(s("b")),
+        Some(s("a")),
+        "the evicted item comes back"
+    );
+    assert_eq!(ring.overwrite_latest(s("c")), Ok(s("b")));
+}
+
+#[test]
+fn numeric_vocabulary_and_statistics() {
+    shared_vocabulary(|| NumericRingBuffer::<i64>::new(4).unwrap().into_shared());
+
     let ring = NumericRingBuffer::<i64>::new(4).unwrap().into_shared();
-    assert_eq!(ring.capacity(), 4);
-    assert!(ring.is_empty() && !ring.is_full());
-    assert_eq!((ring.peekleft(), ring.peekright()), (None, None));
-    assert_eq!((ring.get(0), ring.get_signed(-1)), (None, None));
     assert_eq!(
         (ring.sum(), ring.mean(), ring.min(), ring.max()),
         (None, None, None, None)
     );
     assert_eq!(ring.overwrite_latest(9), Err(9));
-
     assert_eq!(ring.insert(5), None);
     ring.insert_batch(&[-3, 8, 2]);
-    assert!(ring.is_full());
     assert_eq!(ring.insert(4), Some(5));
-    assert_eq!(ring.overwritten(), 1);
-    assert_eq!(ring.unwrapped(), [-3, 8, 2, 4]);
-    assert_eq!(ring.len(), 4);
-    assert_eq!((ring.peekleft(), ring.peekright()), (Some(-3), Some(4)));
-    assert_eq!((ring.get(2), ring.get(4)), (Some(2), None));
-    assert_eq!(
-        (ring.get_signed(-1), ring.get_signed(-4)),
-        (Some(4), Some(-3))
-    );
-    assert_eq!(ring.get_signed(-5), None);
-    assert!(ring.contains(8) && !ring.contains(5));
     assert_eq!(ring.sum(), Some(11.0));
     assert_eq!(ring.mean(), Some(2.75));
     assert_eq!((ring.min(), ring.max()), (Some(-3), Some(8)));
     assert_eq!(ring.overwrite_latest(10), Ok(4));
     assert_eq!(ring.max(), Some(10));
-    assert_eq!(ring.consume(), Some(-3));
-    assert_eq!(ring.consume_all(), [8, 2, 10]);
-    assert!(ring.is_empty());
     ring.insert_batch(&[1, 2, 3, 4, 5, 6]);
-    assert_eq!(ring.unwrapped(), [3, 4, 5, 6]);
-    assert_eq!(ring.overwritten(), 3);
     let window = ring.with(|ring| ring.make_contiguous().to_vec());
     assert_eq!(window, [3, 4, 5, 6]);
-    ring.clear();
-    assert!(ring.is_empty() && !ring.is_closed());
-    assert!(format!("{ring:?}").contains("len: 0"));
 
     let prices = NumericRingBuffer::<f64>::new(4).unwrap().into_shared();
     prices.insert_batch(&[2.0, f64::NAN, -1.0]);
     assert_eq!((prices.min(), prices.max()), (Some(-1.0), Some(2.0)));
     assert!(prices.sum().unwrap().is_nan());
-
-    let fresh = NumericRingBuffer::<u8>::new(4).unwrap().into_shared();
-    let received = exercise_waiters(&fresh, |ring, i| assert_eq!(ring.insert(i), None));
-    assert_eq!(received, [1, 2, 3]);
 }
 
 #[test]
-fn bytes_methods() {
+fn bytes_vocabulary_and_uniqueness() {
+    shared_vocabulary(|| BytesRingBuffer::new(4).unwrap().into_shared());
+
     let ring = BytesRingBuffer::new(4).unwrap().into_shared();
-    assert_eq!(ring.capacity(), 4);
-    assert!(ring.is_empty() && !ring.is_full());
-    assert_eq!((ring.peekleft(), ring.peekright()), (None, None));
-    assert_eq!((ring.get(0), ring.get_signed(-1)), (None, None));
     assert_eq!(
         ring.overwrite_latest(&b"x"[..]),
         Err(Bytes::from_static(b"x"))
     );
-
     assert!(ring.insert(&b"a"[..]));
-    ring.insert_batch([&b"b"[..], b"c", b"d"]);
-    assert!(ring.is_full());
-    assert!(ring.insert(Bytes::from_static(b"e")));
-    assert_eq!(ring.overwritten(), 1);
-    assert_eq!(ring.unwrapped(), [&b"b"[..], b"c", b"d", b"e"]);
-    assert_eq!(ring.peekleft().as_deref(), Some(&b"b"[..]));
-    assert_eq!(ring.peekright().as_deref(), Some(&b"e"[..]));
-    assert_eq!(ring.get(1).as_deref(), Some(&b"c"[..]));
-    assert_eq!(ring.get(4), None);
-    assert_eq!(ring.get_signed(-2).as_deref(), Some(&b"d"[..]));
-    assert_eq!(ring.get_signed(-5), None);
-    assert!(ring.contains(b"c") && !ring.contains(b"a"));
     assert_eq!(
         ring.overwrite_latest(&b"E"[..]),
-        Ok(Bytes::from_static(b"e"))
+        Ok(Bytes::from_static(b"a"))
     );
-    assert_eq!(ring.consume().as_deref(), Some(&b"b"[..]));
-    assert_eq!(ring.len(), 3);
-    assert_eq!(ring.consume_all(), [&b"c"[..], b"d", b"E"]);
-    assert!(ring.is_empty());
-    ring.insert(&b"z"[..]);
     assert!(ring.with(|ring| !ring.only_insert_unique()));
-    ring.clear();
-    assert!(ring.is_empty() && !ring.is_closed());
-    assert!(format!("{ring:?}").contains("capacity: 4"));
 
     let unique = BytesRingBuffer::builder(4)
         .only_insert_unique(true)
@@ -555,35 +626,25 @@ fn bytes_methods() {
     assert!(!unique.insert(&b"tick"[..]), "a duplicate is skipped");
     unique.insert_batch([&b"x"[..], b"y", b"x"]);
     assert_eq!(unique.unwrapped(), [&b"tick"[..], b"x", b"y"]);
-
-    let fresh = BytesRingBuffer::new(4).unwrap().into_shared();
-    let received = exercise_waiters(&fresh, |ring, i| assert!(ring.insert(vec![i])));
-    assert_eq!(received, [&[1u8][..], &[2], &[3]]);
 }
 
 #[test]
-fn bytes_fast_methods() {
+fn bytes_fast_vocabulary_slots_and_consume_into() {
+    shared_vocabulary(|| BytesRingBufferFast::new(4).unwrap().into_shared());
+
     let ring = BytesRingBufferFast::builder(4)
         .expected_item_size(8)
         .buffer_percent(0.0)
         .build()
         .unwrap()
         .into_shared();
-    assert_eq!(ring.capacity(), 4);
     assert_eq!(ring.with(|ring| ring.slot_size()), 8);
-    assert!(ring.is_empty() && !ring.is_full());
-    assert_eq!((ring.peekleft(), ring.peekright()), (None, None));
-    assert_eq!((ring.get(0), ring.get_signed(-1)), (None, None));
     assert_eq!(ring.overwrite_latest(b"x"), Err(FastError::Empty));
     let mut out = b"stale".to_vec();
     assert!(!ring.consume_into(&mut out));
     assert_eq!(out, b"stale", "untouched when empty");
 
-    ring.insert(b"a").unwrap();
-    ring.insert_batch(&[b"b", b"c", b"d"]).unwrap();
-    assert!(ring.is_full());
-    ring.insert(b"e").unwrap();
-    assert_eq!(ring.overwritten(), 1);
+    ring.insert_batch(&[b"b", b"c", b"d", b"e"]).unwrap();
     assert_eq!(
         ring.insert(b"123456789"),
         Err(FastError::Oversize { len: 9, slot: 8 })
@@ -593,33 +654,12 @@ fn bytes_fast_methods() {
         Err(FastError::Oversize { len: 9, slot: 8 })
     );
     assert_eq!(ring.unwrapped(), [b"b", b"c", b"d", b"e"], "all or nothing");
-    assert_eq!(ring.peekleft().as_deref(), Some(&b"b"[..]));
-    assert_eq!(ring.peekright().as_deref(), Some(&b"e"[..]));
-    assert_eq!(ring.get(1).as_deref(), Some(&b"c"[..]));
-    assert_eq!(ring.get(4), None);
-    assert_eq!(ring.get_signed(-4).as_deref(), Some(&b"b"[..]));
-    assert_eq!(ring.get_signed(-5), None);
-    assert!(ring.contains(b"d") && !ring.contains(b"a"));
-    ring.overwrite_latest(b"E").unwrap();
     assert_eq!(
         ring.overwrite_latest(b"123456789"),
         Err(FastError::Oversize { len: 9, slot: 8 })
     );
-    assert_eq!(ring.peekright().as_deref(), Some(&b"E"[..]));
     assert!(ring.consume_into(&mut out));
     assert_eq!(out, b"b");
-    assert_eq!(ring.consume().as_deref(), Some(&b"c"[..]));
-    assert_eq!(ring.len(), 2);
-    assert_eq!(ring.consume_all(), [b"d", b"E"]);
-    assert!(ring.is_empty());
-    ring.insert(b"z").unwrap();
-    ring.clear();
-    assert!(ring.is_empty() && !ring.is_closed());
-    assert!(format!("{ring:?}").contains("closed: false"));
-
-    let fresh = BytesRingBufferFast::new(4).unwrap().into_shared();
-    let received = exercise_waiters(&fresh, |ring, i| ring.insert(&[i]).unwrap());
-    assert_eq!(received, [[1u8], [2], [3]]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -716,7 +756,7 @@ fn panic_inside_with_still_wakes_waiters() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Cancellation and racing waiters (defect 8), polled by hand
+// Cancellation and racing waiters, polled by hand
 // ---------------------------------------------------------------------------------------
 
 /// Two pending `aconsume`s; one item; whichever is dropped unpolled, the other gets it.
@@ -765,10 +805,10 @@ fn dropped_pending_stream_passes_its_wakeup_on() {
     assert_eq!(waiting(&ring), 0);
 }
 
-/// SPEC §12 defect 8: with two waiters, each inserted item resolves exactly one of them
+/// With two waiters, each inserted item resolves exactly one of them
 /// and the other keeps waiting; nobody gets `None` until the ring is closed.
 #[test]
-fn defect8_racing_waiters_never_error() {
+fn racing_waiters_never_error() {
     let ring = tagged(4);
     let waker = Waker::noop();
     let mut waiters = [Box::pin(ring.aconsume()), Box::pin(ring.aconsume())];
@@ -800,10 +840,10 @@ fn defect8_racing_waiters_never_error() {
     assert_eq!(waiting(&ring), 0);
 }
 
-/// Defect 8 with real threads: three waiters race for every item, which goes in only
+/// Racing waiters on real threads: three waiters race for every item, which goes in only
 /// once all of them wait again; none may end before the ring is closed.
 #[test]
-fn defect8_racing_waiters_on_threads() {
+fn racing_waiters_on_threads_never_error() {
     within_patience(|| {
         let items = scale(200, 12);
         let ring = tagged(4);
@@ -830,8 +870,8 @@ fn defect8_racing_waiters_on_threads() {
         });
         closing.store(true, SeqCst);
         ring.close();
-        let consumed: Vec<_> = waiters.into_iter().map(|t| t.join().unwrap()).collect();
-        assert_exactly_once(&consumed, &[], 1, items, ring.overwritten());
+        let consumed = join_all(waiters);
+        assert_exactly_once(&ring, &consumed, &[], 1, items);
     });
 }
 
@@ -892,8 +932,8 @@ fn close_with_blocked_threads_drains_then_ends() {
         ring.insert((0, 0));
         ring.insert((0, 1));
         ring.close();
-        let consumed: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-        assert_exactly_once(&consumed, &[], 1, 2, ring.overwritten());
+        let consumed = join_all(threads);
+        assert_exactly_once(&ring, &consumed, &[], 1, 2);
     });
 }
 
@@ -968,19 +1008,11 @@ fn block_on_consumers_with_thread_producers() {
     within_patience(|| {
         let (producers, per_producer) = (3, scale(2_000, 30));
         let ring = tagged(if cfg!(miri) { 8 } else { 64 });
-        let producer_threads: Vec<_> = (0..producers)
-            .map(|producer| {
-                let ring = ring.clone();
-                thread::spawn(move || produce(&ring, producer, per_producer))
-            })
-            .collect();
+        let producer_threads = producer_threads(&ring, producers, per_producer);
         let closer = {
             let ring = ring.clone();
             thread::spawn(move || {
-                let evicted: Vec<_> = producer_threads
-                    .into_iter()
-                    .flat_map(|t| t.join().unwrap())
-                    .collect();
+                let evicted: Vec<_> = join_all(producer_threads).concat();
                 ring.close();
                 evicted
             })
@@ -996,14 +1028,7 @@ fn block_on_consumers_with_thread_producers() {
         ));
         let evicted = closer.join().unwrap();
         let consumed = [by_future, by_stream, other_thread.join().unwrap()];
-        assert_exactly_once(
-            &consumed,
-            &evicted,
-            producers,
-            per_producer,
-            ring.overwritten(),
-        );
-        assert_eq!(waiting(&ring), 0);
+        assert_exactly_once(&ring, &consumed, &evicted, producers, per_producer);
     });
 }
 
@@ -1012,23 +1037,18 @@ fn block_on_without_evictions_delivers_everything_in_order() {
     within_patience(|| {
         let per_producer = scale(1_000, 30);
         let ring = tagged(2 * per_producer as usize);
-        let producers: Vec<_> = (0..2)
-            .map(|producer| {
-                let ring = ring.clone();
-                thread::spawn(move || produce(&ring, producer, per_producer))
-            })
-            .collect();
+        let producers = producer_threads(&ring, 2, per_producer);
         let consumer = {
             let ring = ring.clone();
             thread::spawn(move || block_on(drain_stream(ring)))
         };
-        for producer in producers {
-            assert!(producer.join().unwrap().is_empty());
+        for evicted in join_all(producers) {
+            assert!(evicted.is_empty());
         }
         ring.close();
         let got = consumer.join().unwrap();
         assert_eq!(ring.overwritten(), 0);
-        assert_exactly_once(&[got], &[], 2, per_producer, 0);
+        assert_exactly_once(&ring, &[got], &[], 2, per_producer);
     });
 }
 
@@ -1047,26 +1067,10 @@ fn blocking_consumers_and_producers() {
                 thread::spawn(move || drain_blocking(&ring))
             })
             .collect();
-        let producer_threads: Vec<_> = (0..producers)
-            .map(|producer| {
-                let ring = ring.clone();
-                thread::spawn(move || produce(&ring, producer, per_producer))
-            })
-            .collect();
-        let evicted: Vec<_> = producer_threads
-            .into_iter()
-            .flat_map(|t| t.join().unwrap())
-            .collect();
+        let evicted = join_all(producer_threads(&ring, producers, per_producer)).concat();
         ring.close();
-        let consumed: Vec<_> = consumers.into_iter().map(|t| t.join().unwrap()).collect();
-        assert_exactly_once(
-            &consumed,
-            &evicted,
-            producers,
-            per_producer,
-            ring.overwritten(),
-        );
-        assert_eq!(waiting(&ring), 0);
+        let consumed = join_all(consumers);
+        assert_exactly_once(&ring, &consumed, &evicted, producers, per_producer);
     });
 }
 
@@ -1081,8 +1085,12 @@ fn blocking_timeout_on_an_empty_open_ring_gives_none() {
     assert_eq!(ring.consume_blocking(Duration::ZERO), Some((0, 0)));
 }
 
-#[test]
-fn close_wakes_a_thread_waiting_without_deadline() {
+/// A thread waits without a deadline; `wake` (from this thread) must end its wait with
+/// `expected`, within `PATIENCE`.
+fn assert_wakes_a_thread_waiting_without_deadline(
+    wake: impl FnOnce(&TagRing),
+    expected: Option<Tagged>,
+) -> TagRing {
     let ring = tagged(4);
     let (sender, results) = mpsc::channel();
     let blocked = ring.clone();
@@ -1092,12 +1100,18 @@ fn close_wakes_a_thread_waiting_without_deadline() {
             .unwrap();
     });
     wait_until("the thread waits", || waiting(&ring) == 1);
-    ring.close();
+    wake(&ring);
     let result = results
         .recv_timeout(PATIENCE)
-        .expect("close() did not wake the blocked thread");
-    assert_eq!(result, None);
+        .expect("the blocked thread was not woken");
+    assert_eq!(result, expected);
     thread.join().unwrap();
+    ring
+}
+
+#[test]
+fn close_wakes_a_thread_waiting_without_deadline() {
+    let ring = assert_wakes_a_thread_waiting_without_deadline(TagRing::close, None);
     assert_eq!(
         ring.consume_blocking(Duration::MAX),
         None,
@@ -1107,21 +1121,10 @@ fn close_wakes_a_thread_waiting_without_deadline() {
 
 #[test]
 fn insert_wakes_a_thread_waiting_without_deadline() {
-    let ring = tagged(4);
-    let (sender, results) = mpsc::channel();
-    let blocked = ring.clone();
-    let thread = thread::spawn(move || {
-        sender
-            .send(blocked.consume_blocking(Duration::MAX))
-            .unwrap();
-    });
-    wait_until("the thread waits", || waiting(&ring) == 1);
-    ring.insert((7, 7));
-    let result = results
-        .recv_timeout(PATIENCE)
-        .expect("the insert did not wake the blocked thread");
-    assert_eq!(result, Some((7, 7)));
-    thread.join().unwrap();
+    let ring = assert_wakes_a_thread_waiting_without_deadline(
+        |ring| assert_eq!(ring.insert((7, 7)), None),
+        Some((7, 7)),
+    );
     assert!(!ring.is_closed());
 }
 
@@ -1141,7 +1144,7 @@ async fn tokio_producer_task_to_consumer_task() {
             .unwrap();
         ring.close();
         let consumed = [consumer.await.unwrap()];
-        assert_exactly_once(&consumed, &evicted, 1, per_producer, ring.overwritten());
+        assert_exactly_once(&ring, &consumed, &evicted, 1, per_producer);
     })
     .await;
 }
@@ -1165,8 +1168,7 @@ async fn tokio_several_waiting_consumers_one_producer() {
             consumed.push(consumer.await.unwrap());
         }
         assert_eq!(ring.overwritten(), 0);
-        assert_exactly_once(&consumed, &[], 1, per_producer, 0);
-        assert_eq!(waiting(&ring), 0);
+        assert_exactly_once(&ring, &consumed, &[], 1, per_producer);
     })
     .await;
 }
@@ -1193,13 +1195,7 @@ async fn tokio_many_producers_many_consumers_with_evictions() {
         for consumer in consumers {
             consumed.push(consumer.await.unwrap());
         }
-        assert_exactly_once(
-            &consumed,
-            &evicted,
-            producers,
-            per_producer,
-            ring.overwritten(),
-        );
+        assert_exactly_once(&ring, &consumed, &evicted, producers, per_producer);
     })
     .await;
 }
@@ -1216,7 +1212,7 @@ async fn tokio_stream_ends_after_close_once_drained() {
         // Close while items may still be queued: the stream drains them first.
         ring.close();
         let got = consumer.await.unwrap();
-        assert_exactly_once(&[got], &[], 1, per_producer, ring.overwritten());
+        assert_exactly_once(&ring, &[got], &[], 1, per_producer);
 
         // Items that were already there when the stream starts, after close.
         let closed = tagged(8);
@@ -1313,7 +1309,7 @@ async fn tokio_timeout_cancels_aconsume_without_losing_items() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_defect8_racing_waiters_never_error() {
+async fn tokio_racing_waiters_never_error() {
     patiently(async {
         let items = 300;
         let ring = tagged(4);
@@ -1346,7 +1342,7 @@ async fn tokio_defect8_racing_waiters_never_error() {
         for waiter in waiters {
             consumed.push(waiter.await.unwrap());
         }
-        assert_exactly_once(&consumed, &[], 1, items, ring.overwritten());
+        assert_exactly_once(&ring, &consumed, &[], 1, items);
     })
     .await;
 }
@@ -1366,7 +1362,7 @@ fn smol_producer_task_to_consumer_task() {
             let evicted = smol::spawn(produce_async(ring.clone(), 0, per_producer)).await;
             ring.close();
             let consumed = [consumer.await];
-            assert_exactly_once(&consumed, &evicted, 1, per_producer, ring.overwritten());
+            assert_exactly_once(&ring, &consumed, &evicted, 1, per_producer);
         });
     });
 }
@@ -1394,14 +1390,7 @@ fn smol_waiting_consumers_and_producers() {
             for consumer in consumers {
                 consumed.push(consumer.await);
             }
-            assert_exactly_once(
-                &consumed,
-                &evicted,
-                producers,
-                per_producer,
-                ring.overwritten(),
-            );
-            assert_eq!(waiting(&ring), 0);
+            assert_exactly_once(&ring, &consumed, &evicted, producers, per_producer);
         });
     });
 }
@@ -1422,7 +1411,7 @@ fn smol_close_with_waiters_pending() {
             for consumer in consumers {
                 consumed.push(consumer.await);
             }
-            assert_exactly_once(&consumed, &[], 1, 1, 0);
+            assert_exactly_once(&ring, &consumed, &[], 1, 1);
         });
     });
 }

@@ -186,38 +186,24 @@ pub(crate) fn options(
     Ok(Some(object.clone()))
 }
 
-/// A boolean option; absent or `undefined` gives `None`.
-pub(crate) fn bool_option(
+/// The option `key` read by `read` (`JsValue::as_bool`, `JsValue::as_f64`, …); absent or
+/// `undefined` gives `None`, a value `read` refuses a `TypeError` saying it must be
+/// `what` ("a boolean").
+pub(crate) fn option<T>(
     options: &Object,
     key: &str,
     context: &str,
-) -> Result<Option<bool>, JsValue> {
+    what: &str,
+    read: impl FnOnce(&JsValue) -> Option<T>,
+) -> Result<Option<T>, JsValue> {
     let value = Reflect::get(options, &JsValue::from_str(key))?;
     if value.is_undefined() {
         return Ok(None);
     }
-    value.as_bool().map(Some).ok_or_else(|| {
+    read(&value).map(Some).ok_or_else(|| {
         type_error(
             context,
-            &format!("option {key} must be a boolean, got {}", describe(&value)),
-        )
-    })
-}
-
-/// A number option; absent or `undefined` gives `None`.
-pub(crate) fn number_option(
-    options: &Object,
-    key: &str,
-    context: &str,
-) -> Result<Option<f64>, JsValue> {
-    let value = Reflect::get(options, &JsValue::from_str(key))?;
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    value.as_f64().map(Some).ok_or_else(|| {
-        type_error(
-            context,
-            &format!("option {key} must be a number, got {}", describe(&value)),
+            &format!("option {key} must be {what}, got {}", describe(&value)),
         )
     })
 }
@@ -229,7 +215,7 @@ pub(crate) fn size_option(
     key: &str,
     context: &str,
 ) -> Result<Option<usize>, JsValue> {
-    let Some(n) = number_option(options, key, context)? else {
+    let Some(n) = option(options, key, context, "a number", JsValue::as_f64)? else {
         return Ok(None);
     };
     if n.fract() != 0.0 || n < 0.0 || !n.is_finite() || n > usize::MAX as f64 {

@@ -2,7 +2,6 @@
 
 use std::rc::Rc;
 
-use js_sys::Array;
 use mmring_core::GenericRingBuffer as CoreRing;
 use wasm_bindgen::prelude::*;
 
@@ -12,24 +11,15 @@ use crate::ring::{JsRing, Shared, ring_methods, split_for_waiters};
 
 type Ring = CoreRing<JsValue>;
 
+/// Items are JS values already: handed out as they are, or as another reference to the
+/// same JS value.
 impl JsRing for Ring {
-    fn take_js(&mut self) -> Option<JsValue> {
-        self.consume()
+    fn item_to_js(item: JsValue) -> JsValue {
+        item
     }
-    fn len(&self) -> usize {
-        Ring::len(self)
-    }
-    fn capacity(&self) -> usize {
-        Ring::capacity(self)
-    }
-    fn is_full(&self) -> bool {
-        Ring::is_full(self)
-    }
-    fn overwritten(&self) -> u64 {
-        Ring::overwritten(self)
-    }
-    fn clear(&mut self) {
-        Ring::clear(self)
+
+    fn view_to_js(view: &JsValue) -> JsValue {
+        view.clone()
     }
 }
 
@@ -92,59 +82,6 @@ impl GenericRingBuffer {
         Ok(())
     }
 
-    /// Removes and returns the oldest item; `undefined` when empty.
-    pub fn consume(&self) -> Result<JsValue, JsValue> {
-        let mut ring = self.shared.ring_mut("GenericRingBuffer.consume")?;
-        Ok(ring.consume().unwrap_or(JsValue::UNDEFINED))
-    }
-
-    /// Removes every item and returns them oldest → newest (an empty `Array` when
-    /// empty).
-    #[wasm_bindgen(js_name = consumeAll, unchecked_return_type = "any[]")]
-    pub fn consume_all(&self) -> Result<Array, JsValue> {
-        let mut ring = self.shared.ring_mut("GenericRingBuffer.consumeAll")?;
-        Ok(ring.consume_all().into_iter().collect())
-    }
-
-    /// A copy of the items, oldest → newest.
-    #[wasm_bindgen(unchecked_return_type = "any[]")]
-    pub fn unwrapped(&self) -> Result<Array, JsValue> {
-        let ring = self.shared.ring("GenericRingBuffer.unwrapped")?;
-        Ok(ring.iter().collect())
-    }
-
-    /// The oldest item, left in place; `undefined` when empty.
-    #[wasm_bindgen(js_name = peekLeft)]
-    pub fn peek_left(&self) -> Result<JsValue, JsValue> {
-        let ring = self.shared.ring("GenericRingBuffer.peekLeft")?;
-        Ok(ring.peekleft().cloned().unwrap_or(JsValue::UNDEFINED))
-    }
-
-    /// The newest item, left in place; `undefined` when empty.
-    #[wasm_bindgen(js_name = peekRight)]
-    pub fn peek_right(&self) -> Result<JsValue, JsValue> {
-        let ring = self.shared.ring("GenericRingBuffer.peekRight")?;
-        Ok(ring.peekright().cloned().unwrap_or(JsValue::UNDEFINED))
-    }
-
-    /// The item at `index`, like `Array.prototype.at`: `0` is the oldest, `-1` the
-    /// newest; `undefined` out of range. Throws a `TypeError` if `index` is not a
-    /// number, a `RangeError` if it is not whole.
-    pub fn get(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] index: &JsValue,
-    ) -> Result<JsValue, JsValue> {
-        const CONTEXT: &str = "GenericRingBuffer.get";
-        let Some(index) = args::index(index, CONTEXT)? else {
-            return Ok(JsValue::UNDEFINED);
-        };
-        let ring = self.shared.ring(CONTEXT)?;
-        Ok(ring
-            .get_signed(index)
-            .cloned()
-            .unwrap_or(JsValue::UNDEFINED))
-    }
-
     /// Replaces the newest item with `item` and returns the replaced one. Throws an
     /// `Error` when the ring is empty (there is no newest item).
     #[wasm_bindgen(js_name = overwriteLatest)]
@@ -164,20 +101,14 @@ impl GenericRingBuffer {
             .iter()
             .any(|held| held == item || (is_nan && held.as_f64().is_some_and(f64::is_nan))))
     }
-
-    /// An iterator over a snapshot of the items, oldest → newest: `for (const x of
-    /// ring)` and `[...ring]`.
-    #[wasm_bindgen(
-        js_name = "[Symbol.iterator]",
-        unchecked_return_type = "IterableIterator<any>"
-    )]
-    pub fn iterator(&self) -> Result<js_sys::Iterator, JsValue> {
-        Ok(self.unwrapped()?.values())
-    }
 }
 
 ring_methods!(
     GenericRingBuffer,
-    "Promise<any>",
-    "AsyncIterableIterator<any>"
+    ring: Ring,
+    maybe_item: "any",
+    all_items: "any[]",
+    iterator: "IterableIterator<any>",
+    promise: "Promise<any>",
+    async_iterator: "AsyncIterableIterator<any>",
 );

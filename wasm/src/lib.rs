@@ -18,8 +18,11 @@
 //! # Layout
 //! One file per class (`generic.rs`, `numeric.rs`, `bytes.rs`, `bytes_fast.rs`,
 //! `packed.rs`); `dtype.rs` maps the numeric element types to JS values and
-//! TypedArrays; `args.rs` checks arguments; `errors.rs` builds the thrown errors;
-//! `ring.rs` holds what the classes share and `waiters.rs` the async consumers. The
+//! TypedArrays; `args.rs` checks arguments; `errors.rs` builds the thrown errors.
+//! `ring.rs` holds what every class shares, written once over `mmring_core`'s `Ring`
+//! trait (`length`, `consume`, `peekLeft`, `get`, `aconsume`, …), `messages.rs` what
+//! the two byte classes share (`insert`, `insertBatch`, `overwriteLatest`,
+//! `contains`), and `waiters.rs` the async consumers. The
 //! npm package is assembled by `wasm/npm/build.mjs` from the template
 //! `wasm/npm/package.json`; the example page is `wasm/examples/live-chart/`.
 //!
@@ -56,6 +59,7 @@ mod bytes_fast;
 mod dtype;
 mod errors;
 mod generic;
+mod messages;
 mod numeric;
 mod packed;
 mod ring;

@@ -1,9 +1,11 @@
 //! `NumericRingBuffer`: a ring of numbers of one dtype, with TypedArrays in and out.
 
+use core::iter::FusedIterator;
+use core::ops::Range;
 use std::rc::Rc;
 
 use js_sys::Array;
-use mmring_core::NumericRingBuffer as CoreRing;
+use mmring_core::{Fifo, NumericRingBuffer as CoreRing, Ring};
 use wasm_bindgen::prelude::*;
 
 use crate::args;
@@ -144,30 +146,6 @@ impl NumericRingBuffer {
         Ok(())
     }
 
-    /// Removes and returns the oldest value; `undefined` when empty.
-    #[wasm_bindgen(unchecked_return_type = "number | bigint | undefined")]
-    pub fn consume(&self) -> Result<JsValue, JsValue> {
-        let mut ring = self.shared.ring_mut("NumericRingBuffer.consume")?;
-        Ok(ring.take_js().unwrap_or(JsValue::UNDEFINED))
-    }
-
-    /// Removes every value and returns them, oldest → newest, as a new TypedArray of
-    /// the dtype (empty when the ring is).
-    #[wasm_bindgen(js_name = consumeAll, unchecked_return_type = "NumericArray")]
-    pub fn consume_all(&self) -> Result<JsValue, JsValue> {
-        let mut ring = self.shared.ring_mut("NumericRingBuffer.consumeAll")?;
-        let array = dispatch!(&*ring, r => r.unwrapped());
-        ring.clear();
-        Ok(array)
-    }
-
-    /// A copy of the values, oldest → newest, as a new TypedArray of the dtype.
-    #[wasm_bindgen(unchecked_return_type = "NumericArray")]
-    pub fn unwrapped(&self) -> Result<JsValue, JsValue> {
-        let ring = self.shared.ring("NumericRingBuffer.unwrapped")?;
-        Ok(dispatch!(&*ring, r => r.unwrapped()))
-    }
-
     /// The values, oldest → newest, as a TypedArray that views the ring's storage in
     /// wasm memory without copying. Rotates the storage first if the window wraps
     /// around its end (O(capacity) then; O(1) when the window is already contiguous,
@@ -194,36 +172,6 @@ impl NumericRingBuffer {
     pub fn view_slices(&self) -> Result<Array, JsValue> {
         let ring = self.shared.ring("NumericRingBuffer.viewSlices")?;
         Ok(dispatch!(&*ring, r => r.view_slices()))
-    }
-
-    /// The oldest value, left in place; `undefined` when empty.
-    #[wasm_bindgen(js_name = peekLeft, unchecked_return_type = "number | bigint | undefined")]
-    pub fn peek_left(&self) -> Result<JsValue, JsValue> {
-        let ring = self.shared.ring("NumericRingBuffer.peekLeft")?;
-        Ok(dispatch!(&*ring, r => to_js(r.ring.peekleft())))
-    }
-
-    /// The newest value, left in place; `undefined` when empty.
-    #[wasm_bindgen(js_name = peekRight, unchecked_return_type = "number | bigint | undefined")]
-    pub fn peek_right(&self) -> Result<JsValue, JsValue> {
-        let ring = self.shared.ring("NumericRingBuffer.peekRight")?;
-        Ok(dispatch!(&*ring, r => to_js(r.ring.peekright())))
-    }
-
-    /// The value at `index`, like `Array.prototype.at`: `0` is the oldest, `-1` the
-    /// newest; `undefined` out of range. Throws a `TypeError` if `index` is not a
-    /// number, a `RangeError` if it is not whole.
-    #[wasm_bindgen(unchecked_return_type = "number | bigint | undefined")]
-    pub fn get(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] index: &JsValue,
-    ) -> Result<JsValue, JsValue> {
-        const CONTEXT: &str = "NumericRingBuffer.get";
-        let Some(index) = args::index(index, CONTEXT)? else {
-            return Ok(JsValue::UNDEFINED);
-        };
-        let ring = self.shared.ring(CONTEXT)?;
-        Ok(dispatch!(&*ring, r => to_js(r.ring.get_signed(index))))
     }
 
     /// Replaces the newest value and returns the replaced one. Throws an `Error` when
@@ -277,22 +225,16 @@ impl NumericRingBuffer {
         let ring = self.shared.ring("NumericRingBuffer.max")?;
         Ok(dispatch!(&*ring, r => to_js(r.ring.max())))
     }
-
-    /// An iterator over a snapshot of the values, oldest → newest: `for (const x of
-    /// ring)` and `[...ring]`.
-    #[wasm_bindgen(
-        js_name = "[Symbol.iterator]",
-        unchecked_return_type = "IterableIterator<number | bigint>"
-    )]
-    pub fn iterator(&self) -> Result<js_sys::Iterator, JsValue> {
-        Ok(Array::from(&self.unwrapped()?).values())
-    }
 }
 
 ring_methods!(
     NumericRingBuffer,
-    "Promise<number | bigint | undefined>",
-    "AsyncIterableIterator<number | bigint>"
+    ring: AnyRing,
+    maybe_item: "number | bigint | undefined",
+    all_items: "NumericArray",
+    iterator: "IterableIterator<number | bigint>",
+    promise: "Promise<number | bigint | undefined>",
+    async_iterator: "AsyncIterableIterator<number | bigint>",
 );
 
 /// Runs `$body` with `$r` bound to the typed ring inside an [`AnyRing`].
@@ -345,26 +287,102 @@ impl AnyRing {
     }
 }
 
-impl JsRing for AnyRing {
-    fn take_js(&mut self) -> Option<JsValue> {
-        dispatch!(self, r => r.ring.consume().map(Element::to_js))
-    }
+/// A ring of JS numbers (or `bigint`s): values leave the typed ring converted.
+impl Fifo for AnyRing {
+    type Item = JsValue;
+
     fn len(&self) -> usize {
         dispatch!(self, r => r.ring.len())
     }
+
     fn capacity(&self) -> usize {
         dispatch!(self, r => r.ring.capacity())
     }
-    fn is_full(&self) -> bool {
-        dispatch!(self, r => r.ring.is_full())
-    }
+
     fn overwritten(&self) -> u64 {
         dispatch!(self, r => r.ring.overwritten())
     }
+
+    fn consume(&mut self) -> Option<JsValue> {
+        dispatch!(self, r => r.ring.consume().map(Element::to_js))
+    }
+
     fn clear(&mut self) {
         dispatch!(self, r => r.ring.clear())
     }
 }
+
+/// Reads convert the value in place to a JS value.
+impl Ring for AnyRing {
+    type View<'a> = JsValue;
+    type Iter<'a> = AnyIter<'a>;
+    type Needle<'a> = &'a JsValue;
+
+    fn get(&self, index: usize) -> Option<JsValue> {
+        dispatch!(self, r => r.ring.get(index).map(Element::to_js))
+    }
+
+    fn iter(&self) -> AnyIter<'_> {
+        AnyIter {
+            ring: self,
+            logical: 0..self.len(),
+        }
+    }
+
+    fn to_item(view: JsValue) -> JsValue {
+        view
+    }
+
+    /// A value of the wrong type, or one the dtype cannot hold, is not held.
+    fn contains(&self, value: &JsValue) -> bool {
+        dispatch!(self, r => r.holds(value).unwrap_or(false))
+    }
+}
+
+/// The values are JS values already; `unwrapped()` and `consumeAll()` give a
+/// TypedArray of the dtype, copied out of the ring in bulk.
+impl JsRing for AnyRing {
+    fn item_to_js(item: JsValue) -> JsValue {
+        item
+    }
+
+    fn view_to_js(view: JsValue) -> JsValue {
+        view
+    }
+
+    fn snapshot_js(&self) -> JsValue {
+        dispatch!(self, r => r.unwrapped())
+    }
+}
+
+/// The values of an [`AnyRing`] as JS values, oldest → newest.
+struct AnyIter<'a> {
+    ring: &'a AnyRing,
+    /// Logical positions (0 = oldest) not yet yielded.
+    logical: Range<usize>,
+}
+
+impl Iterator for AnyIter<'_> {
+    type Item = JsValue;
+
+    fn next(&mut self) -> Option<JsValue> {
+        self.ring.get(self.logical.next()?)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.logical.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for AnyIter<'_> {
+    fn next_back(&mut self) -> Option<JsValue> {
+        self.ring.get(self.logical.next_back()?)
+    }
+}
+
+impl ExactSizeIterator for AnyIter<'_> {}
+
+impl FusedIterator for AnyIter<'_> {}
 
 /// What `insertBatch` was given.
 enum Batch<'a> {
@@ -393,18 +411,21 @@ impl<T: Element> Typed<T> {
 
     /// The value `value` stands for, or the error that says why it is not one.
     fn parse(value: &JsValue, context: &str) -> Result<T, JsValue> {
-        T::from_js(value).map_err(|reject| {
-            let message = format!(
-                "expected {} for dtype {}, got {}",
-                T::EXPECTED,
-                T::DTYPE,
-                args::describe(value)
-            );
-            match reject {
-                Reject::Type => type_error(context, &message),
-                Reject::Range => range_error(context, &message),
-            }
-        })
+        T::from_js(value).map_err(|reject| Self::rejection(value, reject, context))
+    }
+
+    /// The error that says why `value` is not a value of the dtype.
+    fn rejection(value: &JsValue, reject: Reject, context: &str) -> JsValue {
+        let message = format!(
+            "expected {} for dtype {}, got {}",
+            T::EXPECTED,
+            T::DTYPE,
+            args::describe(value)
+        );
+        match reject {
+            Reject::Type => type_error(context, &message),
+            Reject::Range => range_error(context, &message),
+        }
     }
 
     /// `value` checked and converted the way the ring would store it.
@@ -501,12 +522,19 @@ impl<T: Element> Typed<T> {
             .map_err(|_| empty_error(context))
     }
 
-    fn contains(&self, value: &JsValue, context: &str) -> Result<bool, JsValue> {
-        match Self::parse(value, context) {
+    /// Whether `value` is held: a value the dtype cannot hold (a fraction for an
+    /// integer dtype) is not; one of the wrong type is refused.
+    fn holds(&self, value: &JsValue) -> Result<bool, Reject> {
+        match T::from_js(value) {
             Ok(value) => Ok(self.ring.contains(value)),
-            Err(_) if T::from_js(value) == Err(Reject::Range) => Ok(false),
-            Err(err) => Err(err),
+            Err(Reject::Range) => Ok(false),
+            Err(Reject::Type) => Err(Reject::Type),
         }
+    }
+
+    fn contains(&self, value: &JsValue, context: &str) -> Result<bool, JsValue> {
+        self.holds(value)
+            .map_err(|reject| Self::rejection(value, reject, context))
     }
 }
 

@@ -5,12 +5,12 @@ use mmring_core::packed;
 use wasm_bindgen::prelude::*;
 
 use crate::args;
-use crate::bytes::checked_messages;
 use crate::errors::packed_error;
+use crate::messages::checked_messages;
 
 /// Packs messages into one frame: for each, its length as a little-endian `u32`, then
-/// its bytes (the framing of `mmring_core::packed`, byte-compatible with the seed's
-/// Python peers). No messages give an empty frame. Throws a `TypeError` if `messages`
+/// its bytes (the framing of `mmring_core::packed`, byte-compatible with that of the
+/// Python ring-buffer module mmring grew from, so Python peers read it). No messages give an empty frame. Throws a `TypeError` if `messages`
 /// is not an iterable of `Uint8Array`s/`ArrayBuffer`s.
 #[wasm_bindgen]
 pub fn pack(

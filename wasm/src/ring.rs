@@ -1,28 +1,41 @@
-//! What every ring class shares: the ring behind a `RefCell` next to its waiters, and
-//! the methods whose code does not depend on the item type.
+//! What every ring class shares: the core ring behind a `RefCell` next to its waiters,
+//! the conversion of its items to JS values, and the methods written once over both.
+//!
+//! The rings' common vocabulary is `mmring_core`'s [`Fifo`] and [`Ring`]; [`JsRing`]
+//! adds only what is JavaScript's: turning an item, or an item read in place, into a
+//! `JsValue`. [`ring_methods!`] then generates every class's common methods (`length`,
+//! `consume`, `peekLeft`, `get`, `aconsume`, …) from those, so their bodies exist once.
 
 use core::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
 
+use js_sys::Array;
+use mmring_core::Ring;
 use wasm_bindgen::JsValue;
 
 use crate::errors::reentrant_error;
-use crate::waiters::{Source, Waiters};
+use crate::waiters::{Source, Waiter, Waiters};
 
-/// The item-independent side of a core ring, as the JS classes use it.
-pub(crate) trait JsRing {
-    /// Removes the oldest item and returns it as a JS value.
-    fn take_js(&mut self) -> Option<JsValue>;
-    /// Number of items held.
-    fn len(&self) -> usize;
-    /// Maximum number of items held.
-    fn capacity(&self) -> usize;
-    /// Whether the next insert evicts.
-    fn is_full(&self) -> bool;
-    /// How many items inserts have evicted.
-    fn overwritten(&self) -> u64;
-    /// Drops every item.
-    fn clear(&mut self);
+/// A core ring as the JS classes use it: the core vocabulary plus the conversion of its
+/// items to JS values.
+pub(crate) trait JsRing: Ring {
+    /// An owned item as the JS value a method returns.
+    fn item_to_js(item: Self::Item) -> JsValue;
+
+    /// An item read in place as a JS value (a new copy for byte messages).
+    fn view_to_js(view: Self::View<'_>) -> JsValue;
+
+    /// Removes the oldest item as a JS value. The fast byte ring replaces this with a
+    /// copy straight out of its slot, which allocates nothing in wasm memory.
+    fn consume_js(&mut self) -> Option<JsValue> {
+        self.consume().map(Self::item_to_js)
+    }
+
+    /// Every item, oldest → newest, as `unwrapped()` and `consumeAll()` return them: an
+    /// `Array`, or for the numeric ring a TypedArray of its dtype.
+    fn snapshot_js(&self) -> JsValue {
+        self.iter().map(Self::view_to_js).collect::<Array>().into()
+    }
 }
 
 /// A ring and the consumers waiting for its items; shared (`Rc`) by the ring's JS
@@ -57,7 +70,7 @@ impl<R> Shared<R> {
 
 impl<R: JsRing> Source for Shared<R> {
     fn take(&self, context: &str) -> Result<Option<JsValue>, JsValue> {
-        Ok(self.ring_mut(context)?.take_js())
+        Ok(self.ring_mut(context)?.consume_js())
     }
 
     fn waiters(&self) -> &Waiters {
@@ -71,23 +84,39 @@ impl<R: JsRing> Source for Shared<R> {
 pub(crate) fn split_for_waiters<T>(
     waiters: &Waiters,
     mut items: Vec<T>,
-) -> (Vec<(crate::waiters::Waiter, T)>, Vec<T>) {
+) -> (Vec<(Waiter, T)>, Vec<T>) {
     let takers = waiters.take(items.len());
     let rest = items.split_off(takers.len());
     (takers.into_iter().zip(items).collect(), rest)
 }
 
+/// `undefined` for `None`, the converted item otherwise.
+pub(crate) fn or_undefined(value: Option<JsValue>) -> JsValue {
+    value.unwrap_or(JsValue::UNDEFINED)
+}
+
 /// The methods every ring class has, generated as one more `#[wasm_bindgen] impl`
-/// block of `$class` (which has a field `shared: Rc<Shared<R>>` with `R: JsRing`).
+/// block of `$class`, which has a field `shared: Rc<Shared<$ring>>` with
+/// `$ring: JsRing`. The literals are the TypeScript types of what they return: an item
+/// or `undefined`, all items, the `for…of` iterator, the `aconsume()` promise and the
+/// `for await` iterator.
 macro_rules! ring_methods {
-    ($class:ident, $promise_ts:literal, $iterator_ts:literal) => {
+    (
+        $class:ident,
+        ring: $ring:ty,
+        maybe_item: $maybe_ts:literal,
+        all_items: $all_ts:literal,
+        iterator: $iterator_ts:literal,
+        promise: $promise_ts:literal,
+        async_iterator: $async_iterator_ts:literal $(,)?
+    ) => {
         #[wasm_bindgen::prelude::wasm_bindgen]
         impl $class {
             /// Number of items held.
             #[wasm_bindgen(getter)]
             pub fn length(&self) -> Result<usize, wasm_bindgen::JsValue> {
                 let ring = self.shared.ring(concat!(stringify!($class), ".length"))?;
-                Ok($crate::ring::JsRing::len(&*ring))
+                Ok(mmring_core::Fifo::len(&*ring))
             }
 
             /// Maximum number of items held: the requested capacity rounded up to a
@@ -95,7 +124,7 @@ macro_rules! ring_methods {
             #[wasm_bindgen(getter)]
             pub fn capacity(&self) -> Result<usize, wasm_bindgen::JsValue> {
                 let ring = self.shared.ring(concat!(stringify!($class), ".capacity"))?;
-                Ok($crate::ring::JsRing::capacity(&*ring))
+                Ok(mmring_core::Fifo::capacity(&*ring))
             }
 
             /// How many items inserts have evicted from the full ring so far (a
@@ -105,21 +134,21 @@ macro_rules! ring_methods {
                 let ring = self
                     .shared
                     .ring(concat!(stringify!($class), ".overwritten"))?;
-                Ok($crate::ring::JsRing::overwritten(&*ring) as f64)
+                Ok(mmring_core::Fifo::overwritten(&*ring) as f64)
             }
 
             /// Whether the ring holds no items.
             #[wasm_bindgen(js_name = isEmpty)]
             pub fn is_empty(&self) -> Result<bool, wasm_bindgen::JsValue> {
                 let ring = self.shared.ring(concat!(stringify!($class), ".isEmpty"))?;
-                Ok($crate::ring::JsRing::len(&*ring) == 0)
+                Ok(mmring_core::Fifo::is_empty(&*ring))
             }
 
             /// Whether the ring is full: the next insert evicts the oldest item.
             #[wasm_bindgen(js_name = isFull)]
             pub fn is_full(&self) -> Result<bool, wasm_bindgen::JsValue> {
                 let ring = self.shared.ring(concat!(stringify!($class), ".isFull"))?;
-                Ok($crate::ring::JsRing::is_full(&*ring))
+                Ok(mmring_core::Fifo::is_full(&*ring))
             }
 
             /// Removes every item (the `overwritten` count is kept).
@@ -127,8 +156,96 @@ macro_rules! ring_methods {
                 let mut ring = self
                     .shared
                     .ring_mut(concat!(stringify!($class), ".clear"))?;
-                $crate::ring::JsRing::clear(&mut *ring);
+                mmring_core::Fifo::clear(&mut *ring);
                 Ok(())
+            }
+
+            /// Removes and returns the oldest item; `undefined` when empty.
+            #[wasm_bindgen(unchecked_return_type = $maybe_ts)]
+            pub fn consume(&self) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                let mut ring = self
+                    .shared
+                    .ring_mut(concat!(stringify!($class), ".consume"))?;
+                Ok($crate::ring::or_undefined(
+                    $crate::ring::JsRing::consume_js(&mut *ring),
+                ))
+            }
+
+            /// Removes every item and returns them oldest → newest (empty when the ring
+            /// is).
+            #[wasm_bindgen(js_name = consumeAll, unchecked_return_type = $all_ts)]
+            pub fn consume_all(&self) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                let mut ring = self
+                    .shared
+                    .ring_mut(concat!(stringify!($class), ".consumeAll"))?;
+                let all = $crate::ring::JsRing::snapshot_js(&*ring);
+                mmring_core::Fifo::clear(&mut *ring);
+                Ok(all)
+            }
+
+            /// A copy of the items, oldest → newest.
+            #[wasm_bindgen(unchecked_return_type = $all_ts)]
+            pub fn unwrapped(&self) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                let ring = self
+                    .shared
+                    .ring(concat!(stringify!($class), ".unwrapped"))?;
+                Ok($crate::ring::JsRing::snapshot_js(&*ring))
+            }
+
+            /// The oldest item, left in place (a copy for byte messages); `undefined`
+            /// when empty.
+            #[wasm_bindgen(js_name = peekLeft, unchecked_return_type = $maybe_ts)]
+            pub fn peek_left(&self) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                let ring = self.shared.ring(concat!(stringify!($class), ".peekLeft"))?;
+                let oldest = mmring_core::Ring::peekleft(&*ring);
+                Ok($crate::ring::or_undefined(
+                    oldest.map(<$ring as $crate::ring::JsRing>::view_to_js),
+                ))
+            }
+
+            /// The newest item, left in place (a copy for byte messages); `undefined`
+            /// when empty.
+            #[wasm_bindgen(js_name = peekRight, unchecked_return_type = $maybe_ts)]
+            pub fn peek_right(&self) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                let ring = self
+                    .shared
+                    .ring(concat!(stringify!($class), ".peekRight"))?;
+                let newest = mmring_core::Ring::peekright(&*ring);
+                Ok($crate::ring::or_undefined(
+                    newest.map(<$ring as $crate::ring::JsRing>::view_to_js),
+                ))
+            }
+
+            /// The item at `index`, like `Array.prototype.at`: `0` is the oldest, `-1`
+            /// the newest; `undefined` out of range. Throws a `TypeError` if `index` is
+            /// not a number, a `RangeError` if it is not whole.
+            #[wasm_bindgen(unchecked_return_type = $maybe_ts)]
+            pub fn get(
+                &self,
+                #[wasm_bindgen(unchecked_param_type = "number")] index: &wasm_bindgen::JsValue,
+            ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                const CONTEXT: &str = concat!(stringify!($class), ".get");
+                let Some(index) = $crate::args::index(index, CONTEXT)? else {
+                    return Ok(wasm_bindgen::JsValue::UNDEFINED);
+                };
+                let ring = self.shared.ring(CONTEXT)?;
+                let item = mmring_core::Ring::get_signed(&*ring, index);
+                Ok($crate::ring::or_undefined(
+                    item.map(<$ring as $crate::ring::JsRing>::view_to_js),
+                ))
+            }
+
+            /// An iterator over a snapshot of the items, oldest → newest: `for (const x
+            /// of ring)` and `[...ring]`.
+            #[wasm_bindgen(js_name = "[Symbol.iterator]", unchecked_return_type = $iterator_ts)]
+            pub fn iterator(&self) -> Result<js_sys::Iterator, wasm_bindgen::JsValue> {
+                let ring = self
+                    .shared
+                    .ring(concat!(stringify!($class), "[Symbol.iterator]"))?;
+                let snapshot: js_sys::Array = mmring_core::Ring::iter(&*ring)
+                    .map(<$ring as $crate::ring::JsRing>::view_to_js)
+                    .collect();
+                Ok(snapshot.values())
             }
 
             /// A promise of the oldest item: resolved at once if the ring holds one,
@@ -142,7 +259,7 @@ macro_rules! ring_methods {
 
             /// An async iterator over the items as they arrive, for `for await`. It
             /// ends when the ring is closed and empty; `break` ends only the loop.
-            #[wasm_bindgen(js_name = aconsumeIterable, unchecked_return_type = $iterator_ts)]
+            #[wasm_bindgen(js_name = aconsumeIterable, unchecked_return_type = $async_iterator_ts)]
             pub fn aconsume_iterable(&self) -> $crate::waiters::AsyncRingIterator {
                 $crate::waiters::iterable(self.shared.clone())
             }

@@ -1,6 +1,6 @@
 //! `mmring_core::SharedRingBuffer` on wasm32, in Node: no blocking wait exists there,
 //! but `aconsume` and the stream wait for items inserted by another task, and `close`
-//! ends them (SPEC §6: works on wasm32, async only).
+//! ends them: the shared ring works on wasm32, with async consumers only.
 #![cfg(target_arch = "wasm32")]
 
 use std::future::poll_fn;

@@ -25,19 +25,36 @@ pub trait Ring64 {
     fn consume(&mut self) -> Option<u64>;
 }
 
-impl Ring64 for GenericRingBuffer<u64> {
-    const NAME: &'static str = "mmring GenericRingBuffer";
-    fn create() -> Self {
-        GenericRingBuffer::new(CAPACITY).expect("valid capacity")
-    }
-    #[inline]
-    fn insert(&mut self, v: u64) -> Option<u64> {
-        GenericRingBuffer::insert(self, v)
-    }
-    #[inline]
-    fn consume(&mut self) -> Option<u64> {
-        GenericRingBuffer::consume(self)
-    }
+/// Implements [`Ring64`] for rings whose API maps one to one: a constructor, a method
+/// that inserts and returns the evicted item, and one that removes the oldest.
+macro_rules! ring64 {
+    ($($ring:ty = $name:literal, $create:expr, $insert:ident, $consume:ident;)*) => {$(
+        impl Ring64 for $ring {
+            const NAME: &'static str = $name;
+            fn create() -> Self {
+                $create
+            }
+            #[inline]
+            fn insert(&mut self, v: u64) -> Option<u64> {
+                self.$insert(v)
+            }
+            #[inline]
+            fn consume(&mut self) -> Option<u64> {
+                self.$consume()
+            }
+        }
+    )*};
+}
+
+ring64! {
+    GenericRingBuffer<u64> = "mmring GenericRingBuffer",
+        GenericRingBuffer::new(CAPACITY).expect("valid capacity"), insert, consume;
+    AllocRingBuffer<u64> = "ringbuffer AllocRingBuffer",
+        AllocRingBuffer::new(CAPACITY), enqueue, dequeue;
+    Box<FixedCircularBuffer<u64, CAPACITY>> = "circular-buffer Fixed<1024>",
+        FixedCircularBuffer::boxed(), push_back, pop_front;
+    HeapCircularBuffer<u64> = "circular-buffer Heap",
+        HeapCircularBuffer::with_capacity(CAPACITY), push_back, pop_front;
 }
 
 /// `VecDeque` with the eviction done by hand: `pop_front` when full, then `push_back`.
@@ -61,51 +78,6 @@ impl Ring64 for Deque {
     #[inline]
     fn consume(&mut self) -> Option<u64> {
         self.0.pop_front()
-    }
-}
-
-impl Ring64 for AllocRingBuffer<u64> {
-    const NAME: &'static str = "ringbuffer AllocRingBuffer";
-    fn create() -> Self {
-        AllocRingBuffer::new(CAPACITY)
-    }
-    #[inline]
-    fn insert(&mut self, v: u64) -> Option<u64> {
-        self.enqueue(v)
-    }
-    #[inline]
-    fn consume(&mut self) -> Option<u64> {
-        self.dequeue()
-    }
-}
-
-impl Ring64 for Box<FixedCircularBuffer<u64, CAPACITY>> {
-    const NAME: &'static str = "circular-buffer Fixed<1024>";
-    fn create() -> Self {
-        FixedCircularBuffer::boxed()
-    }
-    #[inline]
-    fn insert(&mut self, v: u64) -> Option<u64> {
-        self.push_back(v)
-    }
-    #[inline]
-    fn consume(&mut self) -> Option<u64> {
-        self.pop_front()
-    }
-}
-
-impl Ring64 for HeapCircularBuffer<u64> {
-    const NAME: &'static str = "circular-buffer Heap";
-    fn create() -> Self {
-        HeapCircularBuffer::with_capacity(CAPACITY)
-    }
-    #[inline]
-    fn insert(&mut self, v: u64) -> Option<u64> {
-        self.push_back(v)
-    }
-    #[inline]
-    fn consume(&mut self) -> Option<u64> {
-        self.pop_front()
     }
 }
 

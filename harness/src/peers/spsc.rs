@@ -79,118 +79,85 @@ pub fn try_insert(ring: &SharedRingBuffer<GenericRingBuffer<u64>>, v: u64) -> bo
     })
 }
 
+/// Implements [`Spsc`] for a peer: its name, its two ends, how to make them, and the
+/// methods that move values (one of the two method sets below).
+macro_rules! spsc {
+    ($($peer:ident = $name:literal, $tx:ty, $rx:ty, $channel:expr, $methods:ident!($($args:tt)*);)*) => {$(
+        impl Spsc for $peer {
+            const NAME: &'static str = $name;
+            type Tx = $tx;
+            type Rx = $rx;
+            fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+                $channel(capacity)
+            }
+            $methods!($($args)*);
+        }
+    )*};
+}
+
+/// The methods of a channel with a blocking `send`, a `try_recv` and a
+/// `recv_timeout`.
+macro_rules! channel_methods {
+    () => {
+        #[inline]
+        fn send(tx: &mut Self::Tx, v: u64) {
+            tx.send(v).expect("receiver alive");
+        }
+        #[inline]
+        fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
+            rx.try_recv().ok()
+        }
+        fn recv_blocking(rx: &mut Self::Rx) -> Option<u64> {
+            rx.recv_timeout(STUCK).ok()
+        }
+    };
+}
+
+/// The methods of a lock-free queue without waiting: `send` spins while `$push`
+/// refuses the value, `$pop` takes one.
+macro_rules! spinning_methods {
+    ($push:ident, $pop:expr) => {
+        #[inline]
+        fn send(tx: &mut Self::Tx, v: u64) {
+            while tx.$push(v).is_err() {
+                std::hint::spin_loop();
+            }
+        }
+        #[inline]
+        fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
+            $pop(rx)
+        }
+    };
+}
+
 /// `std::sync::mpsc::sync_channel`.
 pub struct StdMpsc;
-
-impl Spsc for StdMpsc {
-    const NAME: &'static str = "std::sync::mpsc (sync_channel)";
-    type Tx = SyncSender<u64>;
-    type Rx = Receiver<u64>;
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        sync_channel(capacity)
-    }
-    #[inline]
-    fn send(tx: &mut Self::Tx, v: u64) {
-        tx.send(v).expect("receiver alive");
-    }
-    #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.try_recv().ok()
-    }
-    fn recv_blocking(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv_timeout(STUCK).ok()
-    }
-}
-
 /// `crossbeam_channel::bounded`.
 pub struct Crossbeam;
-
-impl Spsc for Crossbeam {
-    const NAME: &'static str = "crossbeam-channel (bounded)";
-    type Tx = crossbeam_channel::Sender<u64>;
-    type Rx = crossbeam_channel::Receiver<u64>;
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        crossbeam_channel::bounded(capacity)
-    }
-    #[inline]
-    fn send(tx: &mut Self::Tx, v: u64) {
-        tx.send(v).expect("receiver alive");
-    }
-    #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.try_recv().ok()
-    }
-    fn recv_blocking(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv_timeout(STUCK).ok()
-    }
-}
-
 /// `rtrb::RingBuffer`.
 pub struct Rtrb;
-
-impl Spsc for Rtrb {
-    const NAME: &'static str = "rtrb";
-    type Tx = rtrb::Producer<u64>;
-    type Rx = rtrb::Consumer<u64>;
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        rtrb::RingBuffer::new(capacity)
-    }
-    #[inline]
-    fn send(tx: &mut Self::Tx, v: u64) {
-        while tx.push(v).is_err() {
-            std::hint::spin_loop();
-        }
-    }
-    #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.pop().ok()
-    }
-}
-
 /// `ringbuf::HeapRb`, split.
 pub struct Ringbuf;
-
-impl Spsc for Ringbuf {
-    const NAME: &'static str = "ringbuf (HeapRb)";
-    type Tx = ringbuf::HeapProd<u64>;
-    type Rx = ringbuf::HeapCons<u64>;
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        HeapRb::new(capacity).split()
-    }
-    #[inline]
-    fn send(tx: &mut Self::Tx, v: u64) {
-        while tx.try_push(v).is_err() {
-            std::hint::spin_loop();
-        }
-    }
-    #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.try_pop()
-    }
-}
-
 /// `crossbeam_queue::ArrayQueue` with `push` (lossless; see the overwrite workload for
 /// `force_push`).
 pub struct ArrayQ;
 
-impl Spsc for ArrayQ {
-    const NAME: &'static str = "crossbeam_queue::ArrayQueue";
-    type Tx = Arc<ArrayQueue<u64>>;
-    type Rx = Arc<ArrayQueue<u64>>;
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        let q = Arc::new(ArrayQueue::new(capacity));
-        (Arc::clone(&q), q)
-    }
-    #[inline]
-    fn send(tx: &mut Self::Tx, v: u64) {
-        while tx.push(v).is_err() {
-            std::hint::spin_loop();
-        }
-    }
-    #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.pop()
-    }
+spsc! {
+    StdMpsc = "std::sync::mpsc (sync_channel)", SyncSender<u64>, Receiver<u64>, sync_channel,
+        channel_methods!();
+    Crossbeam = "crossbeam-channel (bounded)", crossbeam_channel::Sender<u64>,
+        crossbeam_channel::Receiver<u64>, crossbeam_channel::bounded, channel_methods!();
+    Rtrb = "rtrb", rtrb::Producer<u64>, rtrb::Consumer<u64>, rtrb::RingBuffer::new,
+        spinning_methods!(push, |rx: &mut rtrb::Consumer<u64>| rx.pop().ok());
+    Ringbuf = "ringbuf (HeapRb)", ringbuf::HeapProd<u64>, ringbuf::HeapCons<u64>,
+        |capacity| HeapRb::new(capacity).split(),
+        spinning_methods!(try_push, ringbuf::HeapCons::try_pop);
+    ArrayQ = "crossbeam_queue::ArrayQueue", Arc<ArrayQueue<u64>>, Arc<ArrayQueue<u64>>,
+        |capacity| {
+            let q = Arc::new(ArrayQueue::new(capacity));
+            (Arc::clone(&q), q)
+        },
+        spinning_methods!(push, |rx: &mut Arc<ArrayQueue<u64>>| rx.pop());
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `shared`: `SharedRingBuffer` between two threads and between async tasks, against
 //! the channels and SPSC rings a user would otherwise pick.
 
+use std::future::Future;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -172,61 +173,59 @@ fn throughput<Q: Spsc>(ctx: &Ctx, n: u64, blocking: bool) -> Entry {
 }
 
 fn overwrite_mmring(ctx: &Ctx, n: u64) -> Entry {
-    ctx.step("  mmring SharedRingBuffer insert");
-    let once = |n: u64| {
-        let ring = GenericRingBuffer::<u64>::new(CAPACITY)
-            .expect("valid capacity")
-            .into_shared();
-        let rx = ring.clone();
-        let run = run_pair(
-            move || {
-                for i in 0..n {
-                    black_box(ring.insert(i));
-                }
-                Instant::now()
-            },
-            move || {
-                let mut got = 0u64;
-                loop {
-                    if let Some(v) = rx.consume() {
-                        got += 1;
-                        if v == n - 1 {
-                            return got;
-                        }
-                    } else {
-                        std::hint::spin_loop();
-                    }
-                }
-            },
-        );
-        (run.elapsed, run.consumer as f64 / n as f64)
-    };
-    let n = calibrate(n / 100, n, rep_target(&ctx.settings), |n| once(n).0);
-    let mut delivered = 0.0;
-    let stats = repeat(&ctx.settings, || {
-        let (elapsed, share) = once(n);
-        delivered = share;
-        per_second(n, elapsed)
-    });
-    Entry::new("mmring SharedRingBuffer insert", true, stats)
-        .remark(format!("{:.0}% delivered", delivered * 100.0))
+    overwrite(
+        ctx,
+        n,
+        "mmring SharedRingBuffer insert",
+        true,
+        || {
+            GenericRingBuffer::<u64>::new(CAPACITY)
+                .expect("valid capacity")
+                .into_shared()
+        },
+        |ring, v| ring.insert(v),
+        |ring| ring.consume(),
+    )
 }
 
 fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Entry {
-    ctx.step("  crossbeam_queue::ArrayQueue force_push");
+    overwrite(
+        ctx,
+        n,
+        "crossbeam_queue::ArrayQueue force_push",
+        false,
+        || Arc::new(ArrayQueue::<u64>::new(CAPACITY)),
+        |q, v| q.force_push(v),
+        |q| q.pop(),
+    )
+}
+
+/// `n` values put into a queue made by `make` on one pinned thread (`put` never waits:
+/// a full queue evicts its oldest and hands it back), while another takes what it can
+/// (`take`); the share of values that reached the consumer is remarked.
+fn overwrite<Q: Clone + Send>(
+    ctx: &Ctx,
+    n: u64,
+    name: &str,
+    mmring: bool,
+    make: impl Fn() -> Q,
+    put: fn(&Q, u64) -> Option<u64>,
+    take: fn(&Q) -> Option<u64>,
+) -> Entry {
+    ctx.step(format!("  {name}"));
     let once = |n: u64| {
-        let q = Arc::new(ArrayQueue::<u64>::new(CAPACITY));
-        let rx = Arc::clone(&q);
+        let tx = make();
+        let rx = tx.clone();
         let run = run_pair(
             move || {
                 for i in 0..n {
-                    black_box(q.force_push(i));
+                    black_box(put(&tx, i));
                 }
             },
             move || {
                 let mut got = 0u64;
                 loop {
-                    if let Some(v) = rx.pop() {
+                    if let Some(v) = take(&rx) {
                         got += 1;
                         if v == n - 1 {
                             return got;
@@ -246,8 +245,7 @@ fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Entry {
         delivered = share;
         per_second(n, elapsed)
     });
-    Entry::new("crossbeam_queue::ArrayQueue force_push", false, stats)
-        .remark(format!("{:.0}% delivered", delivered * 100.0))
+    Entry::new(name, mmring, stats).remark(format!("{:.0}% delivered", delivered * 100.0))
 }
 
 /// A tokio runtime with two workers, pinned to the two cores.
@@ -263,55 +261,61 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn async_mmring(ctx: &Ctx, n: u64) -> Entry {
-    ctx.step("  mmring SharedRingBuffer aconsume");
-    let rt = runtime();
-    let once = |n: u64| {
-        rt.block_on(async {
-            let ring = GenericRingBuffer::<u64>::new(CAPACITY)
-                .expect("valid capacity")
-                .into_shared();
-            let tx = ring.clone();
-            let start = Instant::now();
-            let producer = tokio::spawn(async move {
-                for i in 0..n {
-                    while !try_insert(&tx, i) {
-                        tokio::task::yield_now().await;
-                    }
+    tasks(ctx, n, "mmring SharedRingBuffer aconsume", true, |n| {
+        let ring = GenericRingBuffer::<u64>::new(CAPACITY)
+            .expect("valid capacity")
+            .into_shared();
+        let tx = ring.clone();
+        let producer = async move {
+            for i in 0..n {
+                while !try_insert(&tx, i) {
+                    tokio::task::yield_now().await;
                 }
-            });
-            let consumer = tokio::spawn(async move {
-                for expected in 0..n {
-                    let v = ring.aconsume().await.expect("open ring");
-                    assert_eq!(v, expected);
-                }
-            });
-            producer.await.expect("producer task");
-            consumer.await.expect("consumer task");
-            start.elapsed()
-        })
-    };
-    let n = calibrate(n / 100, n, rep_target(&ctx.settings), once);
-    let stats = repeat(&ctx.settings, || per_second(n, once(n)));
-    Entry::new("mmring SharedRingBuffer aconsume", true, stats)
+            }
+        };
+        let consumer = async move {
+            for expected in 0..n {
+                let v = ring.aconsume().await.expect("open ring");
+                assert_eq!(v, expected);
+            }
+        };
+        (producer, consumer)
+    })
 }
 
 fn async_tokio(ctx: &Ctx, n: u64) -> Entry {
-    ctx.step("  tokio::sync::mpsc");
+    tasks(ctx, n, "tokio::sync::mpsc (bounded)", false, |n| {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(CAPACITY);
+        let producer = async move {
+            for i in 0..n {
+                tx.send(i).await.expect("receiver alive");
+            }
+        };
+        let consumer = async move {
+            for expected in 0..n {
+                assert_eq!(rx.recv().await, Some(expected));
+            }
+        };
+        (producer, consumer)
+    })
+}
+
+/// `n` messages from one tokio task to another on a 2-worker runtime: `pair(n)` gives
+/// the producer's and the consumer's futures, which are timed from their spawn to the
+/// end of both.
+fn tasks<P, C>(ctx: &Ctx, n: u64, name: &str, mmring: bool, pair: impl Fn(u64) -> (P, C)) -> Entry
+where
+    P: Future<Output = ()> + Send + 'static,
+    C: Future<Output = ()> + Send + 'static,
+{
+    ctx.step(format!("  {name}"));
     let rt = runtime();
     let once = |n: u64| {
         rt.block_on(async {
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(CAPACITY);
+            let (producer, consumer) = pair(n);
             let start = Instant::now();
-            let producer = tokio::spawn(async move {
-                for i in 0..n {
-                    tx.send(i).await.expect("receiver alive");
-                }
-            });
-            let consumer = tokio::spawn(async move {
-                for expected in 0..n {
-                    assert_eq!(rx.recv().await, Some(expected));
-                }
-            });
+            let producer = tokio::spawn(producer);
+            let consumer = tokio::spawn(consumer);
             producer.await.expect("producer task");
             consumer.await.expect("consumer task");
             start.elapsed()
@@ -319,7 +323,7 @@ fn async_tokio(ctx: &Ctx, n: u64) -> Entry {
     };
     let n = calibrate(n / 100, n, rep_target(&ctx.settings), once);
     let stats = repeat(&ctx.settings, || per_second(n, once(n)));
-    Entry::new("tokio::sync::mpsc (bounded)", false, stats)
+    Entry::new(name, mmring, stats)
 }
 
 /// `rounds` round trips: thread A sends, thread B echoes on a second queue.

@@ -1,19 +1,12 @@
-//! `BytesRingBufferFast`.
+//! `BytesRingBufferFast`; what it shares with `BytesRingBuffer` is in `messages.rs`.
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect};
+use js_sys::{Array, ArrayBuffer};
 use mmring_wasm::BytesRingBufferFast;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use super::support::{Kind, all_bytes, bytes_of, not_numbers, num, s, throws, u8s};
-
-fn options(pairs: &[(&str, JsValue)]) -> Option<JsValue> {
-    let options = Object::new();
-    for (key, value) in pairs {
-        Reflect::set(&options, &s(key), value).unwrap();
-    }
-    Some(options.into())
-}
+use super::messages::options;
+use super::support::{Kind, all_bytes, bytes_of, num, s, throws, u8s};
 
 /// A ring of 8-byte slots.
 fn small(capacity: f64, unique: bool) -> BytesRingBufferFast {
@@ -101,54 +94,8 @@ fn oversize_messages_are_refused_and_nothing_is_written() {
 }
 
 #[wasm_bindgen_test]
-fn only_insert_unique_skips_held_messages_also_within_a_batch() {
-    let r = small(4.0, true);
-    assert!(r.only_insert_unique().unwrap());
-    assert!(r.insert(&u8s(b"a")).unwrap());
-    assert!(!r.insert(&u8s(b"a")).unwrap());
-    r.insert_batch(&Array::of3(&u8s(b"b"), &u8s(b"a"), &u8s(b"b")))
-        .unwrap();
-    assert_eq!(
-        all_bytes(&r.unwrapped().unwrap()),
-        [b"a".to_vec(), b"b".to_vec()]
-    );
-    throws(
-        r.overwrite_latest(&u8s(b"a")),
-        Kind::Plain,
-        "onlyInsertUnique",
-    );
-    assert_eq!(
-        all_bytes(&r.unwrapped().unwrap()),
-        [b"a".to_vec(), b"b".to_vec()]
-    );
-}
-
-#[wasm_bindgen_test]
-fn overwrite_latest_on_empty_throws() {
-    let r = small(4.0, false);
-    throws(
-        r.overwrite_latest(&u8s(b"x")),
-        Kind::Plain,
-        "the ring is empty",
-    );
-    assert!(r.is_empty().unwrap());
-}
-
-#[wasm_bindgen_test]
-fn constructor_errors() {
-    throws(
-        BytesRingBufferFast::new(num(0.0), None),
-        Kind::Range,
-        "at least 1",
-    );
-    for bad in not_numbers() {
-        throws(
-            BytesRingBufferFast::new(bad, None),
-            Kind::Type,
-            "capacity must be a number",
-        );
-    }
-    let cases: [(&str, JsValue, Kind, &str); 8] = [
+fn slot_option_errors() {
+    let cases: [(&str, JsValue, Kind, &str); 7] = [
         (
             "expectedItemSize",
             num(0.0),
@@ -186,12 +133,6 @@ fn constructor_errors() {
             "bufferPercent must be a finite number",
         ),
         (
-            "onlyInsertUnique",
-            s("yes"),
-            Kind::Type,
-            "onlyInsertUnique must be a boolean",
-        ),
-        (
             "slotSize",
             num(8.0),
             Kind::Type,
@@ -221,52 +162,4 @@ fn constructor_errors() {
         Kind::Range,
         "cannot allocate",
     );
-    throws(
-        BytesRingBufferFast::new(num(4.0), Some(num(1.0))),
-        Kind::Type,
-        "options must be an object",
-    );
-}
-
-#[wasm_bindgen_test]
-fn wrong_argument_types_throw() {
-    let r = small(4.0, false);
-    for bad in [s("abc"), num(1.0), JsValue::UNDEFINED, Array::new().into()] {
-        throws(r.insert(&bad), Kind::Type, "message must be a Uint8Array");
-        throws(r.contains(&bad), Kind::Type, "message must be a Uint8Array");
-        throws(
-            r.overwrite_latest(&bad),
-            Kind::Type,
-            "message must be a Uint8Array",
-        );
-    }
-    throws(
-        r.insert_batch(&Array::of2(&u8s(b"ok"), &num(1.0))),
-        Kind::Type,
-        "message 1 must be a Uint8Array",
-    );
-    throws(
-        r.insert_batch(&num(1.0)),
-        Kind::Type,
-        "expected an iterable",
-    );
-    throws(r.get(&JsValue::NULL), Kind::Type, "index must be a number");
-    assert!(r.is_empty().unwrap());
-}
-
-#[wasm_bindgen_test]
-fn iterator_and_clear() {
-    let r = small(4.0, false);
-    r.insert_batch(&Array::of2(&u8s(b"1"), &u8s(b"22")))
-        .unwrap();
-    let seen: Vec<Vec<u8>> = r
-        .iterator()
-        .unwrap()
-        .into_iter()
-        .map(|v| bytes_of(&v.unwrap()))
-        .collect();
-    assert_eq!(seen, [b"1".to_vec(), b"22".to_vec()]);
-    r.clear().unwrap();
-    assert_eq!(r.length().unwrap(), 0);
-    assert!(!r.is_full().unwrap());
 }

@@ -4,6 +4,7 @@ mod bytes;
 mod bytes_fast;
 mod generic;
 mod js;
+mod messages;
 mod numeric;
 mod packed;
 mod support;

@@ -5,7 +5,7 @@ use mmring_wasm::{Dtype, NumericRingBuffer};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use super::support::{Kind, not_numbers, num, s, throws};
+use super::support::{Kind, elements, not_numbers, num, s, throws};
 
 fn ring(capacity: f64, dtype: &str) -> NumericRingBuffer {
     NumericRingBuffer::new(num(capacity), Some(s(dtype))).expect("valid ring")
@@ -26,10 +26,6 @@ fn class_of(value: &JsValue) -> String {
         .unwrap()
         .as_string()
         .unwrap()
-}
-
-fn values(array: &JsValue) -> Vec<JsValue> {
-    Array::from(array).iter().collect()
 }
 
 /// The smallest and largest value of each integer dtype, and one past each.
@@ -76,7 +72,7 @@ fn every_dtype_round_trips_through_its_typed_array() {
             let unwrapped = r.unwrapped().unwrap();
             assert_eq!(class_of(&unwrapped), dtype.typed_array(), "{name}");
             let expected: Vec<JsValue> = (2..=5).map(|n| value(dtype, n)).collect();
-            assert_eq!(values(&unwrapped), expected, "{name}");
+            assert_eq!(elements(&unwrapped), expected, "{name}");
             assert_eq!(r.peek_left().unwrap(), value(dtype, 2));
             assert_eq!(r.peek_right().unwrap(), value(dtype, 5));
             assert_eq!(r.get(&num(-2.0)).unwrap(), value(dtype, 4));
@@ -94,7 +90,7 @@ fn every_dtype_round_trips_through_its_typed_array() {
             let rest = r.consume_all().unwrap();
             assert_eq!(class_of(&rest), dtype.typed_array());
             let expected: Vec<JsValue> = [3, 4, 7].map(|n| value(dtype, n)).into();
-            assert_eq!(values(&rest), expected);
+            assert_eq!(elements(&rest), expected);
             assert!(r.is_empty().unwrap());
             assert_eq!(r.overwritten().unwrap(), 1.0);
         }
@@ -108,14 +104,14 @@ fn every_dtype_takes_its_typed_array_and_plain_arrays_in_batches() {
         let batch: Array = (1..=6).map(|n| value(dtype, n)).collect();
         r.insert_batch(&batch).unwrap();
         let expected: Vec<JsValue> = (3..=6).map(|n| value(dtype, n)).collect();
-        assert_eq!(values(&r.unwrapped().unwrap()), expected, "{dtype}");
+        assert_eq!(elements(&r.unwrapped().unwrap()), expected, "{dtype}");
         assert_eq!(r.overwritten().unwrap(), 2.0);
         // The ring's own output is a TypedArray of its dtype: the bulk path.
         let typed = r.unwrapped().unwrap();
         let other = ring(2.0, dtype.numpy_name());
         other.insert_batch(&typed).unwrap();
         let expected: Vec<JsValue> = (5..=6).map(|n| value(dtype, n)).collect();
-        assert_eq!(values(&other.unwrapped().unwrap()), expected, "{dtype}");
+        assert_eq!(elements(&other.unwrapped().unwrap()), expected, "{dtype}");
         assert_eq!(other.overwritten().unwrap(), 2.0);
     }
 }
@@ -241,7 +237,7 @@ fn insert_batch_checks_every_value_before_inserting_any() {
     ] {
         throws(r.insert_batch(&bad), Kind::Type, "expected an iterable");
     }
-    assert_eq!(values(&r.unwrapped().unwrap()), [num(1.0)]);
+    assert_eq!(elements(&r.unwrapped().unwrap()), [num(1.0)]);
     // Another dtype's TypedArray goes value by value: fine when the values fit…
     r.insert_batch(&Float64Array::new_from_slice(&[2.0, 3.0]))
         .unwrap();
@@ -257,7 +253,7 @@ fn insert_batch_checks_every_value_before_inserting_any() {
         "(value 0)",
     );
     assert_eq!(
-        values(&r.unwrapped().unwrap()),
+        elements(&r.unwrapped().unwrap()),
         [num(1.0), num(2.0), num(3.0)]
     );
 }
@@ -268,7 +264,7 @@ fn long_typed_batches_count_every_eviction() {
     let batch: Vec<i32> = (0..1000).collect();
     r.insert_batch(&Int32Array::new_from_slice(&batch)).unwrap();
     assert_eq!(
-        values(&r.unwrapped().unwrap()),
+        elements(&r.unwrapped().unwrap()),
         [996, 997, 998, 999].map(|n| num(n.into()))
     );
     assert_eq!(r.overwritten().unwrap(), 996.0);

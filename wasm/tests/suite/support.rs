@@ -60,8 +60,13 @@ pub fn bytes_of(value: &JsValue) -> Vec<u8> {
 }
 
 /// The bytes of every `Uint8Array` in an array.
-pub fn all_bytes(array: &js_sys::Array) -> Vec<Vec<u8>> {
-    array.iter().map(|v| bytes_of(&v)).collect()
+pub fn all_bytes(array: &JsValue) -> Vec<Vec<u8>> {
+    elements(array).iter().map(bytes_of).collect()
+}
+
+/// The elements of an `Array` or a TypedArray.
+pub fn elements(array: &JsValue) -> Vec<JsValue> {
+    js_sys::Array::from(array).iter().collect()
 }
 
 /// A JS number.

@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use super::support::{bytes_of, num, s, u8s};
+use super::support::{bytes_of, elements, num, s, u8s};
 
 async fn resolved(promise: Promise) -> JsValue {
     JsFuture::from(promise).await.expect("the promise resolves")
@@ -43,9 +43,7 @@ async fn aconsume_resolves_at_once_when_items_are_held() {
 #[wasm_bindgen_test]
 async fn waiters_are_served_in_order_one_item_each() {
     let r = GenericRingBuffer::new(num(4.0)).unwrap();
-    let first = r.aconsume();
-    let second = r.aconsume();
-    let third = r.aconsume();
+    let (first, second, third) = (r.aconsume(), r.aconsume(), r.aconsume());
     assert!(pending(&first).await);
     r.insert(s("a")).unwrap();
     assert!(r.is_empty().unwrap(), "the item went to the waiter");
@@ -54,7 +52,7 @@ async fn waiters_are_served_in_order_one_item_each() {
     assert_eq!(resolved(first).await, s("a"));
     assert_eq!(resolved(second).await, s("b"));
     assert_eq!(resolved(third).await, s("c"));
-    let held: Vec<JsValue> = r.unwrapped().unwrap().iter().collect();
+    let held = elements(&r.unwrapped().unwrap());
     assert_eq!(held, [s("d")]);
 }
 

@@ -1,0 +1,164 @@
+//! What the model-based tests of the rings share: the reference ring they compare with,
+//! and their proptest configuration. A test file uses it through `mod support;`.
+
+// Each test file is its own crate and uses only part of this module.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+
+use mmring_core::{Fifo, Ring};
+use proptest::prelude::{TestCaseError, prop_assert, prop_assert_eq};
+use proptest::test_runner::Config as ProptestConfig;
+
+/// The longest sequence of operations of one model-based case (shorter under Miri).
+pub const MAX_OPS: usize = if cfg!(miri) { 24 } else { 96 };
+
+/// The reference ring: a `VecDeque` that evicts its front by hand when full and counts
+/// the evictions; with `unique`, it skips an item equal to a held one, checked against
+/// the contents before any eviction.
+#[derive(Debug, Clone)]
+pub struct Model<T> {
+    /// The items, oldest first.
+    pub items: VecDeque<T>,
+    /// The requested capacity rounded up to a power of two.
+    pub capacity: usize,
+    /// Items evicted by inserts.
+    pub overwritten: u64,
+    /// Whether an item equal to a held one is skipped.
+    pub unique: bool,
+}
+
+impl<T: PartialEq> Model<T> {
+    /// An empty model of a ring asked for `requested` items. The capacity is computed
+    /// the slow way, so that it shares no code with the crate.
+    pub fn new(requested: usize, unique: bool) -> Self {
+        let mut capacity = 1;
+        while capacity < requested {
+            capacity *= 2;
+        }
+        Self {
+            items: VecDeque::new(),
+            capacity,
+            overwritten: 0,
+            unique,
+        }
+    }
+
+    /// Inserts `item`: `None` when it was skipped as a duplicate, otherwise `Some` of
+    /// the oldest item it evicted, if any.
+    pub fn insert(&mut self, item: T) -> Option<Option<T>> {
+        if self.unique && self.items.contains(&item) {
+            return None;
+        }
+        let evicted = if self.items.len() == self.capacity {
+            self.overwritten += 1;
+            self.items.pop_front()
+        } else {
+            None
+        };
+        self.items.push_back(item);
+        Some(evicted)
+    }
+
+    /// Inserts `item` into a model without uniqueness and returns what it evicted.
+    pub fn push(&mut self, item: T) -> Option<T> {
+        assert!(!self.unique, "push is for models without uniqueness");
+        self.insert(item).flatten()
+    }
+
+    /// Replaces the newest item and returns it; `Err(item)` when empty or, with
+    /// `unique`, when `item` equals a held item other than the newest.
+    pub fn overwrite_latest(&mut self, item: T) -> Result<T, T> {
+        let Some(last) = self.items.len().checked_sub(1) else {
+            return Err(item);
+        };
+        if self.unique && self.items.iter().take(last).any(|held| *held == item) {
+            return Err(item);
+        }
+        Ok(std::mem::replace(&mut self.items[last], item))
+    }
+
+    /// The item at a signed index: `0` is the oldest, `-1` the newest.
+    pub fn get_signed(&self, index: isize) -> Option<&T> {
+        let logical = if index < 0 {
+            self.items.len().checked_sub(index.unsigned_abs())?
+        } else {
+            index.unsigned_abs()
+        };
+        self.items.get(logical)
+    }
+}
+
+/// Compares every index read of `ring` with the model: `get` from 0 to two past the end
+/// and at `usize::MAX`, `get_signed` from two past either end and at the extremes.
+/// `same` says whether a read equals the model's item.
+pub fn check_indexing<'r, R: Ring, T: PartialEq>(
+    ring: &'r R,
+    model: &Model<T>,
+    same: impl Fn(Option<R::View<'r>>, Option<&T>) -> bool,
+) {
+    let len = model.items.len();
+    for index in (0..len + 2).chain([usize::MAX]) {
+        assert!(
+            same(ring.get(index), model.items.get(index)),
+            "get({index})"
+        );
+    }
+    let reach = len as isize + 2;
+    for index in (-reach..=reach).chain([isize::MIN, isize::MAX]) {
+        assert!(
+            same(ring.get_signed(index), model.get_signed(index)),
+            "get_signed({index})"
+        );
+    }
+}
+
+/// Applies each of `ops` to the ring and to the model, comparing the two with `check`
+/// before the first and after each.
+pub fn run<R, T, O>(
+    mut ring: R,
+    mut model: Model<T>,
+    ops: Vec<O>,
+    apply: impl Fn(&mut R, &mut Model<T>, O),
+    check: impl Fn(&R, &Model<T>),
+) -> (R, Model<T>) {
+    check(&ring, &model);
+    for op in ops {
+        apply(&mut ring, &mut model, op);
+        check(&ring, &model);
+    }
+    (ring, model)
+}
+
+/// Replaces `ring` by a clone of it, after checking that the clone is equal and kept
+/// the eviction count: the test carries on with the clone.
+pub fn continue_with_clone<R: Fifo + Clone + PartialEq>(ring: &mut R) -> Result<(), TestCaseError> {
+    let copy = ring.clone();
+    prop_assert!(copy == *ring);
+    prop_assert_eq!(copy.overwritten(), ring.overwritten());
+    *ring = copy;
+    Ok(())
+}
+
+/// [`config`] with twice the cases, for a test that draws each case with or without
+/// `only_insert_unique`: as many cases per mode as two tests would run.
+pub fn config_for_both_modes() -> ProptestConfig {
+    let single = config();
+    ProptestConfig {
+        cases: 2 * single.cases,
+        ..single
+    }
+}
+
+/// 256 cases natively; under Miri 3, and no failure file (Miri's isolation forbids the
+/// file system that records failures).
+pub fn config() -> ProptestConfig {
+    if cfg!(miri) {
+        ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(3)
+        }
+    } else {
+        ProptestConfig::with_cases(256)
+    }
+}
