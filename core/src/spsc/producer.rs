@@ -77,14 +77,25 @@ impl<M: Region> Producer<M> {
         if read_pos > write_pos {
             return indices("consumer position ahead of the producer");
         }
+        // Only the producer stores these: nothing races with the loads. Every record
+        // takes at least 16 bytes of the stream, which keeps the counts far from
+        // overflow.
+        let seq = line.written.load(Relaxed);
+        let oldest_seq = cold.oldest_seq.load(Relaxed);
+        if seq > write_pos / super::HEADER_BYTES as u64 {
+            return indices("more messages written than the stream has bytes for");
+        }
+        if oldest_seq > seq {
+            return indices("the oldest record is numbered past the last one written");
+        }
         Ok(Self {
             policy,
             mask: capacity - 1,
             max_message,
             write_pos,
             oldest,
-            oldest_seq: cold.oldest_seq.load(Relaxed),
-            seq: line.written.load(Relaxed),
+            oldest_seq,
+            seq,
             read_cache: read_pos,
             region,
         })

@@ -376,3 +376,25 @@ fn inconsistent_indices_are_refused_at_open() {
     assert!(Consumer::new(region.clone(), Policy::Reject, 16).is_err());
     assert!(Producer::new(region, Policy::Reject, 16).is_err());
 }
+
+/// A producer resuming over hostile counters (found by the proptest above: `written`
+/// at `u64::MAX` overflowed the next sequence number) refuses them at attach.
+#[test]
+fn a_producer_refuses_counters_no_stream_can_have() {
+    let region = HeapRegion::new(64).unwrap();
+    region.control().producer.written.store(u64::MAX, Relaxed);
+    assert_eq!(
+        Producer::new(region.clone(), Policy::DropOldest, 16).unwrap_err(),
+        LayoutError::Indices {
+            reason: "more messages written than the stream has bytes for"
+        }
+    );
+    region.control().producer.written.store(0, Relaxed);
+    region.control().cold.oldest_seq.store(1, Relaxed);
+    assert_eq!(
+        Producer::new(region, Policy::Reject, 16).unwrap_err(),
+        LayoutError::Indices {
+            reason: "the oldest record is numbered past the last one written"
+        }
+    );
+}
