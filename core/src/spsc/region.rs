@@ -34,6 +34,7 @@ pub(super) struct ProducerLine {
     /// Messages committed so far; also the sequence number of the next message.
     /// Published before `write_pos`.
     pub(super) written: AtomicU64,
+    reserved: Reserved<13>,
 }
 
 /// The consumer's 128-byte line, stored on every consume (`read_pos` first, then
@@ -51,6 +52,7 @@ pub(super) struct ConsumerLine {
     pub(super) read_seq: AtomicU64,
     /// Messages consumed so far.
     pub(super) read: AtomicU64,
+    reserved: Reserved<13>,
 }
 
 /// A 128-byte line of fields stored only on eviction. Kept apart from the two hot
@@ -65,6 +67,26 @@ pub(super) struct ColdLine {
     /// Sequence number of the first message at or after `oldest`. Published after
     /// `oldest`.
     pub(super) oldest_seq: AtomicU64,
+    reserved: Reserved<14>,
+}
+
+/// The rest of a line: never read or written by the protocol, but atomics all the
+/// same, so that every byte of the block the other process may write lies inside an
+/// atomic (a shared reference to plain bytes another process changes would be
+/// undefined behaviour).
+#[repr(transparent)]
+struct Reserved<const WORDS: usize>([AtomicU64; WORDS]);
+
+impl<const WORDS: usize> Default for Reserved<WORDS> {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
+
+impl<const WORDS: usize> std::fmt::Debug for Reserved<WORDS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{WORDS} reserved words")
+    }
 }
 
 /// The indices shared by the two sides: 384 bytes, three 128-byte lines, laid out as
@@ -99,6 +121,9 @@ const _: () = {
     assert!(offset_of!(ColdLine, oldest) == 0);
     assert!(offset_of!(ColdLine, oldest_seq) == 8);
     assert!(size_of::<Control>() == Control::SIZE);
+    // No padding: every byte is inside an atomic.
+    assert!(size_of::<ProducerLine>() == 128 && size_of::<ConsumerLine>() == 128);
+    assert!(size_of::<ColdLine>() == 128);
     assert!(align_of::<Control>() == 128);
 };
 

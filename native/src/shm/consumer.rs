@@ -12,7 +12,7 @@ use mmring_core::packed;
 use mmring_core::spsc::{Consumer, Policy, Region};
 
 use super::file::{self, MappedRegion};
-use super::header::Header;
+use super::header::FileHeader;
 use super::wait::{self, AsyncWaiter};
 use super::{ConsumeError, OpenError, ShmConfig, WaitStrategy};
 
@@ -138,9 +138,8 @@ impl ShmConsumer {
     pub fn consume_into(&mut self, out: &mut Vec<u8>) -> Result<bool, ConsumeError> {
         let got = self.inner.try_consume_into(out)?;
         if got {
-            self.header()
-                .last_consume_ns()
-                .store(wait::now_ns(), Relaxed);
+            let stamp = &self.header().consumer.last_ns;
+            stamp.store(wait::now_ns(), Relaxed);
         }
         Ok(got)
     }
@@ -487,7 +486,7 @@ impl ShmConsumer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn latest_insert_time_ns(&self) -> u64 {
-        self.header().last_insert_ns().load(Relaxed)
+        self.header().producer.last_ns.load(Relaxed)
     }
 
     /// Wall-clock time of the last consume of this file in ns since the Unix epoch (0
@@ -507,7 +506,7 @@ impl ShmConsumer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn latest_consume_time_ns(&self) -> u64 {
-        self.header().last_consume_ns().load(Relaxed)
+        self.header().consumer.last_ns.load(Relaxed)
     }
 
     /// The size of the data area in bytes (from the file's header).
@@ -572,8 +571,11 @@ impl ShmConsumer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn creator(&self) -> (u32, u64) {
-        let header = self.inner.region().header();
-        (header.pid(), header.created_ns())
+        let meta = &self.header().meta;
+        (
+            meta.producer_pid.load(Relaxed),
+            meta.created_ns.load(Relaxed),
+        )
     }
 
     /// The ring file.
@@ -591,7 +593,7 @@ impl ShmConsumer {
         self.inner.region().path()
     }
 
-    fn header(&self) -> Header<'_> {
+    fn header(&self) -> &FileHeader {
         self.inner.region().header()
     }
 
@@ -609,7 +611,7 @@ impl ShmConsumer {
                 return Err(ConsumeError::Timeout);
             }
             let control = self.inner.region().control();
-            wait::wait_until(&self.wait, self.header().parked(), deadline, || {
+            wait::wait_until(&self.wait, &self.header().wake.parked, deadline, || {
                 control.has_data()
             });
         }

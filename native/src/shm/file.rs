@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use memmap2::{MmapOptions, MmapRaw};
 use mmring_core::spsc::{Control, Region};
 
-use super::header::{self, Fields, HEADER_SIZE, Header, Init, MAGIC, OFF_CONTROL, VERSION};
+use super::header::{self, Fields, FileHeader, HEADER_SIZE, Init, MAGIC, VERSION};
 use super::{OpenError, ShmConfig, wait};
 
 /// A mapped ring file: header, control block and data area, shared with the other
@@ -37,13 +37,7 @@ pub(crate) struct MappedRegion {
 
 impl Region for MappedRegion {
     fn control(&self) -> &Control {
-        // SAFETY: the mapping is page-aligned and `HEADER_SIZE + capacity` bytes long
-        // (its size was checked before mapping), so `OFF_CONTROL..OFF_CONTROL +
-        // Control::SIZE` is in bounds and 128-aligned (const asserts in `header`). It
-        // lives as long as `self`. `Control` is made of `AtomicU64`s only (and padding
-        // it never reads), which have no invalid bit patterns; the other process touches
-        // this memory only through atomics too.
-        unsafe { &*(self.shared.map.as_ptr().add(OFF_CONTROL) as *const Control) }
+        &self.header().control
     }
 
     fn data(&self) -> &[AtomicU64] {
@@ -76,8 +70,9 @@ impl MappedRegion {
     }
 
     /// The mapped header.
-    pub(crate) fn header(&self) -> Header<'_> {
-        Header::new(&self.shared.map).expect("a ring mapping is longer than its header")
+    pub(crate) fn header(&self) -> &FileHeader {
+        // A ring mapping is header plus data area (checked before mapping).
+        FileHeader::of(&self.shared.map).expect("a ring mapping is longer than its header")
     }
 
     /// The file's path.
@@ -98,10 +93,11 @@ impl MappedRegion {
         if !taken {
             return Err(OpenError::ConsumerInUse {
                 path: self.path().to_path_buf(),
-                pid: self.header().consumer_pid(),
+                pid: self.header().meta.consumer_pid.load(Relaxed),
             });
         }
-        self.header().set_consumer_pid(std::process::id());
+        let pid = std::process::id();
+        self.header().meta.consumer_pid.store(pid, Relaxed);
         Ok(())
     }
 
@@ -202,8 +198,8 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), OpenErr
             .len(HEADER_SIZE)
             .map_raw(&file)
             .map_err(io_err)?;
-        let header = Header::new(&head).expect("mapped a whole header");
-        let (magic, version) = (header.magic(), header.version());
+        let header = FileHeader::of(&head).expect("mapped a whole header");
+        let (magic, version) = (header.meta.magic.load(Relaxed), header.version());
         if version == 0 && (magic == MAGIC || magic == 0) {
             // Still being initialised (the version is published last).
             let waited = started.elapsed();
@@ -394,7 +390,7 @@ fn recorded_pid(file: &File) -> u32 {
     let Ok(map) = MmapOptions::new().len(HEADER_SIZE).map_raw(file) else {
         return 0;
     };
-    Header::new(&map)
-        .filter(|h| h.magic() == MAGIC)
-        .map_or(0, |h| h.pid())
+    FileHeader::of(&map)
+        .filter(|h| h.meta.magic.load(Relaxed) == MAGIC)
+        .map_or(0, |h| h.meta.producer_pid.load(Relaxed))
 }

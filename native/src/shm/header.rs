@@ -1,8 +1,7 @@
-//! The 512-byte file header: field offsets, the atomic view of a mapped header, and
-//! the checks `open` runs on it. The layout is documented in the [module docs](super).
+//! The 1024-byte file header: its lines as structs of atomics, and the checks `open`
+//! runs on it. The layout is documented in the [module docs](super).
 
-use std::marker::PhantomData;
-use std::mem::{align_of, size_of};
+use std::mem::{align_of, offset_of, size_of};
 use std::path::Path;
 use std::sync::atomic::{
     AtomicU32, AtomicU64,
@@ -19,36 +18,87 @@ pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"MMRINGSH");
 /// The layout version this code writes and reads.
 pub(crate) const VERSION: u32 = 2;
 /// Bytes before the data area.
-pub(crate) const HEADER_SIZE: usize = 1024;
-
-const OFF_MAGIC: usize = 0;
-const OFF_VERSION: usize = 8;
-const OFF_HEADER_SIZE: usize = 12;
-const OFF_CAPACITY: usize = 16;
-const OFF_MAX_MESSAGE: usize = 24;
-const OFF_POLICY: usize = 32;
-const OFF_PID: usize = 36;
-const OFF_CREATED: usize = 40;
-const OFF_CONSUMER_PID: usize = 48;
-/// The producer's own line: stored on every commit, read by the consumer only on demand.
-const OFF_LAST_INSERT: usize = 128;
-/// The consumer's own line: stored on every consume, read by the producer only on demand.
-const OFF_LAST_CONSUME: usize = 256;
-/// The wake line: the futex word, stored only around a consumer's sleep; loaded by the
-/// producer after every commit.
-const OFF_PARKED: usize = 384;
-/// Where the protocol's [`Control`] block starts: three 128-byte lines.
-pub(crate) const OFF_CONTROL: usize = 512;
+pub(crate) const HEADER_SIZE: usize = size_of::<FileHeader>();
 /// The byte the consumer's lock covers: the first of its own line. The lock on it, not
 /// its contents, says that a consumer is attached.
-pub(crate) const CONSUMER_LOCK_BYTE: u64 = OFF_LAST_CONSUME as u64;
+pub(crate) const CONSUMER_LOCK_BYTE: u64 = offset_of!(FileHeader, consumer) as u64;
 
+/// The header of a ring file, as the [module docs](super) table it. Every byte is
+/// inside an atomic (the other process may write any of them at any time), and each
+/// 128-byte line is stored by one side only, or rarely.
+#[repr(C)]
+pub(crate) struct FileHeader {
+    /// What the file is, and who uses it: written once at creation (and the consumer's
+    /// pid at each attach).
+    pub(crate) meta: Meta,
+    /// The producer's own line: stored on every commit, read by the consumer only on
+    /// demand.
+    pub(crate) producer: Stamp,
+    /// The consumer's own line: stored on every consume, read by the producer only on
+    /// demand. Its first byte carries the consumer's lock.
+    pub(crate) consumer: Stamp,
+    /// The futex word: stored only around a consumer's sleep, loaded by the producer
+    /// after every commit.
+    pub(crate) wake: Wake,
+    /// The record protocol's indices.
+    pub(crate) control: Control,
+    reserved: [AtomicU64; 16],
+}
+
+/// The first line of the header.
+#[repr(C, align(128))]
+pub(crate) struct Meta {
+    /// [`MAGIC`].
+    pub(crate) magic: AtomicU64,
+    /// The layout version; 0 while the producer initialises, published last.
+    pub(crate) version: AtomicU32,
+    /// [`HEADER_SIZE`]: where the data area starts.
+    pub(crate) header_size: AtomicU32,
+    /// Bytes in the data area.
+    pub(crate) capacity: AtomicU64,
+    /// The largest message the producer accepts.
+    pub(crate) max_message: AtomicU64,
+    /// [`Policy::to_u32`].
+    pub(crate) policy: AtomicU32,
+    /// The producer's pid, recorded at creation.
+    pub(crate) producer_pid: AtomicU32,
+    /// Creation time, ns since the Unix epoch.
+    pub(crate) created_ns: AtomicU64,
+    /// The pid the attached consumer recorded (that of the last consumer, or 0, when
+    /// none is attached: the lock, not this field, says whether one is).
+    pub(crate) consumer_pid: AtomicU32,
+    reserved: [AtomicU32; 19],
+}
+
+/// A line holding one side's clock stamp: ns since the Unix epoch of its last commit
+/// or consume.
+#[repr(C, align(128))]
+pub(crate) struct Stamp {
+    pub(crate) last_ns: AtomicU64,
+    reserved: [AtomicU64; 15],
+}
+
+/// The wake line.
+#[repr(C, align(128))]
+pub(crate) struct Wake {
+    /// 1 while the consumer sleeps waiting for records, else 0 (a futex word).
+    pub(crate) parked: AtomicU32,
+    reserved: [AtomicU32; 31],
+}
+
+// The offsets the module docs promise; no padding anywhere.
 const _: () = {
-    assert!(OFF_CONTROL % align_of::<Control>() == 0);
-    assert!(OFF_CONTROL + Control::SIZE <= HEADER_SIZE);
-    assert!(Control::SIZE == size_of::<Control>());
-    assert!(OFF_PARKED + 128 <= OFF_CONTROL);
-    assert!(HEADER_SIZE % 128 == 0);
+    assert!(offset_of!(Meta, version) == 8 && offset_of!(Meta, capacity) == 16);
+    assert!(offset_of!(Meta, max_message) == 24 && offset_of!(Meta, policy) == 32);
+    assert!(offset_of!(Meta, producer_pid) == 36 && offset_of!(Meta, created_ns) == 40);
+    assert!(offset_of!(Meta, consumer_pid) == 48 && size_of::<Meta>() == 128);
+    assert!(size_of::<Stamp>() == 128 && size_of::<Wake>() == 128);
+    assert!(offset_of!(FileHeader, producer) == 128);
+    assert!(offset_of!(FileHeader, consumer) == 256);
+    assert!(offset_of!(FileHeader, wake) == 384);
+    assert!(offset_of!(FileHeader, control) == 512);
+    assert!(size_of::<Control>() == Control::SIZE && align_of::<FileHeader>() == 128);
+    assert!(HEADER_SIZE == 1024);
 };
 
 /// The header fields a consumer needs, checked.
@@ -69,112 +119,60 @@ pub(crate) struct Init {
     pub(crate) created_ns: u64,
 }
 
-/// The header of a mapping, every field an atomic in shared memory.
-#[derive(Clone, Copy)]
-pub(crate) struct Header<'a> {
-    base: *const u8,
-    _map: PhantomData<&'a MmapRaw>,
-}
-
-impl<'a> Header<'a> {
+impl FileHeader {
     /// The header at the start of `map`, or `None` when the mapping is shorter than a
     /// header.
-    pub(crate) fn new(map: &'a MmapRaw) -> Option<Self> {
+    pub(crate) fn of(map: &MmapRaw) -> Option<&FileHeader> {
         let base = map.as_ptr();
-        // Mappings of offset 0 are page-aligned, so every field is naturally aligned.
+        // Mappings of offset 0 are page-aligned, so the header is aligned.
         assert_eq!(base as usize % 4096, 0, "mappings start on a page boundary");
-        (map.len() >= HEADER_SIZE).then_some(Self {
-            base,
-            _map: PhantomData,
-        })
-    }
-
-    /// The magic number.
-    pub(crate) fn magic(self) -> u64 {
-        self.u64_at(OFF_MAGIC).load(Relaxed)
+        if map.len() < HEADER_SIZE {
+            return None;
+        }
+        // SAFETY: the mapping is at least `HEADER_SIZE` bytes and page-aligned (above),
+        // so the header is in bounds and aligned, and lives as long as `map`. Every byte
+        // of `FileHeader` is inside an atomic (const-asserted: no padding), atomics have
+        // no invalid bit patterns, and the other process touches this memory only
+        // through atomics too.
+        Some(unsafe { &*(base as *const FileHeader) })
     }
 
     /// The layout version; 0 while the producer initialises. Acquire: the fields
-    /// written before it was published are visible once it reads 1.
-    pub(crate) fn version(self) -> u32 {
-        self.u32_at(OFF_VERSION).load(Acquire)
+    /// written before it was published are visible once it reads [`VERSION`].
+    pub(crate) fn version(&self) -> u32 {
+        self.meta.version.load(Acquire)
     }
 
-    /// The producer pid recorded at creation.
-    pub(crate) fn pid(self) -> u32 {
-        self.u32_at(OFF_PID).load(Relaxed)
-    }
-
-    /// Creation time, ns since the Unix epoch.
-    pub(crate) fn created_ns(self) -> u64 {
-        self.u64_at(OFF_CREATED).load(Relaxed)
-    }
-
-    /// The pid the attached consumer recorded (that of the last consumer, or 0, when
-    /// none is attached; the lock, not this field, says whether one is).
-    pub(crate) fn consumer_pid(self) -> u32 {
-        self.u32_at(OFF_CONSUMER_PID).load(Relaxed)
-    }
-
-    /// Records the pid of the consumer that just took the lock.
-    pub(crate) fn set_consumer_pid(self, pid: u32) {
-        self.u32_at(OFF_CONSUMER_PID).store(pid, Relaxed);
-    }
-
-    /// Wall-clock time of the producer's last commit, ns since the Unix epoch.
-    pub(crate) fn last_insert_ns(self) -> &'a AtomicU64 {
-        self.u64_at(OFF_LAST_INSERT)
-    }
-
-    /// Wall-clock time of the consumer's last consume, ns since the Unix epoch.
-    pub(crate) fn last_consume_ns(self) -> &'a AtomicU64 {
-        self.u64_at(OFF_LAST_CONSUME)
-    }
-
-    /// The futex word: 1 while the consumer sleeps waiting for records, else 0.
-    pub(crate) fn parked(self) -> &'a AtomicU32 {
-        self.u32_at(OFF_PARKED)
-    }
-
-    /// Writes every field except the version (which stays 0), and zeroes the rest of
-    /// the header outside the control block. The control block must already be zero
-    /// (it is in a new file).
-    pub(crate) fn write(self, init: Init) {
-        for off in (0..OFF_CONTROL).step_by(8) {
-            self.u64_at(off).store(0, Relaxed);
-        }
-        for off in (OFF_CONTROL + Control::SIZE..HEADER_SIZE).step_by(8) {
-            self.u64_at(off).store(0, Relaxed);
-        }
-        self.u64_at(OFF_MAGIC).store(MAGIC, Relaxed);
-        self.u32_at(OFF_HEADER_SIZE)
-            .store(HEADER_SIZE as u32, Relaxed);
-        self.u64_at(OFF_CAPACITY)
-            .store(init.capacity as u64, Relaxed);
-        self.u64_at(OFF_MAX_MESSAGE)
-            .store(init.max_message as u64, Relaxed);
-        self.u32_at(OFF_POLICY).store(init.policy.to_u32(), Relaxed);
-        self.u32_at(OFF_PID).store(init.pid, Relaxed);
-        self.u64_at(OFF_CREATED).store(init.created_ns, Relaxed);
+    /// Writes every field of the first line except the version (which stays 0). The
+    /// rest of a new file is zero already.
+    pub(crate) fn write(&self, init: Init) {
+        let meta = &self.meta;
+        meta.magic.store(MAGIC, Relaxed);
+        meta.header_size.store(HEADER_SIZE as u32, Relaxed);
+        meta.capacity.store(init.capacity as u64, Relaxed);
+        meta.max_message.store(init.max_message as u64, Relaxed);
+        meta.policy.store(init.policy.to_u32(), Relaxed);
+        meta.producer_pid.store(init.pid, Relaxed);
+        meta.created_ns.store(init.created_ns, Relaxed);
     }
 
     /// Publishes the version: from here on a consumer may open the ring.
-    pub(crate) fn publish(self) {
-        self.u32_at(OFF_VERSION).store(VERSION, Release);
+    pub(crate) fn publish(&self) {
+        self.meta.version.store(VERSION, Release);
     }
 
     /// Checks every field of a published header against a file of `file_len` bytes.
     /// The magic and version are checked by the caller (which waits on the version).
-    pub(crate) fn check(self, path: &Path, file_len: u64) -> Result<Fields, OpenError> {
+    pub(crate) fn check(&self, path: &Path, file_len: u64) -> Result<Fields, OpenError> {
         let path = || path.to_path_buf();
-        let header_size = self.u32_at(OFF_HEADER_SIZE).load(Relaxed);
+        let header_size = self.meta.header_size.load(Relaxed);
         if header_size as usize != HEADER_SIZE {
             return Err(OpenError::HeaderSize {
                 path: path(),
                 found: header_size,
             });
         }
-        let capacity = self.u64_at(OFF_CAPACITY).load(Relaxed);
+        let capacity = self.meta.capacity.load(Relaxed);
         let expected = check_capacity(capacity).ok_or_else(|| OpenError::BadCapacity {
             path: path(),
             capacity,
@@ -193,7 +191,7 @@ impl<'a> Header<'a> {
                 expected,
             });
         }
-        let max = self.u64_at(OFF_MAX_MESSAGE).load(Relaxed);
+        let max = self.meta.max_message.load(Relaxed);
         let limit = max_message_for(capacity);
         if max > limit {
             return Err(OpenError::BadMaxMessage {
@@ -202,7 +200,7 @@ impl<'a> Header<'a> {
                 limit,
             });
         }
-        let stored = self.u32_at(OFF_POLICY).load(Relaxed);
+        let stored = self.meta.policy.load(Relaxed);
         let policy = Policy::from_u32(stored).ok_or_else(|| OpenError::BadPolicy {
             path: path(),
             found: stored,
@@ -213,21 +211,6 @@ impl<'a> Header<'a> {
             max_message: max as usize,
             policy,
         })
-    }
-
-    fn u64_at(self, offset: usize) -> &'a AtomicU64 {
-        assert!(offset % 8 == 0 && offset + 8 <= HEADER_SIZE);
-        // SAFETY: the mapping is at least HEADER_SIZE bytes (checked in `new`) and
-        // page-aligned, so `base + offset` is in bounds and 8-aligned; it lives as long
-        // as `'a`. An `AtomicU64` has no invalid bit patterns, and the other process
-        // only ever changes this memory through atomics of the same size.
-        unsafe { &*(self.base.add(offset) as *const AtomicU64) }
-    }
-
-    fn u32_at(self, offset: usize) -> &'a AtomicU32 {
-        assert!(offset % 4 == 0 && offset + 4 <= HEADER_SIZE);
-        // SAFETY: as in `u64_at`, with 4-byte alignment.
-        unsafe { &*(self.base.add(offset) as *const AtomicU32) }
     }
 }
 

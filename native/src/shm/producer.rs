@@ -259,7 +259,7 @@ impl ShmProducer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn latest_insert_time_ns(&self) -> u64 {
-        self.inner.region().header().last_insert_ns().load(Relaxed)
+        self.inner.region().header().producer.last_ns.load(Relaxed)
     }
 
     /// The size of the data area in bytes.
@@ -362,8 +362,8 @@ impl ShmProducer {
     #[inline]
     fn committed(&self) {
         let header = self.inner.region().header();
-        header.last_insert_ns().store(wait::now_ns(), Relaxed);
-        wait::notify(header.parked());
+        header.producer.last_ns.store(wait::now_ns(), Relaxed);
+        wait::notify(&header.wake.parked);
     }
 }
 

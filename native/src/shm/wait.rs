@@ -257,7 +257,7 @@ impl AsyncWaiter {
         state.waker = None;
         if state.active {
             self.shared.cancel.store(true, SeqCst);
-            let parked = self.shared.region.header().parked();
+            let parked = &self.shared.region.header().wake.parked;
             parked.store(0, SeqCst);
             futex::wake(parked);
             self.shared.changed.notify_all();
@@ -324,7 +324,7 @@ impl WaiterShared {
         let mut sleep = Duration::from_micros(50).min(self.park);
         while !ready() {
             if cfg!(target_os = "linux") {
-                park_on(self.region.header().parked(), self.park, &ready);
+                park_on(&self.region.header().wake.parked, self.park, &ready);
             } else {
                 let state = self.lock();
                 if self.cancel.load(SeqCst) {
