@@ -10,14 +10,11 @@
 
 use std::time::Duration;
 
-use loom::thread;
-use mmring_core::{GenericRingBuffer, SharedRingBuffer};
+mod loom_support;
 
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
-    builder.check(f);
-}
+use loom::thread;
+use loom_support::{model, must_fail};
+use mmring_core::{GenericRingBuffer, SharedRingBuffer};
 
 fn shared(capacity: usize) -> SharedRingBuffer<GenericRingBuffer<u32>> {
     GenericRingBuffer::new(capacity).unwrap().into_shared()
@@ -111,9 +108,10 @@ fn close_wakes_a_waiter() {
 /// a child process and the test checks that it failed for that reason.
 #[test]
 fn the_model_catches_a_check_then_listen_consumer() {
-    const NAME: &str = "the_model_catches_a_check_then_listen_consumer";
-    if std::env::var_os("MMRING_LOOM_BROKEN_MODEL").is_some() {
-        model(|| {
+    must_fail(
+        "the_model_catches_a_check_then_listen_consumer",
+        &["deadlock"],
+        || {
             let ring = shared(2);
             let producer = ring.clone();
             let t = thread::spawn(move || {
@@ -121,21 +119,6 @@ fn the_model_catches_a_check_then_listen_consumer() {
             });
             assert_eq!(ring.consume_blocking_check_then_listen(), Some(1));
             t.join().unwrap();
-        });
-        return;
-    }
-    let child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
-        .env("MMRING_LOOM_BROKEN_MODEL", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&child.stderr);
-    assert!(
-        !child.status.success(),
-        "the broken model passed:\n{stderr}"
-    );
-    assert!(
-        stderr.contains("deadlock"),
-        "failed for another reason:\n{stderr}"
+        },
     );
 }

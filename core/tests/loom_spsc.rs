@@ -9,7 +9,10 @@
 //! (`just loom`).
 #![cfg(loom)]
 
+mod loom_support;
+
 use loom::thread;
+use loom_support::{model, must_fail};
 use mmring_core::spsc::{self, Consumer, HeapRegion, Policy};
 
 /// A 16-byte message (two words) whose every byte is `seq`: a torn copy mixes two
@@ -21,12 +24,6 @@ fn message(seq: u8) -> Vec<u8> {
 /// A message of `len` bytes, every byte `seq`.
 fn sized(seq: u8, len: usize) -> Vec<u8> {
     vec![seq; len]
-}
-
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
-    builder.check(f);
 }
 
 /// Consumes up to `attempts` times, checking each message is whole and in order.
@@ -47,15 +44,15 @@ fn consume_checked(rx: &mut Consumer<HeapRegion>, attempts: usize, got: &mut Vec
     }
 }
 
-#[test]
-fn drop_oldest_consumer_never_sees_a_torn_message() {
-    model(|| {
-        // 64 bytes hold two 32-byte records: the third insert evicts the first,
-        // possibly while the consumer copies it.
+/// A producer writes three messages of `len` bytes into a 64-byte ring while the
+/// consumer reads: the third insert evicts the first, possibly while the consumer
+/// copies it.
+fn drop_oldest_model(len: usize) {
+    model(move || {
         let (mut tx, mut rx) = spsc::channel(64, Policy::DropOldest).unwrap();
         let producer = thread::spawn(move || {
             for seq in 1..=3 {
-                tx.insert(&message(seq)).unwrap();
+                tx.insert(&sized(seq, len)).unwrap();
             }
         });
         let mut got = Vec::new();
@@ -67,25 +64,18 @@ fn drop_oldest_consumer_never_sees_a_torn_message() {
     });
 }
 
+/// 16-byte messages make 32-byte records: two fill the ring exactly.
+#[test]
+fn drop_oldest_consumer_never_sees_a_torn_message() {
+    drop_oldest_model(16);
+}
+
 /// 8-byte messages make 24-byte records: the third lands at 48, does not fit before
 /// the end, and is preceded by a padding marker; the producer evicts across it while
 /// the consumer may be reading the record before it or the marker itself.
 #[test]
 fn drop_oldest_consumer_handles_padding_at_the_wrap() {
-    model(|| {
-        let (mut tx, mut rx) = spsc::channel(64, Policy::DropOldest).unwrap();
-        let producer = thread::spawn(move || {
-            for seq in 1..=3 {
-                tx.insert(&sized(seq, 8)).unwrap();
-            }
-        });
-        let mut got = Vec::new();
-        consume_checked(&mut rx, 2, &mut got);
-        producer.join().unwrap();
-        consume_checked(&mut rx, 3, &mut got);
-        assert_eq!(got.last(), Some(&3), "the newest message survives");
-        assert_eq!(got.len() as u64 + rx.dropped(), 3);
-    });
+    drop_oldest_model(8);
 }
 
 #[test]
@@ -175,9 +165,10 @@ fn a_consumer_killed_mid_commit_leaves_a_resumable_ring() {
 
 #[test]
 fn the_model_catches_a_consumer_without_the_seqlock_check() {
-    const NAME: &str = "the_model_catches_a_consumer_without_the_seqlock_check";
-    if std::env::var_os("MMRING_LOOM_BROKEN_MODEL").is_some() {
-        model(|| {
+    must_fail(
+        "the_model_catches_a_consumer_without_the_seqlock_check",
+        &["torn", "reordered"],
+        || {
             let (mut tx, rx) = spsc::channel(64, Policy::DropOldest).unwrap();
             let mut rx = rx.without_seqlock_check();
             let producer = thread::spawn(move || {
@@ -188,21 +179,6 @@ fn the_model_catches_a_consumer_without_the_seqlock_check() {
             let mut got = Vec::new();
             consume_checked(&mut rx, 2, &mut got);
             producer.join().unwrap();
-        });
-        return;
-    }
-    let child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
-        .env("MMRING_LOOM_BROKEN_MODEL", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&child.stderr);
-    assert!(
-        !child.status.success(),
-        "the broken model passed:\n{stderr}"
-    );
-    assert!(
-        stderr.contains("torn") || stderr.contains("reordered"),
-        "failed for another reason:\n{stderr}"
+        },
     );
 }

@@ -24,6 +24,22 @@
 
 pub use mmring_core::*;
 
+/// Consuming `with_*` setters of a configuration's public fields, each with its own
+/// docs: `with_backlog => backlog: u32;` writes `fn with_backlog(self, backlog: u32) ->
+/// Self`, `#[must_use]`. Both transports' configurations build themselves this way.
+macro_rules! with_setters {
+    ($($(#[$doc:meta])* $setter:ident => $field:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $setter(mut self, $field: $ty) -> Self {
+                self.$field = $field;
+                self
+            }
+        )*
+    };
+}
+
 #[cfg(all(unix, feature = "ipc"))]
 pub mod ipc;
 

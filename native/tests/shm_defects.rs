@@ -20,11 +20,11 @@ const ENTRY: &str = "child_entry";
 /// The child's side of the tests here; a no-op in a normal test run.
 #[test]
 fn child_entry() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
-    assert_eq!(role, "hold");
-    // Holds a live producer until the parent closes our stdin.
+    play_role(&[("hold", hold_child)]);
+}
+
+/// Holds a live producer until the parent closes our stdin.
+fn hold_child() {
     let config = ShmConfig::at_path(env::<String>("RING_PATH"), 4096);
     let _tx = ShmProducer::create(&config).unwrap();
     child_ready();

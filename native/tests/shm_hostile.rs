@@ -29,16 +29,12 @@ const ENTRY: &str = "child_entry";
 /// The child's side of every test here; a no-op in a normal test run.
 #[test]
 fn child_entry() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
-    match role.as_str() {
-        "consumer" => consumer_child(),
-        "holder" => holder_child(),
-        "scribbler" => scribbler_child(),
-        "nospace" => nospace_child(),
-        other => panic!("unknown role {other}"),
-    }
+    play_role(&[
+        ("consumer", consumer_child),
+        ("holder", holder_child),
+        ("scribbler", scribbler_child),
+        ("nospace", nospace_child),
+    ]);
 }
 
 /// Consumes as fast as it can until killed, checking that sequence numbers (the first

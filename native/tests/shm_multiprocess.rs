@@ -17,15 +17,11 @@ const ENTRY: &str = "child_entry";
 /// The child's side of every test here; a no-op in a normal test run.
 #[test]
 fn child_entry() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
-    match role.as_str() {
-        "echo" => echo_child(),
-        "flood" => flood_child(),
-        "endless" => endless_child(),
-        other => panic!("unknown role {other}"),
-    }
+    play_role(&[
+        ("echo", echo_child),
+        ("flood", flood_child),
+        ("endless", endless_child),
+    ]);
 }
 
 fn policy_from_env() -> Policy {

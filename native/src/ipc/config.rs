@@ -181,87 +181,65 @@ impl IpcConfig {
         Self::new(endpoint).with_num_consumers(num_consumers)
     }
 
-    /// Sets [`backlog`](Self::backlog), the high-water mark in messages.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use mmring_native::ipc::IpcConfig;
-    ///
-    /// let config = IpcConfig::new("inproc://small-queue").with_backlog(16);
-    /// assert_eq!(config.backlog, 16);
-    /// ```
-    #[must_use]
-    pub fn with_backlog(mut self, backlog: u32) -> Self {
-        self.backlog = backlog;
-        self
-    }
-
-    /// Sets [`num_producers`](Self::num_producers); with more than one, the consumer
-    /// binds.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use mmring_native::ipc::IpcConfig;
-    ///
-    /// let config = IpcConfig::new("inproc://fan-in").with_num_producers(3);
-    /// assert_eq!(config, IpcConfig::mpsc("inproc://fan-in", 3));
-    /// ```
-    #[must_use]
-    pub fn with_num_producers(mut self, num_producers: usize) -> Self {
-        self.num_producers = num_producers;
-        self
-    }
-
-    /// Sets [`num_consumers`](Self::num_consumers).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use mmring_native::ipc::IpcConfig;
-    ///
-    /// let config = IpcConfig::new("inproc://fan-out").with_num_consumers(2);
-    /// assert_eq!(config, IpcConfig::spmc("inproc://fan-out", 2));
-    /// ```
-    #[must_use]
-    pub fn with_num_consumers(mut self, num_consumers: usize) -> Self {
-        self.num_consumers = num_consumers;
-        self
-    }
-
-    /// Sets [`linger_ms`](Self::linger_ms): how long messages still queued at a closed
-    /// producer keep being delivered.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use mmring_native::ipc::IpcConfig;
-    ///
-    /// let config = IpcConfig::new("inproc://patient").with_linger_ms(1_000);
-    /// assert_eq!(config.linger_ms, 1_000);
-    /// ```
-    #[must_use]
-    pub fn with_linger_ms(mut self, linger_ms: u32) -> Self {
-        self.linger_ms = linger_ms;
-        self
-    }
-
-    /// Sets [`max_message_bytes`](Self::max_message_bytes), the largest message or
-    /// packed frame; give every end of a ring the same value.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use mmring_native::ipc::IpcConfig;
-    ///
-    /// let config = IpcConfig::new("inproc://small-messages").with_max_message_bytes(4096);
-    /// assert_eq!(config.max_message_bytes, 4096);
-    /// ```
-    #[must_use]
-    pub fn with_max_message_bytes(mut self, max_message_bytes: u64) -> Self {
-        self.max_message_bytes = max_message_bytes;
-        self
+    with_setters! {
+        /// Sets [`backlog`](Self::backlog), the high-water mark in messages.
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// use mmring_native::ipc::IpcConfig;
+        ///
+        /// let config = IpcConfig::new("inproc://small-queue").with_backlog(16);
+        /// assert_eq!(config.backlog, 16);
+        /// ```
+        with_backlog => backlog: u32;
+        /// Sets [`num_producers`](Self::num_producers); with more than one, the consumer
+        /// binds.
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// use mmring_native::ipc::IpcConfig;
+        ///
+        /// let config = IpcConfig::new("inproc://fan-in").with_num_producers(3);
+        /// assert_eq!(config, IpcConfig::mpsc("inproc://fan-in", 3));
+        /// ```
+        with_num_producers => num_producers: usize;
+        /// Sets [`num_consumers`](Self::num_consumers).
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// use mmring_native::ipc::IpcConfig;
+        ///
+        /// let config = IpcConfig::new("inproc://fan-out").with_num_consumers(2);
+        /// assert_eq!(config, IpcConfig::spmc("inproc://fan-out", 2));
+        /// ```
+        with_num_consumers => num_consumers: usize;
+        /// Sets [`linger_ms`](Self::linger_ms): how long messages still queued at a closed
+        /// producer keep being delivered.
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// use mmring_native::ipc::IpcConfig;
+        ///
+        /// let config = IpcConfig::new("inproc://patient").with_linger_ms(1_000);
+        /// assert_eq!(config.linger_ms, 1_000);
+        /// ```
+        with_linger_ms => linger_ms: u32;
+        /// Sets [`max_message_bytes`](Self::max_message_bytes), the largest message or
+        /// packed frame; give every end of a ring the same value.
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// use mmring_native::ipc::IpcConfig;
+        ///
+        /// let config = IpcConfig::new("inproc://small-messages").with_max_message_bytes(4096);
+        /// assert_eq!(config.max_message_bytes, 4096);
+        /// ```
+        with_max_message_bytes => max_message_bytes: u64;
     }
 
     /// Whether the producer binds the endpoint (and consumers connect): true exactly

@@ -111,19 +111,46 @@ impl ShmConfig {
         }
     }
 
-    /// Sets [`policy`](Self::policy).
-    ///
-    /// ```
-    /// use mmring_native::shm::ShmConfig;
-    /// use mmring_native::spsc::Policy;
-    ///
-    /// let config = ShmConfig::new("orders", 4096).with_policy(Policy::Reject);
-    /// assert_eq!(config.policy, Policy::Reject);
-    /// ```
-    #[must_use]
-    pub fn with_policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
-        self
+    with_setters! {
+        /// Sets [`policy`](Self::policy).
+        ///
+        /// ```
+        /// use mmring_native::shm::ShmConfig;
+        /// use mmring_native::spsc::Policy;
+        ///
+        /// let config = ShmConfig::new("orders", 4096).with_policy(Policy::Reject);
+        /// assert_eq!(config.policy, Policy::Reject);
+        /// ```
+        with_policy => policy: Policy;
+        /// Sets [`wait`](Self::wait).
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use mmring_native::shm::{ShmConfig, WaitStrategy};
+        ///
+        /// let busy = WaitStrategy::new(u32::MAX, 0, Duration::from_millis(1));
+        /// let config = ShmConfig::new("ticks", 4096).with_wait(busy);
+        /// assert_eq!(config.wait.spin, u32::MAX);
+        /// ```
+        with_wait => wait: WaitStrategy;
+        /// Sets [`unlink_on_close`](Self::unlink_on_close).
+        ///
+        /// ```
+        /// use mmring_native::shm::ShmConfig;
+        ///
+        /// assert!(ShmConfig::new("tmp", 4096).with_unlink_on_close(true).unlink_on_close);
+        /// ```
+        with_unlink_on_close => unlink_on_close: bool;
+        /// Sets [`open_timeout`](Self::open_timeout).
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use mmring_native::shm::ShmConfig;
+        ///
+        /// let config = ShmConfig::new("tmp", 4096).with_open_timeout(Duration::ZERO);
+        /// assert_eq!(config.open_timeout, Duration::ZERO);
+        /// ```
+        with_open_timeout => open_timeout: Duration;
     }
 
     /// Sets [`max_message_size`](Self::max_message_size).
@@ -137,50 +164,6 @@ impl ShmConfig {
     #[must_use]
     pub fn with_max_message_size(mut self, max: usize) -> Self {
         self.max_message_size = Some(max);
-        self
-    }
-
-    /// Sets [`wait`](Self::wait).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use mmring_native::shm::{ShmConfig, WaitStrategy};
-    ///
-    /// let busy = WaitStrategy::new(u32::MAX, 0, Duration::from_millis(1));
-    /// let config = ShmConfig::new("ticks", 4096).with_wait(busy);
-    /// assert_eq!(config.wait.spin, u32::MAX);
-    /// ```
-    #[must_use]
-    pub fn with_wait(mut self, wait: WaitStrategy) -> Self {
-        self.wait = wait;
-        self
-    }
-
-    /// Sets [`unlink_on_close`](Self::unlink_on_close).
-    ///
-    /// ```
-    /// use mmring_native::shm::ShmConfig;
-    ///
-    /// assert!(ShmConfig::new("tmp", 4096).with_unlink_on_close(true).unlink_on_close);
-    /// ```
-    #[must_use]
-    pub fn with_unlink_on_close(mut self, unlink: bool) -> Self {
-        self.unlink_on_close = unlink;
-        self
-    }
-
-    /// Sets [`open_timeout`](Self::open_timeout).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use mmring_native::shm::ShmConfig;
-    ///
-    /// let config = ShmConfig::new("tmp", 4096).with_open_timeout(Duration::ZERO);
-    /// assert_eq!(config.open_timeout, Duration::ZERO);
-    /// ```
-    #[must_use]
-    pub fn with_open_timeout(mut self, timeout: Duration) -> Self {
-        self.open_timeout = timeout;
         self
     }
 

@@ -220,6 +220,19 @@ impl Drop for ChildProc {
     }
 }
 
+/// In the test binary re-run as a child: runs the function of the role the parent
+/// named (see [`ChildProc::spawn`]). In a normal test run (no role) it does nothing.
+pub fn play_role(roles: &[(&str, fn())]) {
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
+    let (_, play) = roles
+        .iter()
+        .find(|(name, _)| *name == role)
+        .unwrap_or_else(|| panic!("unknown role {role}"));
+    play();
+}
+
 /// In a child: says it is ready, then waits for the parent's go-ahead line.
 pub fn child_ready_then_wait_go() {
     println!("{READY}");
