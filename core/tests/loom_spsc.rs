@@ -13,7 +13,7 @@ mod loom_support;
 
 use loom::thread;
 use loom_support::{model, must_fail};
-use mmring_core::spsc::{self, Consumer, HeapRegion, Policy};
+use mmring_core::spsc::{self, Consumer, HeapRegion, Policy, Producer};
 
 /// A 16-byte message (two words) whose every byte is `seq`: a torn copy mixes two
 /// values. Records are 32 bytes: two fill the 64-byte ring exactly.
@@ -24,6 +24,16 @@ fn message(seq: u8) -> Vec<u8> {
 /// A message of `len` bytes, every byte `seq`.
 fn sized(seq: u8, len: usize) -> Vec<u8> {
     vec![seq; len]
+}
+
+/// Inserts [`message`]`(seq)` for each `seq`, retrying (and yielding) while the ring is
+/// full under `Reject`.
+fn insert_retrying(tx: &mut Producer<HeapRegion>, seqs: std::ops::RangeInclusive<u8>) {
+    for seq in seqs {
+        while tx.insert(&message(seq)).is_err() {
+            thread::yield_now();
+        }
+    }
 }
 
 /// Consumes up to `attempts` times, checking each message is whole and in order.
@@ -82,16 +92,7 @@ fn drop_oldest_consumer_handles_padding_at_the_wrap() {
 fn reject_consumer_gets_everything_in_order() {
     model(|| {
         let (mut tx, mut rx) = spsc::channel(64, Policy::Reject).unwrap();
-        let producer = thread::spawn(move || {
-            let mut seq = 1;
-            while seq <= 3 {
-                if tx.insert(&message(seq)).is_ok() {
-                    seq += 1;
-                } else {
-                    thread::yield_now();
-                }
-            }
-        });
+        let producer = thread::spawn(move || insert_retrying(&mut tx, 1..=3));
         let mut got = Vec::new();
         while got.len() < 3 {
             consume_checked(&mut rx, 1, &mut got);
@@ -113,16 +114,7 @@ fn a_consumer_killed_mid_commit_leaves_a_resumable_ring() {
             model(move || {
                 let (mut tx, rx) = spsc::channel(64, policy).unwrap();
                 let region = rx.region().clone();
-                let producer = thread::spawn(move || {
-                    let mut seq = 1;
-                    while seq <= 3 {
-                        if tx.insert(&message(seq)).is_ok() {
-                            seq += 1;
-                        } else {
-                            thread::yield_now();
-                        }
-                    }
-                });
+                let producer = thread::spawn(move || insert_retrying(&mut tx, 1..=3));
                 let mut dying = rx.crash_after_stores(stores);
                 let mut taken = Vec::new();
                 consume_checked(&mut dying, 1, &mut taken);

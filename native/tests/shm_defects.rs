@@ -60,23 +60,12 @@ fn defect1_overflow_racing_a_consumer_delivers_whole_ordered_messages_and_never_
     });
     let mut checker = SeqChecker::default();
     let mut buf = Vec::new();
-    let mut last_accounted = 0;
+    let mut counters = RacingCounters::new(1024 / 16, n);
     while !producer.is_finished() {
         if rx.consume_into(&mut buf).unwrap() {
             checker.see(&buf);
         }
-        // The counters stay sane while racing: never more waiting than fits, and
-        // messages accounted for (read + dropped) only grow and never exceed those
-        // sent. (`dropped()` alone is a snapshot that can briefly count a message the
-        // producer has announced evicting before the consumer still reads it.)
-        assert!(rx.len() <= 1024 / 16, "len {} is impossible", rx.len());
-        let accounted = rx.read() + rx.dropped();
-        assert!(
-            accounted >= last_accounted,
-            "{accounted} < {last_accounted}"
-        );
-        assert!(accounted <= n, "{accounted} accounted of {n} sent");
-        last_accounted = accounted;
+        counters.check(&rx);
     }
     let mut tx = producer.join().unwrap();
     while let Some(message) = rx.try_consume().unwrap() {

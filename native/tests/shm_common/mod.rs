@@ -136,6 +136,49 @@ impl SeqChecker {
     }
 }
 
+/// Checks a consumer's counters while a producer races it: never more messages
+/// waiting than `max_waiting`, and the messages accounted for (read + dropped) only
+/// grow and never exceed the `sent` ones. (`dropped()` alone is a snapshot that can
+/// briefly count a message the producer has announced evicting while the consumer
+/// still reads it.)
+#[derive(Debug)]
+pub struct RacingCounters {
+    pub max_waiting: usize,
+    pub sent: u64,
+    accounted: u64,
+}
+
+impl RacingCounters {
+    pub fn new(max_waiting: usize, sent: u64) -> Self {
+        Self {
+            max_waiting,
+            sent,
+            accounted: 0,
+        }
+    }
+
+    pub fn check(&mut self, rx: &ShmConsumer) {
+        let waiting = rx.len();
+        assert!(
+            waiting <= self.max_waiting,
+            "len {waiting} > {}",
+            self.max_waiting
+        );
+        let accounted = rx.read() + rx.dropped();
+        assert!(
+            accounted >= self.accounted,
+            "{accounted} < {}",
+            self.accounted
+        );
+        assert!(
+            accounted <= self.sent,
+            "{accounted} accounted of {} sent",
+            self.sent
+        );
+        self.accounted = accounted;
+    }
+}
+
 /// A child process running the test binary's `entry` test in `role`.
 pub struct ChildProc {
     pub child: Child,
