@@ -106,9 +106,7 @@ impl ShmProducer {
     /// ```
     #[inline]
     pub fn insert(&mut self, message: &[u8]) -> Result<(), InsertError> {
-        self.inner.insert(message)?;
-        self.committed();
-        Ok(())
+        self.insert_batch(&[message])
     }
 
     /// Appends every message with one commit: the consumer sees all of them or none,
@@ -129,6 +127,7 @@ impl ShmProducer {
     /// assert_eq!(rx.consume_all()?, [&b"bid"[..], b"", b"ask"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn insert_batch(&mut self, messages: &[&[u8]]) -> Result<(), InsertError> {
         if messages.is_empty() {
             return Ok(());
@@ -174,10 +173,11 @@ impl ShmProducer {
         if len > max {
             return Err(InsertError::TooLarge { len, max });
         }
-        packed::pack_into(&mut self.frame, messages.iter().copied());
-        self.inner.insert(&self.frame)?;
-        self.committed();
-        Ok(())
+        let mut frame = std::mem::take(&mut self.frame);
+        packed::pack_into(&mut frame, messages.iter().copied());
+        let inserted = self.insert(&frame);
+        self.frame = frame;
+        inserted
     }
 
     /// Messages written and neither read nor evicted (a snapshot: the consumer may
