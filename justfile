@@ -4,7 +4,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Must equal the `wasm-bindgen = "=…"` pin in wasm/Cargo.toml.
-wasm_bindgen_version := "0.2.130"
+wasm_bindgen_version := "0.2.129"
 
 # Pinned nightly for Miri and cargo-fuzz (not every nightly ships miri).
 miri_toolchain := "nightly-2026-05-20"
@@ -75,7 +75,7 @@ interop:
 wasm-tools:
     rustup target add wasm32-unknown-unknown
     if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then \
-        cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}; \
+        cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}} --locked; \
     fi
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
         apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \

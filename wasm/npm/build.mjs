@@ -48,7 +48,7 @@ const cli = which("wasm-bindgen") ? run("wasm-bindgen", ["--version"]) : "";
 if (cli !== `wasm-bindgen ${pinned}`) {
   console.error(
     `wasm-bindgen ${pinned} is needed (found: ${cli || "none"}); ` +
-      `run \`just wasm-tools\` or \`cargo install wasm-bindgen-cli --version ${pinned}\``,
+      `run \`just wasm-tools\` or \`cargo install wasm-bindgen-cli --version ${pinned} --locked\``,
   );
   process.exit(1);
 }
