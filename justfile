@@ -59,10 +59,10 @@ miri:
 components:
     rustup component add rustfmt clippy
 
-# Loom models of the shared ring's wait/notify protocol and of the SPSC record
-# protocol (own target dir: --cfg loom rebuilds every dependency).
+# Loom models of the shared ring's wait/notify protocol, the SPSC record protocol and
+# the split halves (own target dir: --cfg loom rebuilds every dependency).
 loom:
-    RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --release --test loom_shared --test loom_spsc
+    RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --release --test loom_shared --test loom_spsc --test loom_split
 
 # Interop of the ipc ring with a real Python pyzmq peer (a venv under target/).
 interop:

@@ -188,6 +188,48 @@ impl<T> GenericRingBuffer<T> {
         self.as_mut_slices().0
     }
 
+    /// Splits the ring into a lock-free [`Producer`](crate::split::Producer) for one
+    /// thread and a [`Consumer`](crate::split::Consumer) for another, with the rings'
+    /// semantics ([`Policy::DropOldest`](crate::split::Policy::DropOldest): a full ring
+    /// evicts its oldest item and `insert` hands it back). The items held move along,
+    /// oldest first; the capacity and `overwritten` count stay. See [`crate::split`].
+    ///
+    /// ```
+    /// use mmring_core::GenericRingBuffer;
+    ///
+    /// let mut ring = GenericRingBuffer::new(4)?;
+    /// ring.insert("kept");
+    /// let (mut tx, mut rx) = ring.split();
+    /// std::thread::spawn(move || tx.insert("sent")).join().unwrap();
+    /// assert_eq!(rx.try_consume(), Some("kept"));
+    /// assert_eq!(rx.try_consume(), Some("sent"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn split(self) -> (crate::split::Producer<T>, crate::split::Consumer<T>) {
+        self.split_with(crate::split::Policy::DropOldest)
+    }
+
+    /// [`split`](Self::split) with a chosen [`Policy`](crate::split::Policy):
+    /// [`Reject`](crate::split::Policy::Reject) keeps every item and makes the
+    /// producer wait for room (or give the item back) instead.
+    ///
+    /// ```
+    /// use mmring_core::GenericRingBuffer;
+    /// use mmring_core::split::Policy;
+    ///
+    /// let (mut tx, _rx) = GenericRingBuffer::new(1)?.split_with(Policy::Reject);
+    /// assert_eq!(tx.try_insert(1), Ok(()));
+    /// assert_eq!(tx.try_insert(2), Err(2)); // full: given back, nothing evicted
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn split_with(
+        self,
+        policy: crate::split::Policy,
+    ) -> (crate::split::Producer<T>, crate::split::Consumer<T>) {
+        let (capacity, overwritten) = (self.capacity(), self.overwritten());
+        crate::split::channel(capacity, policy, overwritten, self.into_iter())
+    }
+
     /// Raw pointers to the two live halves, oldest first.
     fn as_mut_ptr_slices(&mut self) -> (*mut [T], *mut [T]) {
         let (first, second) = self.cursor.halves();

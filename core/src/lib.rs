@@ -67,6 +67,7 @@ pub mod generic;
 pub mod numeric;
 pub mod packed;
 pub mod shared;
+pub mod split;
 pub mod spsc;
 
 pub use crate::bytes::{BytesRingBuffer, BytesRingBufferBuilder};

@@ -177,6 +177,41 @@ impl<T: Numeric> NumericRingBuffer<T> {
         self.ring.as_slices()
     }
 
+    /// Splits the ring into a lock-free [`Producer`](crate::split::Producer) and
+    /// [`Consumer`](crate::split::Consumer) for two threads, with the ring's semantics
+    /// (a full ring evicts its oldest value). Both halves move runs of values with at
+    /// most two `memcpy`s (`insert_batch`, `consume_into`). See [`crate::split`].
+    ///
+    /// ```
+    /// use mmring_core::NumericRingBuffer;
+    ///
+    /// let (mut tx, mut rx) = NumericRingBuffer::<f64>::new(1024)?.split();
+    /// std::thread::spawn(move || tx.insert_batch(&[101.25, 101.5])).join().unwrap();
+    /// let mut window = [0.0; 16];
+    /// assert_eq!(rx.consume_into(&mut window), 2);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn split(self) -> (crate::split::Producer<T>, crate::split::Consumer<T>) {
+        self.ring.split()
+    }
+
+    /// [`split`](Self::split) with a chosen [`Policy`](crate::split::Policy).
+    ///
+    /// ```
+    /// use mmring_core::NumericRingBuffer;
+    /// use mmring_core::split::Policy;
+    ///
+    /// let (mut tx, _rx) = NumericRingBuffer::<u32>::new(2)?.split_with(Policy::Reject);
+    /// assert_eq!(tx.insert_batch(&[1, 2, 3]), 2); // the longest prefix that fits
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn split_with(
+        self,
+        policy: crate::split::Policy,
+    ) -> (crate::split::Producer<T>, crate::split::Consumer<T>) {
+        self.ring.split_with(policy)
+    }
+
     /// Rotates the storage so the window is one slice (oldest first) and returns it,
     /// without copying it out. O(capacity) when the window wraps.
     ///

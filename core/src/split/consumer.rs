@@ -1,0 +1,452 @@
+//! [`Consumer`]: the reading half, and its futures and stream.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+#[cfg(not(target_family = "wasm"))]
+use std::time::{Duration, Instant};
+
+use futures_core::Stream;
+
+use super::channel::{BUSY, Channel};
+use super::sync::{Arc, Ordering::*};
+use super::{Policy, wait};
+use crate::Fifo;
+
+/// The reading half of a split ring: one thread (or task) takes items out, oldest
+/// first, lock-free. `Send`, not `Clone`. Once the producer is dropped it drains what is
+/// left, then every wait ends with `None`.
+///
+/// | call | when the ring is empty |
+/// |---|---|
+/// | [`try_consume`](Self::try_consume) | `None` at once |
+/// | [`consume_blocking`](Self::consume_blocking) | spins briefly, then sleeps until an item arrives, the timeout passes, or the producer is gone |
+/// | [`aconsume`](Self::aconsume), [`aconsume_iterable`](Self::aconsume_iterable) | wait without blocking the thread, under any executor |
+///
+/// Waiting costs the producer nothing while nobody waits: one load per insert.
+///
+/// ```
+/// use std::time::Duration;
+/// use mmring_core::GenericRingBuffer;
+///
+/// let (mut tx, mut rx) = GenericRingBuffer::new(1024)?.split();
+/// let strategy = std::thread::spawn(move || {
+///     let mut seen = Vec::new();
+///     while let Some(px) = rx.consume_blocking(Duration::from_secs(5)) {
+///         seen.push(px);
+///     }
+///     seen // `None` came once the feed was gone and the ring drained
+/// });
+/// for px in [101.5, 101.75, 102.0] {
+///     tx.insert(px);
+/// }
+/// drop(tx);
+/// assert_eq!(strategy.join().unwrap(), [101.5, 101.75, 102.0]);
+/// # Ok::<(), mmring_core::CapacityError>(())
+/// ```
+#[derive(Debug)]
+pub struct Consumer<T> {
+    channel: Arc<Channel<T>>,
+    at: Position,
+}
+
+/// The consumer's own view of the positions (kept apart from the channel so that a
+/// waiting call can borrow both at once).
+#[derive(Debug)]
+struct Position {
+    /// A producer position seen earlier; it only grows, so items below it are there to
+    /// take (unless evicted), and the channel is re-read only when we catch up with it.
+    tail_seen: u64,
+    /// Loom only: take the oldest item before claiming it, to prove the model catches
+    /// the race the claim prevents.
+    #[cfg(loom)]
+    unclaimed: bool,
+}
+
+impl<T> Consumer<T> {
+    pub(super) fn new(channel: Arc<Channel<T>>) -> Self {
+        let at = Position {
+            tail_seen: channel.tail.0.load(Acquire),
+            #[cfg(loom)]
+            unclaimed: false,
+        };
+        Self { channel, at }
+    }
+
+    /// A consumer that moves the oldest item out before claiming it: broken on
+    /// purpose, for the loom model to catch. Never use it.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn without_claim(mut self) -> Self {
+        self.at.unclaimed = true;
+        self
+    }
+
+    /// Removes and returns the oldest item; `None` when the ring is empty. Never waits
+    /// (under [`Policy::DropOldest`], except to retry when the producer evicts the very
+    /// item it was about to take).
+    ///
+    /// ```
+    /// # let (mut tx, mut rx) = mmring_core::GenericRingBuffer::new(2)?.split();
+    /// assert_eq!(rx.try_consume(), None);
+    /// tx.insert("bid");
+    /// assert_eq!(rx.try_consume(), Some("bid"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    #[inline]
+    pub fn try_consume(&mut self) -> Option<T> {
+        self.at.take(&self.channel)
+    }
+
+    /// Removes and returns the oldest item, waiting up to `timeout` for one (spinning
+    /// briefly, then sleeping until the producer inserts). `None` when the timeout
+    /// passes first, or when the producer is gone and the ring is drained.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let (mut tx, mut rx) = mmring_core::GenericRingBuffer::new(2)?.split();
+    /// assert_eq!(rx.consume_blocking(Duration::from_millis(1)), None);
+    /// tx.insert(7);
+    /// assert_eq!(rx.consume_blocking(Duration::from_secs(1)), Some(7));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    #[cfg(not(target_family = "wasm"))]
+    pub fn consume_blocking(&mut self, timeout: Duration) -> Option<T> {
+        if let Some(item) = self.try_consume() {
+            return Some(item);
+        }
+        let (channel, at) = (&self.channel, &mut self.at);
+        let deadline = Instant::now().checked_add(timeout);
+        wait::blocking(&channel.items, channel.barriers, deadline, || {
+            at.take_or_end(channel)
+        })
+        .flatten()
+    }
+
+    /// Waits, without blocking the thread, for the oldest item and removes it;
+    /// `None` once the producer is gone and the ring is drained. Works under any
+    /// executor; dropping the future loses nothing (an item is only taken in the poll
+    /// that returns it).
+    ///
+    /// ```
+    /// # let (mut tx, mut rx) = mmring_core::GenericRingBuffer::new(2)?.split();
+    /// tx.insert(1);
+    /// drop(tx);
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let waker = std::task::Waker::noop();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// assert_eq!(block_on(rx.aconsume()), Some(1));
+    /// assert_eq!(block_on(rx.aconsume()), None); // closed and drained
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn aconsume(&mut self) -> Aconsume<'_, T> {
+        Aconsume { consumer: self }
+    }
+
+    /// The items as a [`Stream`], oldest first, ending once the producer is gone and
+    /// the ring is drained.
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// # let (mut tx, mut rx) = mmring_core::GenericRingBuffer::new(4)?.split();
+    /// tx.insert(1);
+    /// tx.insert(2);
+    /// drop(tx);
+    /// let mut stream = std::pin::pin!(rx.aconsume_iterable());
+    /// let waker = std::task::Waker::noop();
+    /// let mut cx = std::task::Context::from_waker(&waker);
+    /// let mut got = Vec::new();
+    /// while let std::task::Poll::Ready(Some(item)) = stream.as_mut().poll_next(&mut cx) {
+    ///     got.push(item);
+    /// }
+    /// assert_eq!(got, [1, 2]);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn aconsume_iterable(&mut self) -> Iterable<'_, T> {
+        Iterable { consumer: self }
+    }
+
+    /// Items held (a snapshot: the producer may insert or evict at any time).
+    ///
+    /// ```
+    /// # let (mut tx, rx) = mmring_core::GenericRingBuffer::new(4)?.split();
+    /// tx.insert(1);
+    /// assert_eq!(rx.len(), 1);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.channel.len()
+    }
+
+    /// Whether the ring holds no item (a snapshot).
+    ///
+    /// ```
+    /// # let (_tx, rx) = mmring_core::GenericRingBuffer::<u8>::new(4)?.split();
+    /// assert!(rx.is_empty());
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of slots (a power of two).
+    ///
+    /// ```
+    /// # let (_tx, rx) = mmring_core::GenericRingBuffer::<u8>::new(5)?.split();
+    /// assert_eq!(rx.capacity(), 8);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.channel.capacity() as usize
+    }
+
+    /// Items the producer evicted so far (a snapshot).
+    ///
+    /// ```
+    /// # let (mut tx, rx) = mmring_core::GenericRingBuffer::new(1)?.split();
+    /// tx.insert(1);
+    /// tx.insert(2);
+    /// assert_eq!(rx.overwritten(), 1);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn overwritten(&self) -> u64 {
+        self.channel.overwritten.0.load(Relaxed)
+    }
+
+    /// The overflow policy chosen at the split.
+    ///
+    /// ```
+    /// use mmring_core::split::Policy;
+    /// # let (_tx, rx) = mmring_core::GenericRingBuffer::<u8>::new(1)?.split_with(Policy::Reject);
+    /// assert_eq!(rx.policy(), Policy::Reject);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn policy(&self) -> Policy {
+        self.channel.policy
+    }
+
+    /// Whether the producer is gone: what is left is all there will be.
+    ///
+    /// ```
+    /// # let (tx, rx) = mmring_core::GenericRingBuffer::<u8>::new(1)?.split();
+    /// assert!(!rx.is_abandoned());
+    /// drop(tx);
+    /// assert!(rx.is_abandoned());
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        self.channel.producer_gone.0.load(Acquire)
+    }
+}
+
+impl Position {
+    /// [`Consumer::try_consume`].
+    #[inline]
+    fn take<T>(&mut self, channel: &Channel<T>) -> Option<T> {
+        match channel.policy {
+            Policy::Reject => self.take_alone(channel),
+            Policy::DropOldest => self.take_racing(channel),
+        }
+    }
+
+    /// Under `Reject` only the consumer moves `head`: a load to learn our position
+    /// (our own last store), a store to publish the next.
+    #[inline]
+    fn take_alone<T>(&mut self, channel: &Channel<T>) -> Option<T> {
+        let head = channel.head.0.load(Relaxed) >> 1;
+        if !self.has(channel, head) {
+            return None;
+        }
+        // SAFETY: item `head` is live (below the producer's position, read with
+        // acquire) and ours: under `Reject` the producer never moves `head`.
+        let item = unsafe { channel.take(head) };
+        self.published(channel, head + 1);
+        Some(item)
+    }
+
+    /// Under `DropOldest` the producer may evict the oldest item at any moment: claim
+    /// it first (set BUSY by compare-and-swap), then move it out, then publish.
+    #[inline]
+    fn take_racing<T>(&mut self, channel: &Channel<T>) -> Option<T> {
+        let head = &channel.head.0;
+        #[cfg(loom)]
+        if self.unclaimed {
+            let seen = head.load(Acquire);
+            let oldest = seen >> 1;
+            if !self.has(channel, oldest) {
+                return None;
+            }
+            // SAFETY: none: this is the broken variant the model must catch.
+            let item = unsafe { channel.take(oldest) };
+            let _ = head.compare_exchange(seen, (oldest + 1) << 1, AcqRel, Relaxed);
+            return Some(item);
+        }
+        loop {
+            let seen = head.load(Acquire);
+            let oldest = seen >> 1;
+            if !self.has(channel, oldest) {
+                return None;
+            }
+            if head
+                .compare_exchange_weak(seen, seen | BUSY, Acquire, Relaxed)
+                .is_ok()
+            {
+                // SAFETY: item `oldest` is live, and ours: `head` was still `seen` when
+                // we set BUSY, so the producer had not evicted it, and it neither evicts
+                // nor overwrites it while BUSY is set.
+                let item = unsafe { channel.take(oldest) };
+                self.published(channel, oldest + 1);
+                return Some(item);
+            }
+            // The producer evicted it first (or the claim failed spuriously): retry.
+        }
+    }
+
+    /// Whether item `index` has been published, re-reading the producer's position only
+    /// when the one seen earlier says no.
+    #[inline]
+    fn has<T>(&mut self, channel: &Channel<T>, index: u64) -> bool {
+        if index < self.tail_seen {
+            return true;
+        }
+        self.tail_seen = channel.tail.0.load(Acquire);
+        index < self.tail_seen
+    }
+
+    /// Publishes our new position (clearing BUSY): the slots below it are free for the
+    /// producer. Wakes a producer waiting for room.
+    #[inline]
+    fn published<T>(&mut self, channel: &Channel<T>, head: u64) {
+        channel.head.0.store(head << 1, Release);
+        channel.barriers.light();
+        channel.room.notify();
+    }
+
+    /// One attempt of a waiting consume: `Some(Some(item))`, `Some(None)` once the
+    /// producer is gone and the ring drained, `None` to keep waiting.
+    fn take_or_end<T>(&mut self, channel: &Channel<T>) -> Option<Option<T>> {
+        if let Some(item) = self.take(channel) {
+            return Some(Some(item));
+        }
+        // Gone first, then empty: an item inserted before the producer left is seen.
+        if channel.producer_gone.0.load(Acquire) {
+            return Some(self.take(channel));
+        }
+        None
+    }
+}
+
+#[cfg(not(loom))]
+impl<T: Copy> Consumer<T> {
+    /// Moves up to `out.len()` of the oldest items into `out`, oldest first, with at
+    /// most two `memcpy`s and one publish; returns how many (0 when empty). Never waits
+    /// (under [`Policy::DropOldest`], except to retry when the producer evicts first).
+    ///
+    /// ```
+    /// # let (mut tx, mut rx) = mmring_core::NumericRingBuffer::<u64>::new(8)?.split();
+    /// tx.insert_batch(&[1, 2, 3]);
+    /// let mut out = [0; 2];
+    /// assert_eq!(rx.consume_into(&mut out), 2);
+    /// assert_eq!(out, [1, 2]);
+    /// assert_eq!(rx.consume_into(&mut out), 1);
+    /// assert_eq!(out[0], 3);
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn consume_into(&mut self, out: &mut [T]) -> usize {
+        let channel = &*self.channel;
+        let head = &channel.head.0;
+        loop {
+            let seen = head.load(Acquire);
+            let oldest = seen >> 1;
+            if !self.at.has(channel, oldest) {
+                return 0;
+            }
+            let wanted = out.len() as u64;
+            if self.at.tail_seen - oldest < wanted {
+                // Fewer than wanted were there at the last look: look again.
+                self.at.tail_seen = channel.tail.0.load(Acquire);
+            }
+            let count = (self.at.tail_seen - oldest).min(wanted);
+            let claimed = channel.policy == Policy::Reject
+                || head
+                    .compare_exchange_weak(seen, seen | BUSY, Acquire, Relaxed)
+                    .is_ok();
+            if claimed {
+                // SAFETY: items `oldest .. oldest + count` are live (below the producer's
+                // position, read with acquire) and ours: only we move `head` under
+                // `Reject`; under `DropOldest` BUSY holds the producer off them.
+                unsafe { channel.copy_out(oldest, &mut out[..count as usize]) };
+                self.at.published(channel, oldest + count);
+                return count as usize;
+            }
+        }
+    }
+}
+
+impl<T> Fifo for Consumer<T> {
+    type Item = T;
+
+    fn len(&self) -> usize {
+        Consumer::len(self)
+    }
+
+    fn capacity(&self) -> usize {
+        Consumer::capacity(self)
+    }
+
+    fn overwritten(&self) -> u64 {
+        Consumer::overwritten(self)
+    }
+
+    fn consume(&mut self) -> Option<T> {
+        self.try_consume()
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    /// Nothing inserted from now on will be read: a waiting producer gives up.
+    fn drop(&mut self) {
+        self.channel.consumer_gone.store(true, Release);
+        self.channel.barriers.light();
+        self.channel.room.notify();
+    }
+}
+
+/// The future of [`Consumer::aconsume`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Aconsume<'a, T> {
+    consumer: &'a mut Consumer<T>,
+}
+
+impl<T> Future for Aconsume<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let Consumer { channel, at } = &mut *self.get_mut().consumer;
+        wait::poll(&channel.items, channel.barriers, cx, || {
+            at.take_or_end(channel)
+        })
+    }
+}
+
+/// The stream of [`Consumer::aconsume_iterable`].
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct Iterable<'a, T> {
+    consumer: &'a mut Consumer<T>,
+}
+
+impl<T> Stream for Iterable<'_, T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let Consumer { channel, at } = &mut *self.get_mut().consumer;
+        wait::poll(&channel.items, channel.barriers, cx, || {
+            at.take_or_end(channel)
+        })
+    }
+}
