@@ -17,6 +17,12 @@ use crate::{CapacityError, Fifo, Ring};
 /// [`only_insert_unique`](BytesRingBufferBuilder::only_insert_unique), a message equal to
 /// one the ring holds is skipped, checked in O(1) expected time through a hash index.
 ///
+/// Between two threads, the lock-free path for byte messages is
+/// [`spsc::channel`](crate::spsc::channel): variable-length records copied into one
+/// buffer, with the same `DropOldest` (the default) and `Reject` policies as
+/// [`split`](crate::split) halves of the other rings. For many producers or consumers,
+/// share the ring with [`into_shared`](Self::into_shared).
+///
 /// ```
 /// use mmring_core::BytesRingBuffer;
 ///

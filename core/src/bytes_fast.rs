@@ -30,6 +30,12 @@ pub const DEFAULT_BUFFER_PERCENT: f64 = 25.0;
 /// [`unwrapped`](Self::unwrapped)); use [`consume_into`](Self::consume_into),
 /// [`consume_with`](Self::consume_with) or the borrowing reads on hot paths.
 ///
+/// Between two threads, the lock-free path for byte messages is
+/// [`spsc::channel`](crate::spsc::channel): variable-length records copied into one
+/// buffer, with the same `DropOldest` (the default) and `Reject` policies as
+/// [`split`](crate::split) halves of the other rings. For many producers or consumers,
+/// share the ring with [`into_shared`](Self::into_shared).
+///
 /// ```
 /// use mmring_core::{BytesRingBufferFast, FastError};
 ///
