@@ -99,7 +99,7 @@ impl<T> Channel<T> {
     /// producer evicted item `index - capacity` itself.
     #[inline]
     pub(super) unsafe fn write(&self, index: u64, item: T) {
-        let slot = &self.slots[(index & self.mask) as usize];
+        let slot = self.slot(index);
         // SAFETY: the caller guarantees the slot is free and that only it writes now.
         slot.with_mut(|slot| unsafe { (*slot).write(item) });
     }
@@ -112,10 +112,20 @@ impl<T> Channel<T> {
     /// the BUSY bit), or the producer evicted it by moving `head` past it.
     #[inline]
     pub(super) unsafe fn take(&self, index: u64) -> T {
-        let slot = &self.slots[(index & self.mask) as usize];
+        let slot = self.slot(index);
         // SAFETY: the item is initialised and owned by the caller, who leaves the slot
         // logically empty.
         slot.with_mut(|slot| unsafe { (*slot).assume_init_read() })
+    }
+
+    /// The slot of item `index`.
+    #[inline]
+    fn slot(&self, index: u64) -> &UnsafeCell<MaybeUninit<T>> {
+        let at = (index & self.mask) as usize;
+        debug_assert!(at < self.slots.len());
+        // SAFETY: `mask` is `slots.len() - 1` and the length a power of two, so the
+        // masked index is in bounds.
+        unsafe { self.slots.get_unchecked(at) }
     }
 
     /// The consumer's position (without the BUSY bit).

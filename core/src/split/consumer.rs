@@ -57,6 +57,9 @@ struct Position {
     /// A producer position seen earlier; it only grows, so items below it are there to
     /// take (unless evicted), and the channel is re-read only when we catch up with it.
     tail_seen: u64,
+    /// Our position as we last published it (under `Reject` only we move it, so it
+    /// saves reading it back).
+    head: u64,
     /// Loom only: take the oldest item before claiming it, to prove the model catches
     /// the race the claim prevents.
     #[cfg(loom)]
@@ -67,6 +70,7 @@ impl<T> Consumer<T> {
     pub(super) fn new(channel: Arc<Channel<T>>) -> Self {
         let at = Position {
             tail_seen: channel.tail.0.load(Acquire),
+            head: channel.head_index(),
             #[cfg(loom)]
             unclaimed: false,
         };
@@ -252,11 +256,11 @@ impl Position {
         }
     }
 
-    /// Under `Reject` only the consumer moves `head`: a load to learn our position
-    /// (our own last store), a store to publish the next.
+    /// Under `Reject` only the consumer moves `head`: we know our position, and a
+    /// store publishes the next.
     #[inline]
     fn take_alone<T>(&mut self, channel: &Channel<T>) -> Option<T> {
-        let head = channel.head.0.load(Relaxed) >> 1;
+        let head = self.head;
         if !self.has(channel, head) {
             return None;
         }
@@ -320,6 +324,7 @@ impl Position {
     /// producer. Wakes a producer waiting for room.
     #[inline]
     fn published<T>(&mut self, channel: &Channel<T>, head: u64) {
+        self.head = head;
         channel.head.0.store(head << 1, Release);
         channel.barriers.light();
         channel.room.notify();
