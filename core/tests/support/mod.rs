@@ -7,11 +7,22 @@
 use std::collections::VecDeque;
 
 use mmring_core::{Fifo, Ring};
-use proptest::prelude::{TestCaseError, prop_assert, prop_assert_eq};
+use proptest::prelude::{Just, Strategy, TestCaseError, prop_assert, prop_assert_eq, prop_oneof};
 use proptest::test_runner::Config as ProptestConfig;
 
 /// The longest sequence of operations of one model-based case (shorter under Miri).
 pub const MAX_OPS: usize = if cfg!(miri) { 24 } else { 96 };
+
+/// An index for `get`: mostly below 40 (past the end of the largest ring of the
+/// number and generic tests, 32), sometimes `usize::MAX`.
+pub fn index() -> impl Strategy<Value = usize> + Clone {
+    prop_oneof![8 => 0usize..40, 1 => Just(usize::MAX)]
+}
+
+/// A signed index for `get_signed`: mostly within 40 of zero, sometimes an extreme.
+pub fn signed_index() -> impl Strategy<Value = isize> + Clone {
+    prop_oneof![8 => -40isize..40, 1 => Just(isize::MIN), 1 => Just(isize::MAX)]
+}
 
 /// The reference ring: a `VecDeque` that evicts its front by hand when full and counts
 /// the evictions; with `unique`, it skips an item equal to a held one, checked against
