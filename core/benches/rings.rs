@@ -10,10 +10,11 @@
 //!   2048-byte messages; `contains_absent` of a 32-byte message without
 //!   `only_insert_unique` (`scan`) and with it (`unique`, a hash probe).
 //!
-//! The number-ring benches and `contains_absent` of the byte rings are written once
-//! over closures of the ring API (the rtrb habit). Every bench opens with a correctness
-//! check of the very ring it then times, so `cargo test --benches -p mmring-core`,
-//! which runs every bench once, fails when a ring is wrong.
+//! The number-ring benches are written once over the `NumberRing` trait, and
+//! `contains_absent` of the byte rings over closures of the ring API (the rtrb habit).
+//! Every bench opens with a correctness check of the very ring it then times, so
+//! `cargo test --benches -p mmring-core`, which runs every bench once, fails when a ring
+//! is wrong.
 //!
 //! Buffer placement: `memcpy` on AMD Zen 3 was measured running 25–40× slower when the
 //! destination lies 8–56 bytes past the source modulo 4096 (a slow path of `rep movsb`),
@@ -35,7 +36,7 @@ use criterion::{
     BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
 };
 use mmring_core::{
-    Bytes, BytesRingBuffer, BytesRingBufferFast, GenericRingBuffer, NumericRingBuffer,
+    Bytes, BytesRingBuffer, BytesRingBufferFast, GenericRingBuffer, NumericRingBuffer, Ring,
 };
 
 /// Capacities of the number-ring benches: 512 B, 8 KiB and 512 KiB of `u64` storage.
@@ -76,81 +77,78 @@ struct Aligned<T>(T);
 /// the allocator.
 static STATIC_PAYLOAD: Aligned<[u8; MAX_MESSAGE]> = Aligned([0x5A; MAX_MESSAGE]);
 
+/// What the number-ring benches call on a ring besides `Fifo::consume` and
+/// `Ring::unwrapped`: the calls the ring traits do not have, and `contains`, whose
+/// argument differs between the two rings (`&u64`, `f64`); each takes and gives the
+/// values themselves.
+trait NumberRing: Ring<Item: Number> {
+    /// An empty ring of `capacity` values.
+    fn create(capacity: usize) -> Self;
+    fn insert(&mut self, value: Self::Item) -> Option<Self::Item>;
+    fn insert_batch(&mut self, batch: &[Self::Item]);
+    fn as_slices(&self) -> (&[Self::Item], &[Self::Item]);
+    /// `contains`, given the value itself.
+    fn holds(&self, value: Self::Item) -> bool;
+}
+
+/// Implements [`NumberRing`] for rings of `$value` by their inherent methods;
+/// `insert_batch` and `contains` are handed the slice and the value as each ring takes
+/// them.
+macro_rules! number_ring {
+    ($(
+        $ring:ident<$value:ty>:
+            insert_batch(|$batch:ident| $batch_arg:expr),
+            contains(|$v:ident| $needle:expr);
+    )*) => {$(
+        impl NumberRing for $ring<$value> {
+            fn create(capacity: usize) -> Self {
+                $ring::new(capacity).expect("valid capacity")
+            }
+            #[inline]
+            fn insert(&mut self, value: $value) -> Option<$value> {
+                $ring::insert(self, value)
+            }
+            #[inline]
+            fn insert_batch(&mut self, $batch: &[$value]) {
+                $ring::insert_batch(self, $batch_arg);
+            }
+            #[inline]
+            fn as_slices(&self) -> (&[$value], &[$value]) {
+                $ring::as_slices(self)
+            }
+            #[inline]
+            fn holds(&self, $v: $value) -> bool {
+                $ring::contains(self, $needle)
+            }
+        }
+    )*};
+}
+
+number_ring! {
+    GenericRingBuffer<u64>:
+        insert_batch(|batch| batch.iter().copied()),
+        contains(|value| &value);
+    NumericRingBuffer<f64>:
+        insert_batch(|batch| batch),
+        contains(|value| value);
+}
+
 fn generic_u64(c: &mut Criterion) {
-    let create = |capacity| GenericRingBuffer::<u64>::new(capacity).expect("valid capacity");
-    let mut group = c.benchmark_group("generic_u64");
-    insert_into_full(
-        &mut group,
-        create,
-        GenericRingBuffer::insert,
-        GenericRingBuffer::unwrapped,
-    );
-    insert_batch(
-        &mut group,
-        create,
-        GenericRingBuffer::insert,
-        |ring: &mut GenericRingBuffer<u64>, batch: &[u64]| ring.insert_batch(batch.iter().copied()),
-        GenericRingBuffer::unwrapped,
-        GenericRingBuffer::as_slices,
-    );
-    consume(
-        &mut group,
-        create,
-        GenericRingBuffer::insert,
-        GenericRingBuffer::consume,
-    );
-    unwrapped(
-        &mut group,
-        create,
-        GenericRingBuffer::insert,
-        GenericRingBuffer::unwrapped,
-        GenericRingBuffer::as_slices,
-    );
-    contains_absent(
-        &mut group,
-        create,
-        GenericRingBuffer::insert,
-        |ring: &GenericRingBuffer<u64>, value: u64| ring.contains(&value),
-    );
-    group.finish();
+    number_ring::<GenericRingBuffer<u64>>(c, "generic_u64");
 }
 
 fn numeric_f64(c: &mut Criterion) {
-    let create = |capacity| NumericRingBuffer::<f64>::new(capacity).expect("valid capacity");
-    let mut group = c.benchmark_group("numeric_f64");
-    insert_into_full(
-        &mut group,
-        create,
-        NumericRingBuffer::insert,
-        NumericRingBuffer::unwrapped,
-    );
-    insert_batch(
-        &mut group,
-        create,
-        NumericRingBuffer::insert,
-        NumericRingBuffer::insert_batch,
-        NumericRingBuffer::unwrapped,
-        NumericRingBuffer::as_slices,
-    );
-    consume(
-        &mut group,
-        create,
-        NumericRingBuffer::insert,
-        NumericRingBuffer::consume,
-    );
-    unwrapped(
-        &mut group,
-        create,
-        NumericRingBuffer::insert,
-        NumericRingBuffer::unwrapped,
-        NumericRingBuffer::as_slices,
-    );
-    contains_absent(
-        &mut group,
-        create,
-        NumericRingBuffer::insert,
-        NumericRingBuffer::contains,
-    );
+    number_ring::<NumericRingBuffer<f64>>(c, "numeric_f64");
+}
+
+/// Every number-ring bench of `R`, in the group `name`.
+fn number_ring<R: NumberRing>(c: &mut Criterion, name: &str) {
+    let mut group = c.benchmark_group(name);
+    insert_into_full::<R>(&mut group);
+    insert_batch::<R>(&mut group);
+    consume::<R>(&mut group);
+    unwrapped::<R>(&mut group);
+    contains_absent::<R>(&mut group);
     group.finish();
 }
 
@@ -193,83 +191,62 @@ fn bytes_fast(c: &mut Criterion) {
 
 /// `insert` into a full ring: every insert evicts the oldest value, the steady state of
 /// an overwrite ring.
-fn insert_into_full<R, T: Number>(
-    group: &mut Group<'_>,
-    create: impl Fn(usize) -> R,
-    insert: impl Fn(&mut R, T) -> Option<T>,
-    unwrapped: impl Fn(&R) -> Vec<T>,
-) {
+fn insert_into_full<R: NumberRing>(group: &mut Group<'_>) {
     group.throughput(Throughput::Elements(1));
     for capacity in CAPACITIES {
         let end = wrapped_end(capacity);
-        let mut ring = filled(&create, &insert, capacity, end);
-        assert_eq!(unwrapped(&ring), newest::<T>(capacity, end));
-        let value = T::from(ABSENT);
+        let mut ring = filled::<R>(capacity, end);
+        assert_eq!(ring.unwrapped(), newest(capacity, end));
+        let value = R::Item::from(ABSENT);
         group.bench_function(BenchmarkId::new("insert", capacity), |b| {
-            b.iter(|| insert(&mut ring, black_box(value)));
+            b.iter(|| ring.insert(black_box(value)));
         });
     }
 }
 
 /// `insert_batch` of min(64, capacity / 2) values into a full ring, from a source
 /// allocated once, 64-byte aligned, and cut at the ring's offset within a cache line.
-fn insert_batch<R, T: Number>(
-    group: &mut Group<'_>,
-    create: impl Fn(usize) -> R,
-    insert: impl Fn(&mut R, T) -> Option<T>,
-    insert_batch: impl Fn(&mut R, &[T]),
-    unwrapped: impl Fn(&R) -> Vec<T>,
-    as_slices: impl Fn(&R) -> (&[T], &[T]),
-) {
-    let source = Aligned(std::array::from_fn::<T, { MAX_BATCH + LINE }, _>(|i| {
-        T::from(BATCH_BASE + i as u32)
-    }));
+fn insert_batch<R: NumberRing>(group: &mut Group<'_>) {
+    let source = Aligned(std::array::from_fn::<R::Item, { MAX_BATCH + LINE }, _>(
+        |i| R::Item::from(BATCH_BASE + i as u32),
+    ));
     for capacity in CAPACITIES {
         let end = wrapped_end(capacity);
-        let mut ring = filled(&create, &insert, capacity, end);
+        let mut ring = filled::<R>(capacity, end);
         // A full ring writes the next batch over its oldest values; each batch moves
         // that spot by a multiple of 64 bytes, so one start fits every batch.
-        let next_write = as_slices(&ring).0.as_ptr();
+        let next_write = ring.as_slices().0.as_ptr();
         let batch_len = MAX_BATCH.min(capacity / 2);
         let batch = (0..LINE)
             .map(|start| &source.0[start..start + batch_len])
             .find(|batch| !misaligned(next_write, batch.as_ptr()))
             .expect("both ends are aligned to T, so some start shares the line offset");
-        insert_batch(&mut ring, batch);
-        let mut expected = newest::<T>(capacity, end);
+        ring.insert_batch(batch);
+        let mut expected = newest(capacity, end);
         expected.extend_from_slice(batch);
         expected.drain(..batch.len());
-        assert_eq!(unwrapped(&ring), expected);
+        assert_eq!(ring.unwrapped(), expected);
         group.throughput(Throughput::Elements(batch.len() as u64));
         group.bench_function(BenchmarkId::new("insert_batch", capacity), |b| {
-            b.iter(|| insert_batch(&mut ring, black_box(batch)));
+            b.iter(|| ring.insert_batch(black_box(batch)));
         });
     }
 }
 
 /// `consume` until empty; the rings are filled (and wrapped) outside the timed loop.
-fn consume<R, T: Number>(
-    group: &mut Group<'_>,
-    create: impl Fn(usize) -> R,
-    insert: impl Fn(&mut R, T) -> Option<T>,
-    consume: impl Fn(&mut R) -> Option<T>,
-) {
+fn consume<R: NumberRing>(group: &mut Group<'_>) {
     for capacity in CAPACITIES {
         let end = wrapped_end(capacity);
-        let mut ring = filled(&create, &insert, capacity, end);
-        let drained: Vec<T> = std::iter::from_fn(|| consume(&mut ring)).collect();
-        assert_eq!(
-            drained,
-            newest::<T>(capacity, end),
-            "oldest first, then empty"
-        );
+        let mut ring = filled::<R>(capacity, end);
+        let drained: Vec<R::Item> = std::iter::from_fn(|| ring.consume()).collect();
+        assert_eq!(drained, newest(capacity, end), "oldest first, then empty");
         let rings_per_batch = (CONSUME_BATCH_VALUES / capacity) as u64;
         group.throughput(Throughput::Elements(capacity as u64));
         group.bench_function(BenchmarkId::new("consume", capacity), |b| {
             b.iter_batched_ref(
-                || filled(&create, &insert, capacity, end),
+                || filled::<R>(capacity, end),
                 |ring| {
-                    while let Some(value) = consume(ring) {
+                    while let Some(value) = ring.consume() {
                         black_box(value);
                     }
                 },
@@ -281,76 +258,61 @@ fn consume<R, T: Number>(
 
 /// `unwrapped` of a full ring whose window wraps: two copies into a new `Vec`, whose
 /// allocation and free are part of the call and so of the time.
-fn unwrapped<R, T: Number>(
-    group: &mut Group<'_>,
-    create: impl Fn(usize) -> R,
-    insert: impl Fn(&mut R, T) -> Option<T>,
-    unwrapped: impl Fn(&R) -> Vec<T>,
-    as_slices: impl Fn(&R) -> (&[T], &[T]),
-) {
+fn unwrapped<R: NumberRing>(group: &mut Group<'_>) {
     for capacity in CAPACITIES {
         let mut end = wrapped_end(capacity);
-        let mut ring = filled(&create, &insert, capacity, end);
+        let mut ring = filled::<R>(capacity, end);
         // The allocator hands the timed loop the block this probe gets (the same size is
         // freed and asked for again), so move the window a value at a time until both
         // copies have their ends at the same offset within a line.
         for _ in 0..LINE {
-            let out = unwrapped(&ring);
-            let (first, second) = as_slices(&ring);
+            let out = ring.unwrapped();
+            let (first, second) = ring.as_slices();
             if !misaligned(out.as_ptr(), first.as_ptr())
                 && (second.is_empty() || !misaligned(out[first.len()..].as_ptr(), second.as_ptr()))
             {
                 break;
             }
-            insert(&mut ring, T::from(end));
+            ring.insert(R::Item::from(end));
             end += 1;
         }
-        assert_eq!(unwrapped(&ring), newest::<T>(capacity, end));
-        assert!(!as_slices(&ring).1.is_empty(), "the window wraps");
+        assert_eq!(ring.unwrapped(), newest(capacity, end));
+        assert!(!ring.as_slices().1.is_empty(), "the window wraps");
         group.throughput(Throughput::Elements(capacity as u64));
         group.bench_function(BenchmarkId::new("unwrapped", capacity), |b| {
-            b.iter(|| unwrapped(black_box(&ring)));
+            b.iter(|| black_box(&ring).unwrapped());
         });
     }
 }
 
 /// `contains` of a value the ring does not hold: the worst case, a scan of every value.
-fn contains_absent<R, T: Number>(
-    group: &mut Group<'_>,
-    create: impl Fn(usize) -> R,
-    insert: impl Fn(&mut R, T) -> Option<T>,
-    contains: impl Fn(&R, T) -> bool,
-) {
+fn contains_absent<R: NumberRing>(group: &mut Group<'_>) {
     for capacity in CAPACITIES {
         let end = wrapped_end(capacity);
         let oldest = end - capacity as u32;
-        let ring = filled(&create, &insert, capacity, end);
-        assert!(contains(&ring, T::from(oldest)) && contains(&ring, T::from(end - 1)));
-        assert!(
-            !contains(&ring, T::from(oldest - 1)),
-            "evicted values are gone"
-        );
-        assert!(!contains(&ring, T::from(ABSENT)));
-        let absent = T::from(ABSENT);
+        let ring = filled::<R>(capacity, end);
+        let value = R::Item::from;
+        assert!(ring.holds(value(oldest)) && ring.holds(value(end - 1)));
+        assert!(!ring.holds(value(oldest - 1)), "evicted values are gone");
+        assert!(!ring.holds(value(ABSENT)));
+        let absent = value(ABSENT);
         group.throughput(Throughput::Elements(capacity as u64));
         group.bench_function(BenchmarkId::new("contains_absent", capacity), |b| {
-            b.iter(|| contains(&ring, black_box(absent)));
+            b.iter(|| ring.holds(black_box(absent)));
         });
     }
 }
 
 /// A new ring holding `0..end`; checks that each insert evicts, exactly when the ring
 /// is full, the value `capacity` places back.
-fn filled<R, T: Number>(
-    create: &impl Fn(usize) -> R,
-    insert: &impl Fn(&mut R, T) -> Option<T>,
-    capacity: usize,
-    end: u32,
-) -> R {
-    let mut ring = create(capacity);
+fn filled<R: NumberRing>(capacity: usize, end: u32) -> R {
+    let mut ring = R::create(capacity);
     for value in 0..end {
-        let evicted = insert(&mut ring, T::from(value));
-        assert_eq!(evicted, value.checked_sub(capacity as u32).map(T::from));
+        let evicted = ring.insert(R::Item::from(value));
+        assert_eq!(
+            evicted,
+            value.checked_sub(capacity as u32).map(R::Item::from)
+        );
     }
     ring
 }

@@ -7,7 +7,7 @@
 
 use mmring_core::{Bytes, BytesRingBuffer, CapacityError};
 use proptest::prelude::*;
-use support::Model;
+use support::{BYTE_READ_WEIGHT, ByteRead, Model};
 
 mod support;
 
@@ -32,24 +32,12 @@ enum Op {
     InsertHeld(usize),
     InsertBatch(Vec<Vec<u8>>),
     Consume,
-    ConsumeAll,
-    Unwrapped,
-    PeekLeft,
-    PeekRight,
-    Get(usize),
-    GetSigned(isize),
-    /// `ring[i % len]` when not empty.
-    Index(usize),
     OverwriteLatest(Vec<u8>),
     /// Overwrites the newest with a copy of a held item (by position modulo `len`), so
     /// either another held item or the newest itself.
     OverwriteLatestHeld(usize),
-    Contains(Vec<u8>),
-    Clear,
-    Iter,
-    IterRev,
-    /// Replaces the ring by its clone and carries on with the clone.
-    Clone,
+    /// A read, `clear` or a clone, drawn and checked as for the fast ring.
+    Read(ByteRead),
 }
 
 /// Short messages from a three-letter alphabet, so duplicates are frequent.
@@ -73,21 +61,9 @@ fn op() -> impl Strategy<Value = Op> {
         // Up to 20 items: longer than the largest capacity (16) in the test.
         3 => prop::collection::vec(message(), 0..20).prop_map(Op::InsertBatch),
         3 => Just(Op::Consume),
-        1 => Just(Op::ConsumeAll),
-        1 => Just(Op::Unwrapped),
-        1 => Just(Op::PeekLeft),
-        1 => Just(Op::PeekRight),
-        1 => (0usize..20).prop_map(Op::Get),
-        2 => (-20isize..20).prop_map(Op::GetSigned),
-        1 => prop_oneof![Just(isize::MIN), Just(isize::MAX)].prop_map(Op::GetSigned),
-        1 => any::<usize>().prop_map(Op::Index),
         2 => message().prop_map(Op::OverwriteLatest),
         2 => any::<usize>().prop_map(Op::OverwriteLatestHeld),
-        2 => message().prop_map(Op::Contains),
-        1 => Just(Op::Clear),
-        1 => Just(Op::Iter),
-        1 => Just(Op::IterRev),
-        1 => Just(Op::Clone),
+        BYTE_READ_WEIGHT => support::byte_read().prop_map(Op::Read),
     ]
 }
 
@@ -119,33 +95,17 @@ fn overwrite_latest(
 
 /// The invariants compared after every operation.
 fn check(ring: &BytesRingBuffer, model: &Model<Vec<u8>>) -> Result<(), TestCaseError> {
-    prop_assert_eq!(ring.len(), model.items.len());
-    prop_assert_eq!(ring.is_empty(), model.items.is_empty());
-    prop_assert_eq!(ring.is_full(), model.items.len() == model.capacity);
-    prop_assert_eq!(ring.capacity(), model.capacity);
-    prop_assert_eq!(ring.overwritten(), model.overwritten);
-    prop_assert_eq!(ring.only_insert_unique(), model.unique);
-    let held: Vec<&[u8]> = ring.iter().map(|b| &b[..]).collect();
-    let want: Vec<&[u8]> = model.items.iter().map(Vec::as_slice).collect();
-    prop_assert_eq!(&held, &want);
+    support::check_byte_ring(ring, model, ring.only_insert_unique())?;
     let (first, second) = ring.as_slices();
-    prop_assert_eq!(first.len() + second.len(), want.len());
+    prop_assert_eq!(first.len() + second.len(), model.items.len());
     prop_assert!(
         first
             .iter()
             .chain(second)
             .map(|b| &b[..])
-            .eq(want.iter().copied())
+            .eq(model.slices())
     );
-    // Every held item is found (through the hash index in unique mode).
-    for item in &model.items {
-        prop_assert!(ring.contains(item));
-    }
-    if model.unique {
-        for (i, a) in model.items.iter().enumerate() {
-            prop_assert!(!model.items.iter().skip(i + 1).any(|b| a == b));
-        }
-    }
+    prop_assert!(ring.into_iter().eq(ring.iter()));
     Ok(())
 }
 
@@ -188,56 +148,6 @@ fn run(capacity: usize, unique: bool, ops: Vec<Op>) -> Result<(), TestCaseError>
                     prop_assert_eq!(ring.contains(&gone), model.items.contains(&gone));
                 }
             }
-            Op::ConsumeAll => {
-                let got = ring.consume_all();
-                let want: Vec<Vec<u8>> = model.items.drain(..).collect();
-                prop_assert!(
-                    got.iter()
-                        .map(|b| &b[..])
-                        .eq(want.iter().map(Vec::as_slice))
-                );
-                for gone in &want {
-                    prop_assert!(!ring.contains(gone));
-                }
-            }
-            Op::Unwrapped => {
-                let got = ring.unwrapped();
-                prop_assert!(
-                    got.iter()
-                        .map(|b| &b[..])
-                        .eq(model.items.iter().map(Vec::as_slice))
-                );
-            }
-            Op::PeekLeft => {
-                prop_assert_eq!(
-                    ring.peekleft().map(|b| &b[..]),
-                    model.items.front().map(Vec::as_slice)
-                );
-            }
-            Op::PeekRight => {
-                prop_assert_eq!(
-                    ring.peekright().map(|b| &b[..]),
-                    model.items.back().map(Vec::as_slice)
-                );
-            }
-            Op::Get(i) => {
-                prop_assert_eq!(
-                    ring.get(i).map(|b| &b[..]),
-                    model.items.get(i).map(Vec::as_slice)
-                );
-            }
-            Op::GetSigned(i) => {
-                prop_assert_eq!(
-                    ring.get_signed(i).map(|b| &b[..]),
-                    model.get_signed(i).map(Vec::as_slice)
-                );
-            }
-            Op::Index(i) => {
-                if !model.items.is_empty() {
-                    let i = i % model.items.len();
-                    prop_assert_eq!(&ring[i][..], model.items[i].as_slice());
-                }
-            }
             Op::OverwriteLatest(item) => overwrite_latest(&mut ring, &mut model, item)?,
             Op::OverwriteLatestHeld(i) => {
                 if !model.items.is_empty() {
@@ -245,32 +155,7 @@ fn run(capacity: usize, unique: bool, ops: Vec<Op>) -> Result<(), TestCaseError>
                     overwrite_latest(&mut ring, &mut model, item)?;
                 }
             }
-            Op::Contains(item) => {
-                prop_assert_eq!(ring.contains(&item), model.items.contains(&item));
-            }
-            Op::Clear => {
-                ring.clear();
-                model.items.clear();
-            }
-            Op::Iter => {
-                let iter = ring.iter();
-                prop_assert_eq!(iter.len(), model.items.len());
-                prop_assert!(
-                    iter.map(|b| &b[..])
-                        .eq(model.items.iter().map(Vec::as_slice))
-                );
-                prop_assert!((&ring).into_iter().eq(ring.iter()));
-            }
-            Op::IterRev => {
-                prop_assert!(
-                    ring.iter().rev().map(|b| &b[..]).eq(model
-                        .items
-                        .iter()
-                        .rev()
-                        .map(Vec::as_slice))
-                );
-            }
-            Op::Clone => support::continue_with_clone(&mut ring)?,
+            Op::Read(read) => support::apply_byte_read(&mut ring, &mut model, read)?,
         }
         check(&ring, &model)?;
     }

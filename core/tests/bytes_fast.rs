@@ -9,7 +9,7 @@ use std::ops::{Deref, DerefMut};
 
 use mmring_core::{BytesRingBufferFast, CapacityError, FastError};
 use proptest::prelude::*;
-use support::Model;
+use support::{BYTE_READ_WEIGHT, ByteRead, Model};
 
 mod support;
 
@@ -64,10 +64,6 @@ impl FastModel {
             .map(drop)
             .map_err(|_| FastError::Duplicate)
     }
-
-    fn slices(&self) -> Vec<&[u8]> {
-        self.0.items.iter().map(Vec::as_slice).collect()
-    }
 }
 
 impl Deref for FastModel {
@@ -101,25 +97,13 @@ enum Op {
     Consume,
     /// `consume_into` a vector that starts with the given junk.
     ConsumeInto(Vec<u8>),
-    ConsumeAll,
-    Unwrapped,
-    PeekLeft,
-    PeekRight,
-    Get(usize),
-    GetSigned(isize),
-    /// `ring[i % len]` when not empty.
-    Index(usize),
     OverwriteLatest(Vec<u8>),
     OverwriteLatestOversize(usize),
     /// Overwrites the newest with a copy of a held item (by position modulo `len`), so
     /// either another held item or the newest itself.
     OverwriteLatestHeld(usize),
-    Contains(Vec<u8>),
-    Clear,
-    Iter,
-    IterRev,
-    /// Replaces the ring by its clone and carries on with the clone.
-    Clone,
+    /// A read, `clear` or a clone, drawn and checked as for `BytesRingBuffer`.
+    Read(ByteRead),
 }
 
 /// Short messages (up to exactly one slot) from a three-letter alphabet, so duplicates
@@ -139,22 +123,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(batch, at, extra)| Op::InsertBatchWithOversize(batch, at, extra)),
         2 => Just(Op::Consume),
         2 => prop::collection::vec(any::<u8>(), 0..8).prop_map(Op::ConsumeInto),
-        1 => Just(Op::ConsumeAll),
-        1 => Just(Op::Unwrapped),
-        1 => Just(Op::PeekLeft),
-        1 => Just(Op::PeekRight),
-        1 => (0usize..20).prop_map(Op::Get),
-        2 => (-20isize..20).prop_map(Op::GetSigned),
-        1 => prop_oneof![Just(isize::MIN), Just(isize::MAX)].prop_map(Op::GetSigned),
-        1 => any::<usize>().prop_map(Op::Index),
         2 => message().prop_map(Op::OverwriteLatest),
         1 => (1usize..4).prop_map(Op::OverwriteLatestOversize),
         2 => any::<usize>().prop_map(Op::OverwriteLatestHeld),
-        2 => prop::collection::vec(b'a'..=b'c', 0..SLOT + 2).prop_map(Op::Contains),
-        1 => Just(Op::Clear),
-        1 => Just(Op::Iter),
-        1 => Just(Op::IterRev),
-        1 => Just(Op::Clone),
+        BYTE_READ_WEIGHT => support::byte_read().prop_map(Op::Read),
     ]
 }
 
@@ -164,24 +136,14 @@ fn oversize(extra: usize) -> Vec<u8> {
 
 /// The invariants compared after every operation.
 fn check(ring: &BytesRingBufferFast, model: &FastModel) -> Result<(), TestCaseError> {
-    prop_assert_eq!(ring.len(), model.items.len());
-    prop_assert_eq!(ring.is_empty(), model.items.is_empty());
-    prop_assert_eq!(ring.is_full(), model.items.len() == model.capacity);
-    prop_assert_eq!(ring.capacity(), model.capacity);
+    support::check_byte_ring(ring, model, ring.only_insert_unique())?;
     prop_assert_eq!(ring.slot_size(), SLOT);
-    prop_assert_eq!(ring.overwritten(), model.overwritten);
-    prop_assert_eq!(ring.only_insert_unique(), model.unique);
-    let held: Vec<&[u8]> = ring.iter().collect();
-    prop_assert_eq!(&held, &model.slices());
-    // Every held item is found (through the hash index in unique mode).
-    for item in &model.items {
-        prop_assert!(ring.contains(item));
-    }
-    if model.unique {
-        for (i, a) in model.items.iter().enumerate() {
-            prop_assert!(!model.items.iter().skip(i + 1).any(|b| a == b));
-        }
-    }
+    prop_assert!(ring.into_iter().eq(ring.iter()));
+    prop_assert_eq!(format!("{ring:?}"), format!("{:?}", model.slices()));
+    prop_assert_eq!(
+        format!("{:?}", ring.iter()),
+        format!("{:?}", model.slices())
+    );
     Ok(())
 }
 
@@ -255,32 +217,6 @@ fn run(
                     }
                 }
             }
-            Op::ConsumeAll => {
-                let want: Vec<Vec<u8>> = model.items.drain(..).collect();
-                prop_assert_eq!(ring.consume_all(), want);
-            }
-            Op::Unwrapped => {
-                let want: Vec<Vec<u8>> = model.items.iter().cloned().collect();
-                prop_assert_eq!(ring.unwrapped(), want);
-            }
-            Op::PeekLeft => {
-                prop_assert_eq!(ring.peekleft(), model.items.front().map(Vec::as_slice));
-            }
-            Op::PeekRight => {
-                prop_assert_eq!(ring.peekright(), model.items.back().map(Vec::as_slice));
-            }
-            Op::Get(i) => {
-                prop_assert_eq!(ring.get(i), model.items.get(i).map(Vec::as_slice));
-            }
-            Op::GetSigned(i) => {
-                prop_assert_eq!(ring.get_signed(i), model.get_signed(i).map(Vec::as_slice));
-            }
-            Op::Index(i) => {
-                if !model.items.is_empty() {
-                    let i = i % model.items.len();
-                    prop_assert_eq!(&ring[i], model.items[i].as_slice());
-                }
-            }
             Op::OverwriteLatest(item) => {
                 prop_assert_eq!(ring.overwrite_latest(&item), model.overwrite_latest(&item));
             }
@@ -294,36 +230,7 @@ fn run(
                     prop_assert_eq!(ring.overwrite_latest(&item), model.overwrite_latest(&item));
                 }
             }
-            Op::Contains(item) => {
-                prop_assert_eq!(ring.contains(&item), model.items.contains(&item));
-            }
-            Op::Clear => {
-                ring.clear();
-                model.items.clear();
-            }
-            Op::Iter => {
-                let iter = ring.iter();
-                prop_assert_eq!(iter.len(), model.items.len());
-                prop_assert_eq!(
-                    iter.size_hint(),
-                    (model.items.len(), Some(model.items.len()))
-                );
-                prop_assert!(iter.eq(model.items.iter().map(Vec::as_slice)));
-                prop_assert!((&ring).into_iter().eq(ring.iter()));
-                prop_assert_eq!(format!("{ring:?}"), format!("{:?}", model.slices()));
-                prop_assert_eq!(
-                    format!("{:?}", ring.iter()),
-                    format!("{:?}", model.slices())
-                );
-            }
-            Op::IterRev => {
-                prop_assert!(
-                    ring.iter()
-                        .rev()
-                        .eq(model.items.iter().rev().map(Vec::as_slice))
-                );
-            }
-            Op::Clone => support::continue_with_clone(&mut ring)?,
+            Op::Read(read) => support::apply_byte_read(&mut ring, &mut model, read)?,
         }
         check(&ring, &model)?;
     }

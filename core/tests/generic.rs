@@ -98,14 +98,6 @@ fn value() -> impl Strategy<Value = u8> + Clone {
     0u8..12
 }
 
-fn index() -> impl Strategy<Value = usize> + Clone {
-    prop_oneof![8 => 0usize..40, 1 => Just(usize::MAX)]
-}
-
-fn signed_index() -> impl Strategy<Value = isize> + Clone {
-    prop_oneof![8 => -40isize..40, 1 => Just(isize::MIN), 1 => Just(isize::MAX)]
-}
-
 fn op() -> impl Strategy<Value = Op> {
     // Batches up to 70 items: longer than the largest rounded capacity (32).
     let batch = vec(value(), 0..70);
@@ -116,9 +108,9 @@ fn op() -> impl Strategy<Value = Op> {
         5 => Just(Op::Consume),
         1 => Just(Op::ConsumeAll),
         1 => Just(Op::Unwrapped),
-        2 => index().prop_map(Op::Get),
-        2 => signed_index().prop_map(Op::GetSigned),
-        1 => (index(), value()).prop_map(|(i, v)| Op::GetMut(i, v)),
+        2 => support::index().prop_map(Op::Get),
+        2 => support::signed_index().prop_map(Op::GetSigned),
+        1 => (support::index(), value()).prop_map(|(i, v)| Op::GetMut(i, v)),
         1 => (0usize..40, value()).prop_map(|(i, v)| Op::IndexMut(i, v)),
         2 => value().prop_map(Op::OverwriteLatest),
         2 => value().prop_map(Op::Contains),

@@ -21,7 +21,7 @@ mod support;
 // ---------------------------------------------------------------------------------------
 
 /// What the tests need of a dtype beyond the crate's (sealed) [`Numeric`].
-trait Value: Numeric {
+trait Value: Numeric + Arbitrary {
     /// A small, exactly representable value.
     fn small(value: u8) -> Self;
     /// Widening to `f64`, the type the statistics accumulate in.
@@ -29,12 +29,32 @@ trait Value: Numeric {
     fn is_nan(self) -> bool;
     /// The bit pattern, so that NaN equals NaN and `-0.0` differs from `0.0`.
     fn bits(self) -> u64;
-    /// Mostly small values (so `contains` hits), plus extremes and, for floats, NaN,
-    /// infinities and negative zero.
-    fn strategy() -> BoxedStrategy<Self>;
+    /// The edge values: the extremes of an integer; NaN, the infinities and negative
+    /// zero of a float.
+    fn edges() -> Vec<Self>;
+    /// More values for batches, beyond the small and the edge ones.
+    fn others() -> Vec<Self>;
+
+    /// Mostly small values (so `contains` hits), arbitrary ones, and each edge value as
+    /// often as half the arbitrary ones.
+    fn strategy() -> BoxedStrategy<Self> {
+        let edges = Self::edges();
+        prop_oneof![
+            6 => (0u8..8).prop_map(Self::small),
+            2 => any::<Self>(),
+            edges.len() as u32 => proptest::sample::select(edges),
+        ]
+        .boxed()
+    }
+
     /// Values batches are drawn from: the same mix as [`Value::strategy`] without the
-    /// arbitrary ones.
-    fn pool() -> Vec<Self>;
+    /// arbitrary ones (the small values, the edges, the others).
+    fn pool() -> Vec<Self> {
+        let mut pool: Vec<Self> = (0..8).map(Self::small).collect();
+        pool.extend(Self::edges());
+        pool.extend(Self::others());
+        pool
+    }
 }
 
 macro_rules! integer_value {
@@ -52,19 +72,11 @@ macro_rules! integer_value {
             fn bits(self) -> u64 {
                 self as u64
             }
-            fn strategy() -> BoxedStrategy<Self> {
-                prop_oneof![
-                    6 => (0u8..8).prop_map(Self::small),
-                    2 => any::<$t>(),
-                    1 => Just($t::MIN),
-                    1 => Just($t::MAX),
-                ]
-                .boxed()
+            fn edges() -> Vec<Self> {
+                vec![$t::MIN, $t::MAX]
             }
-            fn pool() -> Vec<Self> {
-                let mut pool: Vec<Self> = (0..8).map(Self::small).collect();
-                pool.extend([$t::MIN, $t::MAX, $t::MAX / 3]);
-                pool
+            fn others() -> Vec<Self> {
+                vec![$t::MAX / 3]
             }
         }
     )*};
@@ -85,21 +97,11 @@ macro_rules! float_value {
             fn bits(self) -> u64 {
                 u64::from(self.to_bits())
             }
-            fn strategy() -> BoxedStrategy<Self> {
-                prop_oneof![
-                    6 => (0u8..8).prop_map(Self::small),
-                    2 => any::<$t>(),
-                    1 => Just($t::NAN),
-                    1 => Just($t::INFINITY),
-                    1 => Just($t::NEG_INFINITY),
-                    1 => Just(-0.0),
-                ]
-                .boxed()
+            fn edges() -> Vec<Self> {
+                vec![$t::NAN, $t::INFINITY, $t::NEG_INFINITY, -0.0]
             }
-            fn pool() -> Vec<Self> {
-                let mut pool: Vec<Self> = (0..8).map(Self::small).collect();
-                pool.extend([$t::NAN, $t::INFINITY, $t::NEG_INFINITY, -0.0, 0.1, $t::MAX]);
-                pool
+            fn others() -> Vec<Self> {
+                vec![0.1, $t::MAX]
             }
         }
     )*};
@@ -250,9 +252,8 @@ fn op<T: Value>() -> impl Strategy<Value = Op<T>> {
         5 => Just(Op::Consume),
         1 => Just(Op::ConsumeAll),
         1 => Just(Op::Unwrapped),
-        2 => prop_oneof![8 => 0usize..40, 1 => Just(usize::MAX)].prop_map(Op::Get),
-        2 => prop_oneof![8 => -40isize..40, 1 => Just(isize::MIN), 1 => Just(isize::MAX)]
-            .prop_map(Op::GetSigned),
+        2 => support::index().prop_map(Op::Get),
+        2 => support::signed_index().prop_map(Op::GetSigned),
         2 => value().prop_map(Op::OverwriteLatest),
         2 => value().prop_map(Op::Contains),
         1 => Just(Op::Clear),

@@ -77,13 +77,77 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// Like [`wait_until`], yielding the task instead of the thread.
-async fn wait_until_async(what: &str, mut done: impl FnMut() -> bool) {
+/// Like [`wait_until`], pausing the way of `R` ([`Runtime::pause`]) between checks.
+async fn wait_until_on<R: Runtime>(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + PATIENCE;
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        yield_now().await;
+        R::pause().await;
     }
+}
+
+/// A spawned task, awaited for its output.
+type Task<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What the scenarios written once for several runtimes need: a task started at once,
+/// whose output is awaited later (a panic in the task fails the test), and a way to
+/// let the others run while waiting.
+trait Runtime {
+    fn spawn<T: Send + 'static>(task: impl Future<Output = T> + Send + 'static) -> Task<T>;
+    fn pause() -> impl Future<Output = ()>;
+}
+
+/// tokio's runtime, the one the test runs on.
+struct Tokio;
+
+impl Runtime for Tokio {
+    fn spawn<T: Send + 'static>(task: impl Future<Output = T> + Send + 'static) -> Task<T> {
+        let handle = tokio::spawn(task);
+        Box::pin(async move { handle.await.unwrap() })
+    }
+
+    fn pause() -> impl Future<Output = ()> {
+        yield_now()
+    }
+}
+
+/// smol's global executor.
+struct Smol;
+
+impl Runtime for Smol {
+    fn spawn<T: Send + 'static>(task: impl Future<Output = T> + Send + 'static) -> Task<T> {
+        Box::pin(smol::spawn(task))
+    }
+
+    fn pause() -> impl Future<Output = ()> {
+        yield_now()
+    }
+}
+
+/// Std threads: a task is a thread of its own running it with `block_on`, awaiting it
+/// joins the thread, and the scenario itself runs under `block_on` and yields the
+/// thread while it waits.
+struct Threads;
+
+impl Runtime for Threads {
+    fn spawn<T: Send + 'static>(task: impl Future<Output = T> + Send + 'static) -> Task<T> {
+        let thread = thread::spawn(move || block_on(task));
+        Box::pin(async move { thread.join().unwrap() })
+    }
+
+    fn pause() -> impl Future<Output = ()> {
+        thread::yield_now();
+        std::future::ready(())
+    }
+}
+
+/// Awaits `tasks` one after another; their outputs, in order.
+async fn join_tasks<T>(tasks: Vec<Task<T>>) -> Vec<T> {
+    let mut outputs = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outputs.push(task.await);
+    }
+    outputs
 }
 
 /// Runs `body` on its own thread and fails if it does not finish within `PATIENCE`, so
@@ -844,35 +908,7 @@ fn racing_waiters_never_error() {
 /// once all of them wait again; none may end before the ring is closed.
 #[test]
 fn racing_waiters_on_threads_never_error() {
-    within_patience(|| {
-        let items = scale(200, 12);
-        let ring = tagged(4);
-        let closing = Arc::new(AtomicBool::new(false));
-        let waiters: Vec<_> = (0..3)
-            .map(|_| {
-                let ring = ring.clone();
-                let closing = Arc::clone(&closing);
-                thread::spawn(move || {
-                    let got = block_on(drain_async(ring));
-                    assert!(closing.load(SeqCst), "a waiter ended before close");
-                    got
-                })
-            })
-            .collect();
-        for seq in 0..items {
-            wait_until("every waiter waits", || {
-                ring.is_empty() && waiting(&ring) == 3
-            });
-            ring.insert((0, seq));
-        }
-        wait_until("the last item is taken", || {
-            ring.is_empty() && waiting(&ring) == 3
-        });
-        closing.store(true, SeqCst);
-        ring.close();
-        let consumed = join_all(waiters);
-        assert_exactly_once(&ring, &consumed, &[], 1, items);
-    });
+    within_patience(|| block_on(waiters_racing_for_items::<Threads>(3, scale(200, 12))));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1129,289 +1165,234 @@ fn insert_wakes_a_thread_waiting_without_deadline() {
 }
 
 // ---------------------------------------------------------------------------------------
-// tokio (multi-thread runtime)
+// Async runtimes: tokio (multi-thread) and smol
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_producer_task_to_consumer_task() {
-    patiently(async {
-        let per_producer = 5_000;
-        let ring = tagged(64);
-        let consumer = tokio::spawn(drain_async(ring.clone()));
-        let evicted = tokio::spawn(produce_async(ring.clone(), 0, per_producer))
-            .await
-            .unwrap();
-        ring.close();
-        let consumed = [consumer.await.unwrap()];
-        assert_exactly_once(&ring, &consumed, &evicted, 1, per_producer);
-    })
-    .await;
+/// Declares each `name: scenario;` as a test that runs the scenario (a future) on
+/// tokio's multi-thread runtime with two workers, fails if it does not finish within
+/// `PATIENCE`, and is skipped under Miri.
+macro_rules! tokio_tests {
+    ($($name:ident: $scenario:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        #[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
+        async fn $name() {
+            patiently($scenario).await;
+        }
+    )*};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_several_waiting_consumers_one_producer() {
-    patiently(async {
-        let per_producer = 4_000;
-        let ring = tagged(per_producer as usize);
-        let consumers: Vec<_> = (0..4)
-            .map(|_| tokio::spawn(drain_async(ring.clone())))
-            .collect();
-        let evicted = tokio::spawn(produce_async(ring.clone(), 0, per_producer))
-            .await
-            .unwrap();
-        assert!(evicted.is_empty());
-        ring.close();
-        let mut consumed = Vec::new();
-        for consumer in consumers {
-            consumed.push(consumer.await.unwrap());
+/// Declares each `name: scenario;` as a test that runs the scenario on smol, fails if it
+/// does not finish within `PATIENCE`, and is skipped under Miri.
+macro_rules! smol_tests {
+    ($($name:ident: $scenario:expr;)*) => {$(
+        #[test]
+        #[cfg_attr(miri, ignore = "smol's reactor is not supported under Miri")]
+        fn $name() {
+            within_patience(|| smol::block_on($scenario));
         }
-        assert_eq!(ring.overwritten(), 0);
-        assert_exactly_once(&ring, &consumed, &[], 1, per_producer);
-    })
-    .await;
+    )*};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_many_producers_many_consumers_with_evictions() {
-    patiently(async {
-        let (producers, per_producer) = (3, 3_000);
-        let ring = tagged(16);
-        let mut consumers: Vec<_> = (0..3)
-            .map(|_| tokio::spawn(drain_async(ring.clone())))
-            .collect();
-        consumers.push(tokio::spawn(drain_stream(ring.clone())));
-        let producer_tasks: Vec<_> = (0..producers)
-            .map(|producer| tokio::spawn(produce_async(ring.clone(), producer, per_producer)))
-            .collect();
-        let mut evicted = Vec::new();
-        for task in producer_tasks {
-            evicted.extend(task.await.unwrap());
-        }
-        ring.close();
-        let mut consumed = Vec::new();
-        for consumer in consumers {
-            consumed.push(consumer.await.unwrap());
-        }
-        assert_exactly_once(&ring, &consumed, &evicted, producers, per_producer);
-    })
-    .await;
+tokio_tests! {
+    tokio_producer_task_to_consumer_task: producer_task_to_consumer_task::<Tokio>();
+    tokio_several_waiting_consumers_one_producer: several_waiting_consumers_one_producer();
+    tokio_many_producers_many_consumers_with_evictions:
+        producer_and_consumer_tasks::<Tokio>(3, 3_000, 16);
+    tokio_stream_ends_after_close_once_drained: stream_ends_after_close_once_drained();
+    tokio_websocket_feed_to_strategy: websocket_feed_to_strategy();
+    tokio_timeout_cancels_aconsume_without_losing_items:
+        timeout_cancels_aconsume_without_losing_items();
+    tokio_racing_waiters_never_error: waiters_racing_for_items::<Tokio>(4, 300);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_stream_ends_after_close_once_drained() {
-    patiently(async {
-        let per_producer = 2_000;
-        let ring = tagged(per_producer as usize);
-        let consumer = tokio::spawn(drain_stream(ring.clone()));
-        let producer = tokio::spawn(produce_async(ring.clone(), 0, per_producer));
-        assert!(producer.await.unwrap().is_empty());
-        // Close while items may still be queued: the stream drains them first.
-        ring.close();
-        let got = consumer.await.unwrap();
-        assert_exactly_once(&ring, &[got], &[], 1, per_producer);
+smol_tests! {
+    smol_producer_task_to_consumer_task: producer_task_to_consumer_task::<Smol>();
+    smol_waiting_consumers_and_producers: producer_and_consumer_tasks::<Smol>(2, 3_000, 32);
+    smol_close_with_waiters_pending: close_with_waiting_tasks::<Smol>();
+}
 
-        // Items that were already there when the stream starts, after close.
-        let closed = tagged(8);
-        closed.insert_batch((0..3).map(|seq| (0, seq)));
-        closed.close();
-        let got: Vec<_> = tokio::spawn(closed.aconsume_iterable().collect::<Vec<_>>())
-            .await
-            .unwrap();
-        assert_eq!(got, [(0, 0), (0, 1), (0, 2)]);
-    })
-    .await;
+/// One producer task, one consumer task, a ring small enough to evict.
+async fn producer_task_to_consumer_task<R: Runtime>() {
+    let per_producer = 5_000;
+    let ring = tagged(64);
+    let consumer = R::spawn(drain_async(ring.clone()));
+    let evicted = R::spawn(produce_async(ring.clone(), 0, per_producer)).await;
+    ring.close();
+    let consumed = [consumer.await];
+    assert_exactly_once(&ring, &consumed, &evicted, 1, per_producer);
+}
+
+/// `producers` producer tasks, and three consumer tasks waiting in `aconsume` beside one
+/// reading the stream, on a ring of `capacity`.
+async fn producer_and_consumer_tasks<R: Runtime>(
+    producers: u32,
+    per_producer: u32,
+    capacity: usize,
+) {
+    let ring = tagged(capacity);
+    let mut consumers: Vec<_> = (0..3)
+        .map(|_| R::spawn(drain_async(ring.clone())))
+        .collect();
+    consumers.push(R::spawn(drain_stream(ring.clone())));
+    let producer_tasks: Vec<_> = (0..producers)
+        .map(|producer| R::spawn(produce_async(ring.clone(), producer, per_producer)))
+        .collect();
+    let evicted = join_tasks(producer_tasks).await.concat();
+    ring.close();
+    let consumed = join_tasks(consumers).await;
+    assert_exactly_once(&ring, &consumed, &evicted, producers, per_producer);
+}
+
+/// Three tasks wait on an empty ring; one item goes in, then the ring is closed.
+async fn close_with_waiting_tasks<R: Runtime>() {
+    let ring = tagged(8);
+    let consumers: Vec<_> = (0..3)
+        .map(|_| R::spawn(drain_async(ring.clone())))
+        .collect();
+    wait_until_on::<R>("all three wait", || waiting(&ring) == 3).await;
+    ring.insert((0, 0));
+    ring.close();
+    let consumed = join_tasks(consumers).await;
+    assert_exactly_once(&ring, &consumed, &[], 1, 1);
+}
+
+/// Four consumer tasks share one producer's items on a ring that never evicts.
+async fn several_waiting_consumers_one_producer() {
+    let per_producer = 4_000;
+    let ring = tagged(per_producer as usize);
+    let consumers: Vec<_> = (0..4)
+        .map(|_| Tokio::spawn(drain_async(ring.clone())))
+        .collect();
+    let evicted = Tokio::spawn(produce_async(ring.clone(), 0, per_producer)).await;
+    assert!(evicted.is_empty());
+    ring.close();
+    let consumed = join_tasks(consumers).await;
+    assert_eq!(ring.overwritten(), 0);
+    assert_exactly_once(&ring, &consumed, &[], 1, per_producer);
+}
+
+/// A stream drains what is queued at close, and one started after close yields what
+/// was already there.
+async fn stream_ends_after_close_once_drained() {
+    let per_producer = 2_000;
+    let ring = tagged(per_producer as usize);
+    let consumer = Tokio::spawn(drain_stream(ring.clone()));
+    let producer = Tokio::spawn(produce_async(ring.clone(), 0, per_producer));
+    assert!(producer.await.is_empty());
+    // Close while items may still be queued: the stream drains them first.
+    ring.close();
+    let got = consumer.await;
+    assert_exactly_once(&ring, &[got], &[], 1, per_producer);
+
+    // Items that were already there when the stream starts, after close.
+    let closed = tagged(8);
+    closed.insert_batch((0..3).map(|seq| (0, seq)));
+    closed.close();
+    let got: Vec<_> = Tokio::spawn(closed.aconsume_iterable().collect::<Vec<_>>()).await;
+    assert_eq!(got, [(0, 0), (0, 1), (0, 2)]);
 }
 
 /// The README's scenario: a socket task pushes frames into a shared `BytesRingBuffer`; a
 /// strategy task reads them as a stream. The strategy may fall behind: frames it misses
 /// are counted by `overwritten()`, and what it sees is in order.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_websocket_feed_to_strategy() {
-    patiently(async {
-        const FRAMES: u32 = 3_000;
-        let feed = BytesRingBuffer::new(256).unwrap().into_shared();
+async fn websocket_feed_to_strategy() {
+    const FRAMES: u32 = 3_000;
+    let feed = BytesRingBuffer::new(256).unwrap().into_shared();
 
-        let socket = feed.clone();
-        let producer = tokio::spawn(async move {
-            for seq in 0..FRAMES {
-                let frame = format!(r#"{{"e":"trade","seq":{seq},"px":"101.5"}}"#);
-                socket.insert(Bytes::from(frame));
-                if seq % 8 == 7 {
-                    tokio::task::yield_now().await;
-                }
+    let socket = feed.clone();
+    let producer = Tokio::spawn(async move {
+        for seq in 0..FRAMES {
+            let frame = format!(r#"{{"e":"trade","seq":{seq},"px":"101.5"}}"#);
+            socket.insert(Bytes::from(frame));
+            if seq % 8 == 7 {
+                tokio::task::yield_now().await;
             }
-            socket.close();
-        });
+        }
+        socket.close();
+    });
 
-        let mut frames = feed.aconsume_iterable();
-        let strategy = tokio::spawn(async move {
-            let mut seen = Vec::new();
-            while let Some(frame) = frames.next().await {
-                let text = std::str::from_utf8(&frame).unwrap();
-                let seq = text
-                    .strip_prefix(r#"{"e":"trade","seq":"#)
-                    .and_then(|rest| rest.split_once(','))
-                    .map(|(seq, _)| seq.parse::<u32>().unwrap())
-                    .unwrap_or_else(|| panic!("malformed frame {text}"));
-                seen.push(seq);
-            }
-            seen
-        });
+    let mut frames = feed.aconsume_iterable();
+    let strategy = Tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(frame) = frames.next().await {
+            let text = std::str::from_utf8(&frame).unwrap();
+            let seq = text
+                .strip_prefix(r#"{"e":"trade","seq":"#)
+                .and_then(|rest| rest.split_once(','))
+                .map(|(seq, _)| seq.parse::<u32>().unwrap())
+                .unwrap_or_else(|| panic!("malformed frame {text}"));
+            seen.push(seq);
+        }
+        seen
+    });
 
-        producer.await.unwrap();
-        let seen = strategy.await.unwrap();
-        assert!(seen.windows(2).all(|w| w[0] < w[1]), "frames out of order");
-        assert_eq!(seen.len() as u64 + feed.overwritten(), u64::from(FRAMES));
-        assert_eq!(seen.last(), Some(&(FRAMES - 1)), "the newest frame arrives");
-    })
-    .await;
+    producer.await;
+    let seen = strategy.await;
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "frames out of order");
+    assert_eq!(seen.len() as u64 + feed.overwritten(), u64::from(FRAMES));
+    assert_eq!(seen.last(), Some(&(FRAMES - 1)), "the newest frame arrives");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_timeout_cancels_aconsume_without_losing_items() {
-    patiently(async {
-        let ring = tagged(4);
-        let timed_out = tokio::time::timeout(Duration::from_millis(10), ring.aconsume()).await;
-        assert!(timed_out.is_err());
-        assert_eq!(
-            waiting(&ring),
-            0,
-            "the cancelled aconsume counted itself out"
-        );
+/// A timed-out `aconsume` counts itself out, and an item racing a timeout is not lost.
+async fn timeout_cancels_aconsume_without_losing_items() {
+    let ring = tagged(4);
+    let timed_out = tokio::time::timeout(Duration::from_millis(10), ring.aconsume()).await;
+    assert!(timed_out.is_err());
+    assert_eq!(
+        waiting(&ring),
+        0,
+        "the cancelled aconsume counted itself out"
+    );
 
-        // A short timeout racing an insert: whichever of the two waiters the item reaches,
-        // it is not lost with the cancelled one.
-        for round in 0..20 {
-            let ring = tagged(4);
-            let consumer = tokio::spawn(drain_async(ring.clone()));
-            let racer = ring.clone();
-            let cancelled = tokio::spawn(async move {
-                tokio::time::timeout(Duration::from_micros(50), racer.aconsume()).await
-            });
-            wait_until_async("the consumer waits", || waiting(&ring) >= 1).await;
-            ring.insert((0, round));
-            let raced = cancelled.await.unwrap();
-            ring.close();
-            let mut got = consumer.await.unwrap();
-            got.extend(raced.ok().flatten());
-            assert_eq!(got, [(0, round)], "round {round}");
-            assert_eq!(waiting(&ring), 0);
-        }
-    })
-    .await;
+    // A short timeout racing an insert: whichever of the two waiters the item reaches,
+    // it is not lost with the cancelled one.
+    for round in 0..20 {
+        let ring = tagged(4);
+        let consumer = Tokio::spawn(drain_async(ring.clone()));
+        let racer = ring.clone();
+        let cancelled = Tokio::spawn(async move {
+            tokio::time::timeout(Duration::from_micros(50), racer.aconsume()).await
+        });
+        wait_until_on::<Tokio>("the consumer waits", || waiting(&ring) >= 1).await;
+        ring.insert((0, round));
+        let raced = cancelled.await;
+        ring.close();
+        let mut got = consumer.await;
+        got.extend(raced.ok().flatten());
+        assert_eq!(got, [(0, round)], "round {round}");
+        assert_eq!(waiting(&ring), 0);
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "tokio's multi-thread runtime is too slow under Miri")]
-async fn tokio_racing_waiters_never_error() {
-    patiently(async {
-        let items = 300;
-        let ring = tagged(4);
-        let closing = Arc::new(AtomicBool::new(false));
-        let waiters: Vec<_> = (0..4)
-            .map(|_| {
-                let ring = ring.clone();
-                let closing = Arc::clone(&closing);
-                tokio::spawn(async move {
-                    let got = drain_async(ring).await;
-                    assert!(closing.load(SeqCst), "a waiter ended before close");
-                    got
-                })
+/// `waiters` waiters on `R` race for each of `items` items, which goes in only once all
+/// of them wait again; none may end before the ring is closed.
+async fn waiters_racing_for_items<R: Runtime>(waiters: usize, items: u32) {
+    let ring = tagged(4);
+    let closing = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = (0..waiters)
+        .map(|_| {
+            let ring = ring.clone();
+            let closing = Arc::clone(&closing);
+            R::spawn(async move {
+                let got = drain_async(ring).await;
+                assert!(closing.load(SeqCst), "a waiter ended before close");
+                got
             })
-            .collect();
-        for seq in 0..items {
-            wait_until_async("every waiter waits", || {
-                ring.is_empty() && waiting(&ring) == 4
-            })
-            .await;
-            ring.insert((0, seq));
-        }
-        wait_until_async("the last item is taken", || {
-            ring.is_empty() && waiting(&ring) == 4
+        })
+        .collect();
+    for seq in 0..items {
+        wait_until_on::<R>("every waiter waits", || {
+            ring.is_empty() && waiting(&ring) == waiters
         })
         .await;
-        closing.store(true, SeqCst);
-        ring.close();
-        let mut consumed = Vec::new();
-        for waiter in waiters {
-            consumed.push(waiter.await.unwrap());
-        }
-        assert_exactly_once(&ring, &consumed, &[], 1, items);
+        ring.insert((0, seq));
+    }
+    wait_until_on::<R>("the last item is taken", || {
+        ring.is_empty() && waiting(&ring) == waiters
     })
     .await;
-}
-
-// ---------------------------------------------------------------------------------------
-// smol
-// ---------------------------------------------------------------------------------------
-
-#[test]
-#[cfg_attr(miri, ignore = "smol's reactor is not supported under Miri")]
-fn smol_producer_task_to_consumer_task() {
-    within_patience(|| {
-        smol::block_on(async {
-            let per_producer = 5_000;
-            let ring = tagged(64);
-            let consumer = smol::spawn(drain_async(ring.clone()));
-            let evicted = smol::spawn(produce_async(ring.clone(), 0, per_producer)).await;
-            ring.close();
-            let consumed = [consumer.await];
-            assert_exactly_once(&ring, &consumed, &evicted, 1, per_producer);
-        });
-    });
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "smol's reactor is not supported under Miri")]
-fn smol_waiting_consumers_and_producers() {
-    within_patience(|| {
-        smol::block_on(async {
-            let (producers, per_producer) = (2, 3_000);
-            let ring = tagged(32);
-            let mut consumers: Vec<smol::Task<Vec<Tagged>>> = (0..3)
-                .map(|_| smol::spawn(drain_async(ring.clone())))
-                .collect();
-            consumers.push(smol::spawn(drain_stream(ring.clone())));
-            let producer_tasks: Vec<_> = (0..producers)
-                .map(|producer| smol::spawn(produce_async(ring.clone(), producer, per_producer)))
-                .collect();
-            let mut evicted = Vec::new();
-            for task in producer_tasks {
-                evicted.extend(task.await);
-            }
-            ring.close();
-            let mut consumed = Vec::new();
-            for consumer in consumers {
-                consumed.push(consumer.await);
-            }
-            assert_exactly_once(&ring, &consumed, &evicted, producers, per_producer);
-        });
-    });
-}
-
-#[test]
-#[cfg_attr(miri, ignore = "smol's reactor is not supported under Miri")]
-fn smol_close_with_waiters_pending() {
-    within_patience(|| {
-        smol::block_on(async {
-            let ring = tagged(8);
-            let consumers: Vec<_> = (0..3)
-                .map(|_| smol::spawn(drain_async(ring.clone())))
-                .collect();
-            wait_until_async("all three wait", || waiting(&ring) == 3).await;
-            ring.insert((0, 0));
-            ring.close();
-            let mut consumed = Vec::new();
-            for consumer in consumers {
-                consumed.push(consumer.await);
-            }
-            assert_exactly_once(&ring, &consumed, &[], 1, 1);
-        });
-    });
+    closing.store(true, SeqCst);
+    ring.close();
+    let consumed = join_tasks(tasks).await;
+    assert_exactly_once(&ring, &consumed, &[], 1, items);
 }

@@ -111,6 +111,20 @@ impl Group {
         }
     }
 
+    /// A group of `entries`.
+    pub fn of(
+        id: &str,
+        title: &str,
+        unit: &str,
+        higher_is_better: bool,
+        entries: Vec<Entry>,
+    ) -> Self {
+        Self {
+            entries,
+            ..Self::new(id, title, unit, higher_is_better)
+        }
+    }
+
     /// Speed of an entry: larger is better whatever the unit.
     pub fn speed(&self, entry: &Entry) -> f64 {
         if self.higher_is_better {
@@ -169,6 +183,17 @@ pub struct LatencyEntry {
     pub latency: Latency,
 }
 
+impl LatencyEntry {
+    /// One implementation's distribution.
+    pub fn new(name: impl Into<String>, mmring: bool, latency: Latency) -> Self {
+        Self {
+            name: name.into(),
+            mmring,
+            latency,
+        }
+    }
+}
+
 /// A target of the issue, checked against this run's ratio.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
@@ -194,6 +219,29 @@ impl Target {
             ratio,
             detail: detail.into(),
             also: None,
+        }
+    }
+
+    /// The target that entry `a` of `group` be at least `threshold` times as fast as
+    /// entry `b`; `detail` describes how, from the two medians (a's, then b's). Not
+    /// measured when the group or either entry is missing.
+    pub fn faster(
+        text: &str,
+        threshold: f64,
+        group: Option<&Group>,
+        a: impl FnOnce(&Group) -> Option<&Entry>,
+        b: impl FnOnce(&Group) -> Option<&Entry>,
+        detail: impl FnOnce(f64, f64) -> String,
+    ) -> Self {
+        let pair = group.and_then(|g| Some((g, a(g)?, b(g)?)));
+        match pair {
+            Some((g, a, b)) => Self::new(
+                text,
+                threshold,
+                Some(g.ratio(a, b)),
+                detail(a.stats.median, b.stats.median),
+            ),
+            None => Self::new(text, threshold, None, "not measured"),
         }
     }
 

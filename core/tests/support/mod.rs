@@ -5,13 +5,27 @@
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
+use std::ops::Index;
 
-use mmring_core::{Fifo, Ring};
-use proptest::prelude::{TestCaseError, prop_assert, prop_assert_eq};
+use mmring_core::{BytesRingBuffer, BytesRingBufferFast, Fifo, Ring};
+use proptest::prelude::{
+    Just, Strategy, TestCaseError, any, prop, prop_assert, prop_assert_eq, prop_oneof,
+};
 use proptest::test_runner::Config as ProptestConfig;
 
 /// The longest sequence of operations of one model-based case (shorter under Miri).
 pub const MAX_OPS: usize = if cfg!(miri) { 24 } else { 96 };
+
+/// An index for `get`: mostly below 40 (past the end of the largest ring of the
+/// number and generic tests, 32), sometimes `usize::MAX`.
+pub fn index() -> impl Strategy<Value = usize> + Clone {
+    prop_oneof![8 => 0usize..40, 1 => Just(usize::MAX)]
+}
+
+/// A signed index for `get_signed`: mostly within 40 of zero, sometimes an extreme.
+pub fn signed_index() -> impl Strategy<Value = isize> + Clone {
+    prop_oneof![8 => -40isize..40, 1 => Just(isize::MIN), 1 => Just(isize::MAX)]
+}
 
 /// The reference ring: a `VecDeque` that evicts its front by hand when full and counts
 /// the evictions; with `unique`, it skips an item equal to a held one, checked against
@@ -161,4 +175,185 @@ pub fn config() -> ProptestConfig {
     } else {
         ProptestConfig::with_cases(256)
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The byte rings
+// ---------------------------------------------------------------------------------------
+
+/// The two byte rings, as their model-based tests use them: the [`Ring`] vocabulary
+/// over messages read as bytes, found by their bytes, and indexable.
+pub trait ByteRing:
+    'static
+    + for<'a> Ring<
+        View<'a>: AsRef<[u8]>,
+        Needle<'a> = &'a [u8],
+        Item: AsRef<[u8]> + Clone + PartialEq,
+    >
+    + Index<usize, Output: AsRef<[u8]>>
+    + Clone
+    + PartialEq
+{
+}
+
+impl ByteRing for BytesRingBuffer {}
+
+impl ByteRing for BytesRingBufferFast {}
+
+impl Model<Vec<u8>> {
+    /// The messages, oldest first, as byte slices.
+    pub fn slices(&self) -> Vec<&[u8]> {
+        self.items.iter().map(Vec::as_slice).collect()
+    }
+}
+
+/// The bytes of a message read in place (`&Bytes` or `&[u8]`), if any.
+fn bytes_of<V: AsRef<[u8]>>(view: &Option<V>) -> Option<&[u8]> {
+    view.as_ref().map(AsRef::as_ref)
+}
+
+/// The operations both byte rings' model tests draw alike, with the same weights, and
+/// check alike with [`apply_byte_read`]: the reads, `clear` and cloning.
+#[derive(Debug, Clone)]
+pub enum ByteRead {
+    ConsumeAll,
+    Unwrapped,
+    PeekLeft,
+    PeekRight,
+    Get(usize),
+    GetSigned(isize),
+    /// `ring[i % len]` when not empty.
+    Index(usize),
+    Contains(Vec<u8>),
+    Clear,
+    Iter,
+    IterRev,
+    /// Replaces the ring by its clone and carries on with the clone.
+    Clone,
+}
+
+/// The sum of the weights of [`byte_read`]: the weight to draw it with beside a test's
+/// own operations.
+pub const BYTE_READ_WEIGHT: u32 = 15;
+
+/// A [`ByteRead`]: indexes up to 20 (past the largest capacity of the byte tests, 16)
+/// and the extremes; `contains` of messages of up to 5 bytes from a three-letter
+/// alphabet, so that it often hits.
+pub fn byte_read() -> impl Strategy<Value = ByteRead> {
+    prop_oneof![
+        1 => Just(ByteRead::ConsumeAll),
+        1 => Just(ByteRead::Unwrapped),
+        1 => Just(ByteRead::PeekLeft),
+        1 => Just(ByteRead::PeekRight),
+        1 => (0usize..20).prop_map(ByteRead::Get),
+        2 => (-20isize..20).prop_map(ByteRead::GetSigned),
+        1 => prop_oneof![Just(isize::MIN), Just(isize::MAX)].prop_map(ByteRead::GetSigned),
+        1 => any::<usize>().prop_map(ByteRead::Index),
+        2 => prop::collection::vec(b'a'..=b'c', 0..6).prop_map(ByteRead::Contains),
+        1 => Just(ByteRead::Clear),
+        1 => Just(ByteRead::Iter),
+        1 => Just(ByteRead::IterRev),
+        1 => Just(ByteRead::Clone),
+    ]
+}
+
+/// Applies `read` to the ring and to the model and compares what each gives back.
+pub fn apply_byte_read<R: ByteRing>(
+    ring: &mut R,
+    model: &mut Model<Vec<u8>>,
+    read: ByteRead,
+) -> Result<(), TestCaseError> {
+    match read {
+        ByteRead::ConsumeAll => {
+            let got = ring.consume_all();
+            let gone: Vec<Vec<u8>> = model.items.drain(..).collect();
+            prop_assert!(
+                got.iter()
+                    .map(AsRef::as_ref)
+                    .eq(gone.iter().map(Vec::as_slice))
+            );
+            for item in &gone {
+                prop_assert!(!ring.contains(item));
+            }
+        }
+        ByteRead::Unwrapped => {
+            let got = ring.unwrapped();
+            prop_assert!(got.iter().map(AsRef::as_ref).eq(model.slices()));
+        }
+        ByteRead::PeekLeft => {
+            let got = ring.peekleft();
+            prop_assert_eq!(bytes_of(&got), model.items.front().map(Vec::as_slice));
+        }
+        ByteRead::PeekRight => {
+            let got = ring.peekright();
+            prop_assert_eq!(bytes_of(&got), model.items.back().map(Vec::as_slice));
+        }
+        ByteRead::Get(i) => {
+            let got = ring.get(i);
+            prop_assert_eq!(bytes_of(&got), model.items.get(i).map(Vec::as_slice));
+        }
+        ByteRead::GetSigned(i) => {
+            let got = ring.get_signed(i);
+            prop_assert_eq!(bytes_of(&got), model.get_signed(i).map(Vec::as_slice));
+        }
+        ByteRead::Index(i) => {
+            if !model.items.is_empty() {
+                let i = i % model.items.len();
+                prop_assert_eq!(ring[i].as_ref(), model.items[i].as_slice());
+            }
+        }
+        ByteRead::Contains(item) => {
+            prop_assert_eq!(ring.contains(&item), model.items.contains(&item));
+        }
+        ByteRead::Clear => {
+            ring.clear();
+            model.items.clear();
+        }
+        ByteRead::Iter => {
+            let len = model.items.len();
+            let iter = ring.iter();
+            prop_assert_eq!(iter.len(), len);
+            prop_assert_eq!(iter.size_hint(), (len, Some(len)));
+            let held: Vec<R::View<'_>> = iter.collect();
+            prop_assert!(held.iter().map(AsRef::as_ref).eq(model.slices()));
+        }
+        ByteRead::IterRev => {
+            let held: Vec<R::View<'_>> = ring.iter().rev().collect();
+            prop_assert!(
+                held.iter()
+                    .map(AsRef::as_ref)
+                    .eq(model.slices().into_iter().rev())
+            );
+        }
+        ByteRead::Clone => continue_with_clone(ring)?,
+    }
+    Ok(())
+}
+
+/// What either byte ring must show after every operation: the counts, the option, the
+/// messages in order, each of them found by `contains` (through the hash index in
+/// unique mode), and no two equal ones in a unique ring.
+pub fn check_byte_ring<R: ByteRing>(
+    ring: &R,
+    model: &Model<Vec<u8>>,
+    only_insert_unique: bool,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(ring.len(), model.items.len());
+    prop_assert_eq!(ring.is_empty(), model.items.is_empty());
+    prop_assert_eq!(ring.is_full(), model.items.len() == model.capacity);
+    prop_assert_eq!(ring.capacity(), model.capacity);
+    prop_assert_eq!(ring.overwritten(), model.overwritten);
+    prop_assert_eq!(only_insert_unique, model.unique);
+    let held: Vec<R::View<'_>> = ring.iter().collect();
+    let held: Vec<&[u8]> = held.iter().map(AsRef::as_ref).collect();
+    prop_assert_eq!(held, model.slices());
+    for item in &model.items {
+        prop_assert!(ring.contains(item));
+    }
+    if model.unique {
+        for (i, a) in model.items.iter().enumerate() {
+            prop_assert!(!model.items.iter().skip(i + 1).any(|b| a == b));
+        }
+    }
+    Ok(())
 }

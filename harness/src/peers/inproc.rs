@@ -15,6 +15,8 @@ pub const CAPACITY: usize = 1024;
 pub trait Ring64 {
     /// Name in the report.
     const NAME: &'static str;
+    /// Whether this is mmring.
+    const MMRING: bool = false;
     /// Whether items can be taken out oldest first (a history buffer cannot).
     const CONSUMES: bool = true;
     /// An empty ring of [`CAPACITY`] items.
@@ -25,12 +27,14 @@ pub trait Ring64 {
     fn consume(&mut self) -> Option<u64>;
 }
 
-/// Implements [`Ring64`] for rings whose API maps one to one: a constructor, a method
-/// that inserts and returns the evicted item, and one that removes the oldest.
+/// Implements [`Ring64`] for rings whose API maps one to one: whether the ring is
+/// mmring's, a constructor, a method that inserts and returns the evicted item, and one
+/// that removes the oldest.
 macro_rules! ring64 {
-    ($($ring:ty = $name:literal, $create:expr, $insert:ident, $consume:ident;)*) => {$(
+    ($($ring:ty = $name:literal, mmring: $mmring:literal, $create:expr, $insert:ident, $consume:ident;)*) => {$(
         impl Ring64 for $ring {
             const NAME: &'static str = $name;
+            const MMRING: bool = $mmring;
             fn create() -> Self {
                 $create
             }
@@ -47,13 +51,13 @@ macro_rules! ring64 {
 }
 
 ring64! {
-    GenericRingBuffer<u64> = "mmring GenericRingBuffer",
+    GenericRingBuffer<u64> = "mmring GenericRingBuffer", mmring: true,
         GenericRingBuffer::new(CAPACITY).expect("valid capacity"), insert, consume;
-    AllocRingBuffer<u64> = "ringbuffer AllocRingBuffer",
+    AllocRingBuffer<u64> = "ringbuffer AllocRingBuffer", mmring: false,
         AllocRingBuffer::new(CAPACITY), enqueue, dequeue;
-    Box<FixedCircularBuffer<u64, CAPACITY>> = "circular-buffer Fixed<1024>",
+    Box<FixedCircularBuffer<u64, CAPACITY>> = "circular-buffer Fixed<1024>", mmring: false,
         FixedCircularBuffer::boxed(), push_back, pop_front;
-    HeapCircularBuffer<u64> = "circular-buffer Heap",
+    HeapCircularBuffer<u64> = "circular-buffer Heap", mmring: false,
         HeapCircularBuffer::with_capacity(CAPACITY), push_back, pop_front;
 }
 

@@ -17,6 +17,9 @@ pub trait Spsc {
     const NAME: &'static str;
     /// Whether this is mmring.
     const MMRING: bool = false;
+    /// Whether [`recv_blocking`](Self::recv_blocking) blocks the thread (the library
+    /// can wait that way).
+    const BLOCKS: bool = false;
     /// The producer's end.
     type Tx: Send;
     /// The consumer's end.
@@ -27,7 +30,8 @@ pub trait Spsc {
     fn send(tx: &mut Self::Tx, v: u64);
     /// Takes the oldest item without waiting.
     fn try_recv(rx: &mut Self::Rx) -> Option<u64>;
-    /// Waits for the oldest item by blocking the thread, where the library can.
+    /// Waits for the oldest item by blocking the thread, where the library can
+    /// ([`BLOCKS`](Self::BLOCKS)); `None` otherwise.
     fn recv_blocking(_rx: &mut Self::Rx) -> Option<u64> {
         None
     }
@@ -43,6 +47,7 @@ pub struct Mmring;
 impl Spsc for Mmring {
     const NAME: &'static str = "mmring SharedRingBuffer";
     const MMRING: bool = true;
+    const BLOCKS: bool = true;
     type Tx = SharedRingBuffer<GenericRingBuffer<u64>>;
     type Rx = SharedRingBuffer<GenericRingBuffer<u64>>;
     fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
@@ -96,9 +101,10 @@ macro_rules! spsc {
 }
 
 /// The methods of a channel with a blocking `send`, a `try_recv` and a
-/// `recv_timeout`.
+/// `recv_timeout` (so it [`BLOCKS`](Spsc::BLOCKS)).
 macro_rules! channel_methods {
     () => {
+        const BLOCKS: bool = true;
         #[inline]
         fn send(tx: &mut Self::Tx, v: u64) {
             tx.send(v).expect("receiver alive");

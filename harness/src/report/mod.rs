@@ -7,7 +7,7 @@ mod markdown;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::results::Report;
+use crate::results::{Report, Suite};
 
 /// The results already in `dir`, if it holds a readable `results.json`.
 pub fn load(dir: &Path) -> Option<Report> {
@@ -41,45 +41,57 @@ fn csv(report: &Report) -> String {
         let tail = format!("{},{}", suite.quick, suite.machine.date);
         for group in &suite.groups {
             for e in &group.entries {
-                let allocs = e.allocs_per_op.map(|a| a.to_string()).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "{},throughput,{},{},{},{},{},{},{},{},,,,,,,{}",
-                    suite.name,
-                    group.id,
-                    quote(&group.unit),
-                    quote(&e.name),
+                let s = &e.stats;
+                let names = csv_names(
+                    suite,
+                    "throughput",
+                    &group.id,
+                    &group.unit,
+                    &e.name,
                     e.mmring,
-                    e.stats.median,
-                    e.stats.min,
-                    e.stats.max,
-                    allocs,
-                    tail
                 );
+                let figures = [Some(s.median), Some(s.min), Some(s.max), e.allocs_per_op];
+                let figures = csv_figures(figures, [None; 6]);
+                let _ = writeln!(out, "{names},{figures},{tail}");
             }
         }
         for group in &suite.latencies {
             for e in &group.entries {
                 let l = &e.latency;
-                let _ = writeln!(
-                    out,
-                    "{},latency,{},ns,{},{},,,,,{},{},{},{},{},{},{}",
-                    suite.name,
-                    group.id,
-                    quote(&e.name),
-                    e.mmring,
-                    l.p50,
-                    l.p90,
-                    l.p99,
-                    l.p999,
-                    l.p9999,
-                    l.max,
-                    tail
-                );
+                let names = csv_names(suite, "latency", &group.id, "ns", &e.name, e.mmring);
+                let percentiles = [l.p50, l.p90, l.p99, l.p999, l.p9999, l.max];
+                let figures = csv_figures([None; 4], percentiles.map(Some));
+                let _ = writeln!(out, "{names},{figures},{tail}");
             }
         }
     }
     out
+}
+
+/// The columns that name a figure: `suite,kind,group,unit,name,mmring`.
+fn csv_names(
+    suite: &Suite,
+    kind: &str,
+    group: &str,
+    unit: &str,
+    name: &str,
+    mmring: bool,
+) -> String {
+    format!(
+        "{},{kind},{group},{},{},{mmring}",
+        suite.name,
+        quote(unit),
+        quote(name)
+    )
+}
+
+/// The ten figure columns, `median` to `max_ns`: `throughput` fills the first four
+/// (median, min, max, allocations per operation), `latency` the last six (p50 to max);
+/// a `None` stays empty.
+fn csv_figures(throughput: [Option<f64>; 4], latency: [Option<f64>; 6]) -> String {
+    let text = |figure: &Option<f64>| figure.map(|v| v.to_string()).unwrap_or_default();
+    let columns: Vec<String> = throughput.iter().chain(&latency).map(text).collect();
+    columns.join(",")
 }
 
 /// A CSV field, quoted when it holds a comma or a quote.
@@ -91,46 +103,53 @@ fn quote(field: &str) -> String {
     }
 }
 
+/// One way of writing a figure: from the magnitude `.0` up (until a row above takes
+/// over), divided by `.1`, with `.2` decimals, followed by `.3`.
+type Scale = (f64, f64, usize, &'static str);
+
+/// `v` written with the first of `scales` whose threshold `magnitude` reaches, else
+/// with the last (which catches NaN too).
+fn scaled(v: f64, magnitude: f64, scales: &[Scale]) -> String {
+    let last = scales.last().expect("at least one scale");
+    let (_, divisor, decimals, suffix) = scales
+        .iter()
+        .find(|(from, ..)| magnitude >= *from)
+        .unwrap_or(last);
+    format!("{:.*}{suffix}", *decimals, v / divisor)
+}
+
 /// A figure with three significant digits and a thousands-friendly form.
 pub fn number(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{:.2}G", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.2}M", v / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.1}k", v / 1e3)
-    } else if a >= 100.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
+    const SCALES: [Scale; 6] = [
+        (1e9, 1e9, 2, "G"),
+        (1e6, 1e6, 2, "M"),
+        (1e4, 1e3, 1, "k"),
+        (100.0, 1.0, 0, ""),
+        (10.0, 1.0, 1, ""),
+        (f64::NEG_INFINITY, 1.0, 2, ""),
+    ];
+    scaled(v, v.abs(), &SCALES)
 }
 
 /// A ratio as `2.35×`.
 pub fn ratio(r: f64) -> String {
-    if r >= 100.0 {
-        format!("{r:.0}×")
-    } else if r >= 10.0 {
-        format!("{r:.1}×")
-    } else {
-        format!("{r:.2}×")
-    }
+    const SCALES: [Scale; 3] = [
+        (100.0, 1.0, 0, "×"),
+        (10.0, 1.0, 1, "×"),
+        (f64::NEG_INFINITY, 1.0, 2, "×"),
+    ];
+    scaled(r, r, &SCALES)
 }
 
 /// A latency in nanoseconds, scaled to ns/µs/ms.
 pub fn duration_ns(ns: f64) -> String {
-    if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else if ns >= 1e4 {
-        format!("{:.1} µs", ns / 1e3)
-    } else if ns >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
-    }
+    const SCALES: [Scale; 4] = [
+        (1e6, 1e6, 2, " ms"),
+        (1e4, 1e3, 1, " µs"),
+        (1e3, 1e3, 2, " µs"),
+        (f64::NEG_INFINITY, 1.0, 0, " ns"),
+    ];
+    scaled(ns, ns, &SCALES)
 }
 
 #[cfg(test)]

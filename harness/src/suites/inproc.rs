@@ -52,54 +52,30 @@ fn run_pinned(ctx: &Ctx) -> Body {
     let mut body = Body::default();
     let s = &ctx.settings;
 
-    ctx.step("Generic<u64> insert into a full ring");
     let n = s.ops(20_000_000, 200_000);
-    let mut insert = Group::new(
-        "generic_u64_insert_full",
-        "GenericRingBuffer<u64>: insert into a full ring (every insert evicts), capacity 1024",
-        "ns/op",
-        false,
-    );
-    insert.entries = vec![
-        insert_full::<GenericRingBuffer<u64>>(ctx, n, true),
-        insert_full::<Deque>(ctx, n, false),
-        insert_full::<AllocRingBuffer<u64>>(ctx, n, false),
-        insert_full::<Box<FixedCircularBuffer<u64, CAPACITY>>>(ctx, n, false),
-        insert_full::<HeapCircularBuffer<u64>>(ctx, n, false),
-        insert_full::<Box<HistoryBuf<u64, CAPACITY>>>(ctx, n, false),
-    ];
-
-    ctx.step("Generic<u64> insert + consume");
-    let mut queue = Group::new(
-        "generic_u64_insert_consume",
-        "GenericRingBuffer<u64>: one insert and one consume on a half-full ring (a FIFO queue)",
-        "ns/op",
-        false,
-    );
-    queue.entries = vec![
-        insert_consume::<GenericRingBuffer<u64>>(ctx, n, true),
-        insert_consume::<Deque>(ctx, n, false),
-        insert_consume::<AllocRingBuffer<u64>>(ctx, n, false),
-        insert_consume::<Box<FixedCircularBuffer<u64, CAPACITY>>>(ctx, n, false),
-        insert_consume::<HeapCircularBuffer<u64>>(ctx, n, false),
-    ];
-
-    let generic_target = {
-        let mmring = &insert.entries[0];
-        let fastest = insert.fastest_peer().expect("peers ran");
-        Target::new(
-            "Generic<u64> insert ≥ 1.2× the fastest in-process peer",
-            1.2,
-            Some(insert.ratio(mmring, fastest)),
-            format!(
-                "`{}`: mmring {:.2} ns vs fastest peer {} {:.2} ns",
-                insert.id, mmring.stats.median, fastest.name, fastest.stats.median
-            ),
-        )
-    };
-    body.groups.push(insert);
-    body.groups.push(queue);
-    body.targets.push(generic_target);
+    for (step, id, title, workload) in RING_GROUPS {
+        ctx.step(step);
+        let entries = RINGS
+            .iter()
+            .filter_map(|time| time(ctx, n, workload))
+            .collect();
+        body.groups
+            .push(Group::of(id, title, "ns/op", false, entries));
+    }
+    let insert = body
+        .group("generic_u64_insert_full")
+        .expect("measured above");
+    let mmring = &insert.entries[0];
+    let fastest = insert.fastest_peer().expect("peers ran");
+    body.targets.push(Target::new(
+        "Generic<u64> insert ≥ 1.2× the fastest in-process peer",
+        1.2,
+        Some(insert.ratio(mmring, fastest)),
+        format!(
+            "`{}`: mmring {:.2} ns vs fastest peer {} {:.2} ns",
+            insert.id, mmring.stats.median, fastest.name, fastest.stats.median
+        ),
+    ));
 
     numeric(ctx, &mut body);
     byte_rings(ctx, &mut body);
@@ -120,8 +96,55 @@ fn run_pinned(ctx: &Ctx) -> Body {
     body
 }
 
+/// What the groups of [`RING_GROUPS`] time on each ring.
+#[derive(Clone, Copy)]
+enum RingWorkload {
+    /// [`insert_full`].
+    InsertFull,
+    /// [`insert_consume`].
+    InsertConsume,
+}
+
+/// The groups timed on every ring of [`RINGS`]: progress line, id, title, workload.
+const RING_GROUPS: [(&str, &str, &str, RingWorkload); 2] = [
+    (
+        "Generic<u64> insert into a full ring",
+        "generic_u64_insert_full",
+        "GenericRingBuffer<u64>: insert into a full ring (every insert evicts), capacity 1024",
+        RingWorkload::InsertFull,
+    ),
+    (
+        "Generic<u64> insert + consume",
+        "generic_u64_insert_consume",
+        "GenericRingBuffer<u64>: one insert and one consume on a half-full ring (a FIFO queue)",
+        RingWorkload::InsertConsume,
+    ),
+];
+
+/// `n` operations of a workload on one ring type, as [`time`] runs them.
+type RingTimer = fn(&Ctx, u64, RingWorkload) -> Option<Entry>;
+
+/// The in-process rings of `u64`, mmring's first, in the order of the report's rows.
+const RINGS: [RingTimer; 6] = [
+    time::<GenericRingBuffer<u64>>,
+    time::<Deque>,
+    time::<AllocRingBuffer<u64>>,
+    time::<Box<FixedCircularBuffer<u64, CAPACITY>>>,
+    time::<HeapCircularBuffer<u64>>,
+    time::<Box<HistoryBuf<u64, CAPACITY>>>,
+];
+
+/// `n` operations of `workload` on a ring of `R`; `None` when `R` cannot run it (a
+/// history buffer does not consume).
+fn time<R: Ring64>(ctx: &Ctx, n: u64, workload: RingWorkload) -> Option<Entry> {
+    match workload {
+        RingWorkload::InsertFull => Some(insert_full::<R>(ctx, n)),
+        RingWorkload::InsertConsume => R::CONSUMES.then(|| insert_consume::<R>(ctx, n)),
+    }
+}
+
 /// `n` inserts into a full ring of `R`.
-fn insert_full<R: Ring64>(ctx: &Ctx, n: u64, mmring: bool) -> Entry {
+fn insert_full<R: Ring64>(ctx: &Ctx, n: u64) -> Entry {
     ctx.step(format!("  insert full: {}", R::NAME));
     let mut ring = R::create();
     for i in 0..CAPACITY as u64 {
@@ -134,11 +157,11 @@ fn insert_full<R: Ring64>(ctx: &Ctx, n: u64, mmring: bool) -> Entry {
             }
         })
     });
-    Entry::new(R::NAME, mmring, stats)
+    Entry::new(R::NAME, R::MMRING, stats)
 }
 
 /// `n` rounds of one insert and one consume on a half-full ring of `R`.
-fn insert_consume<R: Ring64>(ctx: &Ctx, n: u64, mmring: bool) -> Entry {
+fn insert_consume<R: Ring64>(ctx: &Ctx, n: u64) -> Entry {
     ctx.step(format!("  insert + consume: {}", R::NAME));
     assert!(R::CONSUMES);
     let mut ring = R::create();
@@ -153,7 +176,7 @@ fn insert_consume<R: Ring64>(ctx: &Ctx, n: u64, mmring: bool) -> Entry {
             }
         })
     });
-    Entry::new(R::NAME, mmring, stats)
+    Entry::new(R::NAME, R::MMRING, stats)
 }
 
 /// A pool of `f64` from which slices can be cut at a chosen address modulo 4096.
@@ -220,20 +243,13 @@ fn numeric(ctx: &Ctx, body: &mut Body) {
         })
     });
     black_box(&dst);
-    let mut batch = Group::new(
+    let batch = against_raw_copy(
         "numeric_f64_insert_batch",
         "NumericRingBuffer<f64>: insert_batch of 64 values (512 B) into a full ring, capacity 1024",
         "ns/batch",
-        false,
+        ("insert_batch", mmring_batch),
+        raw_batch,
     );
-    batch.entries = vec![
-        Entry::new("mmring insert_batch", true, mmring_batch),
-        Entry::new(
-            "raw copy_from_slice (same bytes, same placement)",
-            false,
-            raw_batch,
-        ),
-    ];
 
     ctx.step("Numeric f64 unwrapped / copy_to_slice vs raw copies");
     // A full ring whose window starts mid-storage: two 4 KiB copies, both sources at
@@ -282,52 +298,37 @@ fn numeric(ctx: &Ctx, body: &mut Body) {
             }
         })
     });
-    let mut unwrapped = Group::new(
+    let unwrapped = Group::of(
         "numeric_f64_unwrapped",
         "NumericRingBuffer<f64>: unwrapped of a full, wrapped 1024-value window (8 KiB) into a new Vec",
         "ns/op",
         false,
+        vec![
+            Entry::new("mmring unwrapped", true, mmring_unwrapped).allocs(unwrapped_allocs),
+            Entry::new(
+                "raw to_vec (alloc + copy_from_slice, same bytes)",
+                false,
+                raw_to_vec,
+            )
+            .allocs(1.0),
+        ],
     );
-    unwrapped.entries = vec![
-        Entry::new("mmring unwrapped", true, mmring_unwrapped).allocs(unwrapped_allocs),
-        Entry::new(
-            "raw to_vec (alloc + copy_from_slice, same bytes)",
-            false,
-            raw_to_vec,
-        )
-        .allocs(1.0),
-    ];
-    let mut copy = Group::new(
+    let copy = against_raw_copy(
         "numeric_f64_copy_to_slice",
         "NumericRingBuffer<f64>: copy_to_slice of the same window into a preallocated buffer",
         "ns/op",
-        false,
+        ("copy_to_slice", mmring_copy),
+        raw_copy,
     );
-    copy.entries = vec![
-        Entry::new("mmring copy_to_slice", true, mmring_copy),
-        Entry::new(
-            "raw copy_from_slice (same bytes, same placement)",
-            false,
-            raw_copy,
-        ),
-    ];
-    body.targets.push(Target::new(
-        "Numeric f64 insert_batch ≥ 0.8× raw memcpy",
-        0.8,
-        Some(batch.ratio(&batch.entries[0], &batch.entries[1])),
-        format!(
-            "`{}`: 64 × f64 into a full ring vs copy_from_slice of the same 512 B",
-            batch.id
-        ),
+    body.targets.push(raw_memcpy_target(
+        "insert_batch",
+        &batch,
+        "64 × f64 into a full ring vs copy_from_slice of the same 512 B",
     ));
-    body.targets.push(Target::new(
-        "Numeric f64 unwrapped ≥ 0.8× raw memcpy",
-        0.8,
-        Some(unwrapped.ratio(&unwrapped.entries[0], &unwrapped.entries[1])),
-        format!(
-            "`{}`: unwrapped (new Vec + 2 copies) vs to_vec of the same 8 KiB (new Vec + 1 copy)",
-            unwrapped.id
-        ),
+    body.targets.push(raw_memcpy_target(
+        "unwrapped",
+        &unwrapped,
+        "unwrapped (new Vec + 2 copies) vs to_vec of the same 8 KiB (new Vec + 1 copy)",
     ));
     body.notes.push(format!(
         "unwrapped's new Vec landed {} bytes past its source modulo 4096 (aliasing window: \
@@ -337,6 +338,43 @@ fn numeric(ctx: &Ctx, body: &mut Body) {
     body.groups.push(batch);
     body.groups.push(unwrapped);
     body.groups.push(copy);
+}
+
+/// A group of an mmring call (its name and figure) against a raw `copy_from_slice` of
+/// the same bytes, placed alike (lower is better).
+fn against_raw_copy(
+    id: &str,
+    title: &str,
+    unit: &str,
+    (call, mmring): (&str, Stats),
+    raw: Stats,
+) -> Group {
+    Group::of(
+        id,
+        title,
+        unit,
+        false,
+        vec![
+            Entry::new(format!("mmring {call}"), true, mmring),
+            Entry::new(
+                "raw copy_from_slice (same bytes, same placement)",
+                false,
+                raw,
+            ),
+        ],
+    )
+}
+
+/// The target that mmring's `call` (the first entry of `group`) be at least 0.8× as
+/// fast as the raw copy it is measured against (the second); `how` says what is
+/// compared.
+fn raw_memcpy_target(call: &str, group: &Group, how: &str) -> Target {
+    Target::new(
+        &format!("Numeric f64 {call} ≥ 0.8× raw memcpy"),
+        0.8,
+        Some(group.ratio(&group.entries[0], &group.entries[1])),
+        format!("`{}`: {how}", group.id),
+    )
 }
 
 fn per_op(allocs: u64, ops_per_rep: u64, s: &crate::measure::Settings) -> f64 {

@@ -56,6 +56,11 @@ impl Body {
             ..Self::default()
         }
     }
+
+    /// The comparison group with this `id`, if it ran.
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
 }
 
 /// What every suite gets: settings, paths and the progress display.

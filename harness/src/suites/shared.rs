@@ -38,73 +38,22 @@ fn run(ctx: &Ctx) -> Body {
     let mut body = Body::default();
     let s = &ctx.settings;
 
-    ctx.step("two threads, busy-polling consumer");
-    let n = s.ops(5_000_000, 50_000);
-    let mut poll = Group::new(
-        "threads_poll_u64",
-        "Two threads, lossless: producer waits while full, consumer polls (try_recv in a loop)",
-        "msg/s",
-        true,
-    );
-    poll.entries = vec![
-        throughput::<Mmring>(ctx, n, false),
-        throughput::<StdMpsc>(ctx, n, false),
-        throughput::<Crossbeam>(ctx, n, false),
-        throughput::<Rtrb>(ctx, n, false),
-        throughput::<Ringbuf>(ctx, n, false),
-        throughput::<ArrayQ>(ctx, n, false),
-    ];
-    body.groups.push(poll);
-
-    ctx.step("two threads, blocking consumer");
-    let nb = s.ops(2_000_000, 20_000);
-    let mut blocking = Group::new(
-        "threads_blocking_u64",
-        "Two threads, lossless: consumer blocks when empty (consume_blocking / recv)",
-        "msg/s",
-        true,
-    );
-    blocking.entries = vec![
-        throughput::<Mmring>(ctx, nb, true),
-        throughput::<StdMpsc>(ctx, nb, true),
-        throughput::<Crossbeam>(ctx, nb, true),
-    ];
-    body.groups.push(blocking);
-
-    ctx.step("two threads, overwrite when full");
-    let mut overwrite = Group::new(
-        "threads_overwrite_u64",
-        "Two threads, overwrite when full: producer never waits (insert / force_push), consumer polls",
-        "inserts/s",
-        true,
-    );
-    overwrite.entries = vec![overwrite_mmring(ctx, n), overwrite_array_queue(ctx, n)];
-    body.groups.push(overwrite);
-
-    ctx.step("async tasks (tokio, 2 workers)");
-    let na = s.ops(2_000_000, 20_000);
-    let mut tasks = Group::new(
-        "async_tasks_u64",
-        "Two tokio tasks on a 2-worker runtime, lossless: aconsume().await vs recv().await",
-        "msg/s",
-        true,
-    );
-    tasks.entries = vec![async_mmring(ctx, na), async_tokio(ctx, na)];
-    body.groups.push(tasks);
+    for (step, id, title, unit, (full, quick), entries) in THROUGHPUT_GROUPS {
+        ctx.step(step);
+        let n = s.ops(full, quick);
+        body.groups
+            .push(Group::of(id, title, unit, true, entries(ctx, n)));
+    }
 
     ctx.step("round-trip latency (ping-pong, polling)");
     let rounds = s.ops(200_000, 5_000);
     body.latencies.push(LatencyGroup {
         id: "threads_ping_pong".into(),
         title: "Round trip between two pinned threads (ping-pong over two queues, polling)".into(),
-        entries: vec![
-            ping_pong::<Mmring>(ctx, rounds),
-            ping_pong::<StdMpsc>(ctx, rounds),
-            ping_pong::<Crossbeam>(ctx, rounds),
-            ping_pong::<Rtrb>(ctx, rounds),
-            ping_pong::<Ringbuf>(ctx, rounds),
-            ping_pong::<ArrayQ>(ctx, rounds),
-        ],
+        entries: QUEUES
+            .iter()
+            .map(|queue| (queue.ping_pong)(ctx, rounds))
+            .collect(),
     });
 
     let rate = 100_000;
@@ -116,14 +65,10 @@ fn run(ctx: &Ctx) -> Body {
             "One way at a fixed {}k msg/s, from each message's scheduled send time (polling consumer)",
             rate / 1000
         ),
-        entries: vec![
-            fixed_rate::<Mmring>(ctx, rate, messages),
-            fixed_rate::<StdMpsc>(ctx, rate, messages),
-            fixed_rate::<Crossbeam>(ctx, rate, messages),
-            fixed_rate::<Rtrb>(ctx, rate, messages),
-            fixed_rate::<Ringbuf>(ctx, rate, messages),
-            fixed_rate::<ArrayQ>(ctx, rate, messages),
-        ],
+        entries: QUEUES
+            .iter()
+            .map(|queue| (queue.fixed_rate)(ctx, rate, messages))
+            .collect(),
     });
 
     body.notes.push(
@@ -140,6 +85,101 @@ fn run(ctx: &Ctx) -> Body {
     }
     body
 }
+
+/// A group's entries, measured with the given message count.
+type Entries = fn(&Ctx, u64) -> Vec<Entry>;
+
+/// A two-thread throughput group (higher is better): progress line, id, title, unit,
+/// the message count of a full and of a quick run, and the entries measured with that
+/// count.
+type ThroughputGroup = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    (u64, u64),
+    Entries,
+);
+
+/// The two-thread throughput groups, in report order.
+const THROUGHPUT_GROUPS: [ThroughputGroup; 4] = [
+    (
+        "two threads, busy-polling consumer",
+        "threads_poll_u64",
+        "Two threads, lossless: producer waits while full, consumer polls (try_recv in a loop)",
+        "msg/s",
+        (5_000_000, 50_000),
+        |ctx, n| every_queue_throughput(ctx, n, false),
+    ),
+    (
+        "two threads, blocking consumer",
+        "threads_blocking_u64",
+        "Two threads, lossless: consumer blocks when empty (consume_blocking / recv)",
+        "msg/s",
+        (2_000_000, 20_000),
+        |ctx, n| every_queue_throughput(ctx, n, true),
+    ),
+    (
+        "two threads, overwrite when full",
+        "threads_overwrite_u64",
+        "Two threads, overwrite when full: producer never waits (insert / force_push), consumer polls",
+        "inserts/s",
+        (5_000_000, 50_000),
+        |ctx, n| vec![overwrite_mmring(ctx, n), overwrite_array_queue(ctx, n)],
+    ),
+    (
+        "async tasks (tokio, 2 workers)",
+        "async_tasks_u64",
+        "Two tokio tasks on a 2-worker runtime, lossless: aconsume().await vs recv().await",
+        "msg/s",
+        (2_000_000, 20_000),
+        |ctx, n| vec![async_mmring(ctx, n), async_tokio(ctx, n)],
+    ),
+];
+
+/// [`throughput`] on every queue of [`QUEUES`] whose consumer can block, when
+/// `blocking`, else on all of them.
+fn every_queue_throughput(ctx: &Ctx, n: u64, blocking: bool) -> Vec<Entry> {
+    QUEUES
+        .iter()
+        .filter(|queue| queue.blocks || !blocking)
+        .map(|queue| (queue.throughput)(ctx, n, blocking))
+        .collect()
+}
+
+/// One queue type's part in every workload run on all of them: a row of [`QUEUES`].
+struct Queue {
+    /// Whether its consumer can block ([`Spsc::BLOCKS`]).
+    blocks: bool,
+    /// [`throughput`] on it.
+    throughput: fn(&Ctx, u64, bool) -> Entry,
+    /// [`ping_pong`] on it.
+    ping_pong: fn(&Ctx, u64) -> LatencyEntry,
+    /// [`fixed_rate`] on it.
+    fixed_rate: fn(&Ctx, u64, u64) -> LatencyEntry,
+}
+
+impl Queue {
+    const fn of<Q: Spsc>() -> Self {
+        Self {
+            blocks: Q::BLOCKS,
+            throughput: throughput::<Q>,
+            ping_pong: ping_pong::<Q>,
+            fixed_rate: fixed_rate::<Q>,
+        }
+    }
+}
+
+/// The queues of the two-thread workloads, mmring's first, in the order of the report's
+/// rows.
+const QUEUES: [Queue; 6] = [
+    Queue::of::<Mmring>(),
+    Queue::of::<StdMpsc>(),
+    Queue::of::<Crossbeam>(),
+    Queue::of::<Rtrb>(),
+    Queue::of::<Ringbuf>(),
+    Queue::of::<ArrayQ>(),
+];
 
 /// `n` messages from one pinned thread to another; the consumer polls, or blocks when
 /// `blocking`.
@@ -354,11 +394,7 @@ fn ping_pong<Q: Spsc>(ctx: &Ctx, rounds: u64) -> LatencyEntry {
             }
         },
     );
-    LatencyEntry {
-        name: Q::NAME.into(),
-        mmring: Q::MMRING,
-        latency: Latency::of(&run.producer),
-    }
+    LatencyEntry::new(Q::NAME, Q::MMRING, Latency::of(&run.producer))
 }
 
 /// `messages` at `rate` per second, each carrying its scheduled send time.
@@ -382,9 +418,5 @@ fn fixed_rate<Q: Spsc>(ctx: &Ctx, rate: u64, messages: u64) -> LatencyEntry {
             hist
         },
     );
-    LatencyEntry {
-        name: Q::NAME.into(),
-        mmring: Q::MMRING,
-        latency: Latency::of(&run.consumer),
-    }
+    LatencyEntry::new(Q::NAME, Q::MMRING, Latency::of(&run.consumer))
 }

@@ -87,6 +87,16 @@ impl Kind {
             Kind::Pipe => "pipe",
         }
     }
+
+    /// Its throughput figure in a group.
+    fn entry(self, stats: Stats) -> Entry {
+        Entry::new(self.name(), self == Kind::Shm, stats)
+    }
+
+    /// Its latency distribution in a group.
+    fn latency_entry(self, latency: Latency) -> LatencyEntry {
+        LatencyEntry::new(self.name(), self == Kind::Shm, latency)
+    }
 }
 
 fn run(ctx: &Ctx) -> Body {
@@ -108,84 +118,54 @@ fn run_pinned(ctx: &Ctx) -> Body {
             },
             5_000,
         );
-        let mut group = Group::new(
+        let entries = each_transport(ctx, &mut body, &format!("{size} B throughput"), |kind| {
+            throughput(ctx, kind, size, n, &reps).map(|stats| kind.entry(stats))
+        });
+        body.groups.push(Group::of(
             &format!("shm_throughput_{size}"),
             &format!("Two processes, {size} B messages, lossless, one at a time"),
             "msg/s",
             true,
-        );
-        for kind in Kind::ALL {
-            ctx.step(format!("  {}", kind.name()));
-            match throughput(ctx, kind, size, n, &reps) {
-                Ok(stats) => group
-                    .entries
-                    .push(Entry::new(kind.name(), kind == Kind::Shm, stats)),
-                Err(e) => body
-                    .notes
-                    .push(format!("{} {size} B throughput failed: {e}", kind.name())),
-            }
-        }
-        body.groups.push(group);
+            entries,
+        ));
     }
 
     let rounds = s.ops(50_000, 2_000);
     for size in SIZES {
         ctx.step(format!("round trip, {size} B"));
-        let mut group = LatencyGroup {
-            id: format!("shm_round_trip_{size}"),
-            title: format!("Round trip between two processes, {size} B (ping-pong)"),
-            entries: Vec::new(),
-        };
-        for kind in Kind::ALL {
-            ctx.step(format!("  {}", kind.name()));
-            match ping_pong(ctx, kind, size, rounds) {
-                Ok(latency) => group.entries.push(LatencyEntry {
-                    name: kind.name().into(),
-                    mmring: kind == Kind::Shm,
-                    latency,
-                }),
-                Err(e) => body
-                    .notes
-                    .push(format!("{} {size} B round trip failed: {e}", kind.name())),
-            }
-        }
+        let mut entries = each_transport(ctx, &mut body, &format!("{size} B round trip"), |kind| {
+            ping_pong(ctx, kind, size, rounds).map(|latency| kind.latency_entry(latency))
+        });
         if size == SIZES[0] {
             ctx.step("  cache-line ping-pong (two pinned threads)");
-            group.entries.push(LatencyEntry {
-                name: "cache-line ping-pong, two threads (floor)".into(),
-                mmring: false,
-                latency: cache_line_ping_pong(rounds * 4),
-            });
+            entries.push(LatencyEntry::new(
+                "cache-line ping-pong, two threads (floor)",
+                false,
+                cache_line_ping_pong(rounds * 4),
+            ));
         }
-        body.latencies.push(group);
+        body.latencies.push(LatencyGroup {
+            id: format!("shm_round_trip_{size}"),
+            title: format!("Round trip between two processes, {size} B (ping-pong)"),
+            entries,
+        });
     }
 
     let rate = 100_000;
     let size = SIZES[0];
     ctx.step(format!("one-way latency at {rate} msg/s, {size} B"));
     let messages = s.ops(rate, 2_000);
-    let mut fixed = LatencyGroup {
+    let entries = each_transport(ctx, &mut body, "fixed-rate run", |kind| {
+        fixed_rate(ctx, kind, size, rate, messages).map(|latency| kind.latency_entry(latency))
+    });
+    body.latencies.push(LatencyGroup {
         id: "shm_fixed_rate_64".into(),
         title: format!(
             "One way between two processes at a fixed {}k msg/s, {size} B, from the scheduled send time",
             rate / 1000
         ),
-        entries: Vec::new(),
-    };
-    for kind in Kind::ALL {
-        ctx.step(format!("  {}", kind.name()));
-        match fixed_rate(ctx, kind, size, rate, messages) {
-            Ok(latency) => fixed.entries.push(LatencyEntry {
-                name: kind.name().into(),
-                mmring: kind == Kind::Shm,
-                latency,
-            }),
-            Err(e) => body
-                .notes
-                .push(format!("{} fixed-rate run failed: {e}", kind.name())),
-        }
-    }
-    body.latencies.push(fixed);
+        entries,
+    });
 
     targets(&mut body);
     body.notes.push(
@@ -198,22 +178,38 @@ fn run_pinned(ctx: &Ctx) -> Body {
     body
 }
 
+/// Runs `measure` on every transport in turn, each after its progress line: the
+/// entries of those that ran, and a note `"{transport} {what} failed: {error}"` for each
+/// that failed.
+fn each_transport<E>(
+    ctx: &Ctx,
+    body: &mut Body,
+    what: &str,
+    mut measure: impl FnMut(Kind) -> Res<E>,
+) -> Vec<E> {
+    let mut entries = Vec::new();
+    for kind in Kind::ALL {
+        ctx.step(format!("  {}", kind.name()));
+        match measure(kind) {
+            Ok(entry) => entries.push(entry),
+            Err(e) => body
+                .notes
+                .push(format!("{} {what} failed: {e}", kind.name())),
+        }
+    }
+    entries
+}
+
 fn targets(body: &mut Body) {
-    let through = body.groups.iter().find(|g| g.id == "shm_throughput_64");
-    let ratio = through.and_then(|g| {
-        let shm = g.entry(Kind::Shm.name())?;
-        let zmq = g.entry(Kind::Zmq.name())?;
-        Some((g.ratio(shm, zmq), shm.stats.median, zmq.stats.median))
-    });
-    body.targets.push(Target::new(
+    let throughput = Target::faster(
         "shm 64 B throughput ≥ 10× ZeroMQ ipc",
         10.0,
-        ratio.map(|r| r.0),
-        match ratio {
-            Some((_, a, b)) => format!("`shm_throughput_64`: {a:.3e} vs {b:.3e} msg/s"),
-            None => "not measured".into(),
-        },
-    ));
+        body.group("shm_throughput_64"),
+        |g| g.entry(Kind::Shm.name()),
+        |g| g.entry(Kind::Zmq.name()),
+        |a, b| format!("`shm_throughput_64`: {a:.3e} vs {b:.3e} msg/s"),
+    );
+    body.targets.push(throughput);
     let rtt = body.latencies.iter().find(|g| g.id == "shm_round_trip_64");
     let pair = rtt.and_then(|g| {
         let shm = g.entries.iter().find(|e| e.mmring)?;

@@ -80,26 +80,15 @@ fn run(ctx: &Ctx) -> Body {
         groups: parsed.groups,
         ..Body::default()
     };
-    let ratio = body
-        .groups
-        .iter()
-        .find(|g| g.id == "wasm_f64_insert_batch")
-        .and_then(|g| {
-            let mmring = g.subjects().next()?;
-            let js = g.entry("plain JS Float64Array ring")?;
-            Some((g.ratio(mmring, js), mmring.stats.median, js.stats.median))
-        });
-    body.targets.push(Target::new(
+    let target = Target::faster(
         "wasm insertBatch in Node ≥ 1× the plain JS ring",
         1.0,
-        ratio.map(|r| r.0),
-        match ratio {
-            Some((_, m, j)) => {
-                format!("`wasm_f64_insert_batch`: {m:.1} ns vs {j:.1} ns per 64-value batch")
-            }
-            None => "not measured".into(),
-        },
-    ));
+        body.group("wasm_f64_insert_batch"),
+        |g| g.subjects().next(),
+        |g| g.entry("plain JS Float64Array ring"),
+        |m, j| format!("`wasm_f64_insert_batch`: {m:.1} ns vs {j:.1} ns per 64-value batch"),
+    );
+    body.targets.push(target);
     body.notes.push(format!(
         "Node {}; package {}. Every wasm call crosses the JS↔wasm boundary, and \
          insertBatch copies the Float64Array into wasm memory first.",

@@ -14,15 +14,21 @@ async fn resolved(promise: Promise) -> JsValue {
     JsFuture::from(promise).await.expect("the promise resolves")
 }
 
-/// `(value, done)` of an iterator result.
-async fn next(iterator: &AsyncRingIterator) -> (JsValue, bool) {
-    let result = resolved(iterator.next()).await;
+/// `(value, done)` of the iterator result `promise` resolves to; `done` must be a
+/// boolean.
+async fn iteration(promise: Promise) -> (JsValue, bool) {
+    let result = resolved(promise).await;
     let value = Reflect::get(&result, &s("value")).unwrap();
     let done = Reflect::get(&result, &s("done"))
         .unwrap()
         .as_bool()
         .unwrap();
     (value, done)
+}
+
+/// `(value, done)` of the iterator's next result.
+async fn next(iterator: &AsyncRingIterator) -> (JsValue, bool) {
+    iteration(iterator.next()).await
 }
 
 /// Whether a promise is still pending after the microtasks queued so far have run.
@@ -66,8 +72,7 @@ async fn close_ends_every_wait_but_leaves_items_consumable() {
     r.close();
     assert!(r.closed());
     assert!(resolved(waiting).await.is_undefined());
-    let result = resolved(iterating).await;
-    assert_eq!(Reflect::get(&result, &s("done")).unwrap(), JsValue::TRUE);
+    assert!(iteration(iterating).await.1, "the pending next() is done");
     r.insert(s("late")).unwrap();
     assert_eq!(resolved(r.aconsume()).await, s("late"));
     assert!(resolved(r.aconsume()).await.is_undefined());
@@ -82,8 +87,7 @@ async fn the_async_iterator_yields_items_then_ends_on_close() {
     let later = iterator.next();
     r.insert_batch(&js_sys::Int32Array::new_from_slice(&[2, 3]))
         .unwrap();
-    let result = resolved(later).await;
-    assert_eq!(Reflect::get(&result, &s("value")).unwrap(), num(2.0));
+    assert_eq!(iteration(later).await, (num(2.0), false));
     assert_eq!(next(&iterator).await, (num(3.0), false));
     r.close();
     assert_eq!(next(&iterator).await, (JsValue::UNDEFINED, true));
@@ -97,12 +101,10 @@ async fn return_ends_one_iterator_without_losing_items() {
     let abandoned = iterator.next();
     let kept = other.next();
     resolved(iterator.finish()).await;
-    let result = resolved(abandoned).await;
-    assert_eq!(Reflect::get(&result, &s("done")).unwrap(), JsValue::TRUE);
+    assert!(iteration(abandoned).await.1, "the abandoned next() is done");
     assert_eq!(next(&iterator).await, (JsValue::UNDEFINED, true));
     r.insert(s("x")).unwrap();
-    let result = resolved(kept).await;
-    assert_eq!(Reflect::get(&result, &s("value")).unwrap(), s("x"));
+    assert_eq!(iteration(kept).await, (s("x"), false));
     r.insert(s("y")).unwrap();
     assert_eq!(r.length().unwrap(), 1, "nobody waits: the item is stored");
     assert!(!r.closed(), "return() does not close the ring");
