@@ -43,22 +43,28 @@ fn exactly_once(delivered: &[u32], evicted: &[u32], count: u32) {
     );
 }
 
-/// The race the BUSY bit arbitrates: a one-slot ring, the producer evicting the oldest
-/// item exactly when the consumer takes it.
+/// A one-slot ring, the producer evicting the oldest item exactly when `rx` takes it;
+/// checks every item has exactly one owner.
+fn race_for_the_oldest(tx: Producer<u32>, mut rx: Consumer<u32>) {
+    let mut tx = tx;
+    let producer = thread::spawn(move || produce_evicting(&mut tx, 3));
+    let mut delivered = Vec::new();
+    for _ in 0..2 {
+        delivered.extend(rx.try_consume());
+        thread::yield_now();
+    }
+    let evicted = producer.join().unwrap();
+    delivered.extend(std::iter::from_fn(|| rx.try_consume()));
+    exactly_once(&delivered, &evicted, 3);
+    assert_eq!(rx.overwritten(), evicted.len() as u64);
+}
+
+/// The race the BUSY bit arbitrates.
 #[test]
 fn drop_oldest_producer_and_consumer_race_for_the_oldest_item() {
     model(|| {
-        let (mut tx, mut rx) = split(1, Policy::DropOldest);
-        let producer = thread::spawn(move || produce_evicting(&mut tx, 3));
-        let mut delivered = Vec::new();
-        for _ in 0..2 {
-            delivered.extend(rx.try_consume());
-            thread::yield_now();
-        }
-        let evicted = producer.join().unwrap();
-        delivered.extend(std::iter::from_fn(|| rx.try_consume()));
-        exactly_once(&delivered, &evicted, 3);
-        assert_eq!(rx.overwritten(), evicted.len() as u64);
+        let (tx, rx) = split(1, Policy::DropOldest);
+        race_for_the_oldest(tx, rx);
     });
 }
 
@@ -142,17 +148,8 @@ fn the_model_catches_a_consumer_that_takes_without_claiming() {
         "the_model_catches_a_consumer_that_takes_without_claiming",
         &["race", "Causality", "causality", "reordered", "evicted"],
         || {
-            let (mut tx, rx) = split(1, Policy::DropOldest);
-            let mut rx = rx.without_claim();
-            let producer = thread::spawn(move || produce_evicting(&mut tx, 3));
-            let mut delivered = Vec::new();
-            for _ in 0..2 {
-                delivered.extend(rx.try_consume());
-                thread::yield_now();
-            }
-            let evicted = producer.join().unwrap();
-            delivered.extend(std::iter::from_fn(|| rx.try_consume()));
-            exactly_once(&delivered, &evicted, 3);
+            let (tx, rx) = split(1, Policy::DropOldest);
+            race_for_the_oldest(tx, rx.without_claim());
         },
     );
 }

@@ -1,9 +1,9 @@
 //! Waiting for the other half: a short spin, then sleeping on a [`Signal`], as a thread
 //! (with an optional deadline) or as a future.
 
-use core::task::{Context, Poll};
 #[cfg(not(target_family = "wasm"))]
 use core::task::Waker;
+use core::task::{Context, Poll};
 #[cfg(not(target_family = "wasm"))]
 use std::time::Instant;
 
