@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use mmring_core::split::{Consumer, Policy, Producer};
+use mmring_core::split::{Consumer, MAX_CLAIM, Policy, Producer};
 use mmring_core::{Fifo, GenericRingBuffer, NumericRingBuffer};
 use proptest::prelude::*;
 
@@ -336,13 +336,15 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// The sequential model: a `VecDeque` of at most `capacity`, evicting from the front
-/// under `DropOldest`.
+/// under `DropOldest`, where the consumer also holds the items it claimed (the oldest,
+/// up to `MAX_CLAIM` at a time, taken out of the ring) and hands them out first.
 fn run_model(capacity: usize, policy: Policy, ops: &[Op]) -> Result<(), TestCaseError> {
     let (mut tx, mut rx) = NumericRingBuffer::<u32>::new(capacity)
         .unwrap()
         .split_with(policy);
     let capacity = tx.capacity();
     let mut model = VecDeque::new();
+    let mut claimed = VecDeque::new();
     let mut evicted = 0u64;
     for op in ops {
         match op {
@@ -369,7 +371,19 @@ fn run_model(capacity: usize, policy: Policy, ops: &[Op]) -> Result<(), TestCase
                 };
                 prop_assert_eq!(tx.try_insert(*v), expected);
             }
-            Op::Consume => prop_assert_eq!(rx.try_consume(), model.pop_front()),
+            Op::Consume => {
+                let got = rx.try_consume();
+                if claimed.is_empty() && policy == Policy::DropOldest {
+                    // How many the consumer claimed (up to `MAX_CLAIM` of those it
+                    // knew of): what it holds now, plus the one it returned.
+                    let count = rx.len() - tx.len() + usize::from(got.is_some());
+                    prop_assert!(count <= MAX_CLAIM.min(model.len()));
+                    prop_assert_eq!(count == 0, model.is_empty());
+                    claimed.extend(model.drain(..count));
+                }
+                let expected = claimed.pop_front().or_else(|| model.pop_front());
+                prop_assert_eq!(got, expected);
+            }
             Op::InsertBatch(values) => {
                 let inserted = match policy {
                     Policy::DropOldest => {
@@ -393,11 +407,15 @@ fn run_model(capacity: usize, policy: Policy, ops: &[Op]) -> Result<(), TestCase
             Op::ConsumeInto(n) => {
                 let mut out = vec![0; *n];
                 let count = rx.consume_into(&mut out);
-                let expected: Vec<u32> = model.drain(..(*n).min(model.len())).collect();
+                let from_claimed = claimed.len().min(*n);
+                let mut expected: Vec<u32> = claimed.drain(..from_claimed).collect();
+                let from_ring = (*n - from_claimed).min(model.len());
+                expected.extend(model.drain(..from_ring));
                 prop_assert_eq!(&out[..count], &expected[..]);
             }
         }
-        prop_assert_eq!(rx.len(), model.len());
+        prop_assert_eq!(rx.len(), model.len() + claimed.len());
+        prop_assert_eq!(tx.len(), model.len());
         prop_assert_eq!(rx.overwritten(), evicted);
     }
     Ok(())

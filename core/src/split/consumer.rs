@@ -1,6 +1,7 @@
 //! [`Consumer`]: the reading half, and its futures and stream.
 
 use core::future::Future;
+use core::mem::MaybeUninit;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 #[cfg(not(target_family = "wasm"))]
@@ -47,19 +48,21 @@ use crate::Fifo;
 #[derive(Debug)]
 pub struct Consumer<T> {
     channel: Arc<Channel<T>>,
-    at: Position,
+    at: Position<T>,
 }
 
 /// The consumer's own view of the positions (kept apart from the channel so that a
 /// waiting call can borrow both at once).
 #[derive(Debug)]
-struct Position {
+struct Position<T> {
     /// A producer position seen earlier; it only grows, so items below it are there to
     /// take (unless evicted), and the channel is re-read only when we catch up with it.
     tail_seen: u64,
-    /// Our position as we last published it (under `Reject` only we move it, so it
-    /// saves reading it back).
+    /// Our position as we last published it: under `Reject` only we move it; under
+    /// `DropOldest` it is our first guess of where the producer left it.
     head: u64,
+    /// Under `DropOldest`: items claimed from the ring and not yet handed out.
+    claimed: Claimed<T>,
     /// Loom only: take the oldest item before claiming it, to prove the model catches
     /// the race the claim prevents.
     #[cfg(loom)]
@@ -71,6 +74,7 @@ impl<T> Consumer<T> {
         let at = Position {
             tail_seen: channel.tail.0.load(Acquire),
             head: channel.head_index(),
+            claimed: Claimed::default(),
             #[cfg(loom)]
             unclaimed: false,
         };
@@ -182,7 +186,7 @@ impl<T> Consumer<T> {
     /// # Ok::<(), mmring_core::CapacityError>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.channel.len()
+        self.channel.len() + self.at.claimed.len()
     }
 
     /// Whether the ring holds no item (a snapshot).
@@ -246,10 +250,10 @@ impl<T> Consumer<T> {
     }
 }
 
-impl Position {
+impl<T> Position<T> {
     /// [`Consumer::try_consume`].
     #[inline]
-    fn take<T>(&mut self, channel: &Channel<T>) -> Option<T> {
+    fn take(&mut self, channel: &Channel<T>) -> Option<T> {
         match channel.policy {
             Policy::Reject => self.take_alone(channel),
             Policy::DropOldest => self.take_racing(channel),
@@ -259,7 +263,7 @@ impl Position {
     /// Under `Reject` only the consumer moves `head`: we know our position, and a
     /// store publishes the next.
     #[inline]
-    fn take_alone<T>(&mut self, channel: &Channel<T>) -> Option<T> {
+    fn take_alone(&mut self, channel: &Channel<T>) -> Option<T> {
         let head = self.head;
         if !self.has(channel, head) {
             return None;
@@ -274,7 +278,7 @@ impl Position {
     /// Under `DropOldest` the producer may evict the oldest item at any moment: claim
     /// it first (set BUSY by compare-and-swap), then move it out, then publish.
     #[inline]
-    fn take_racing<T>(&mut self, channel: &Channel<T>) -> Option<T> {
+    fn take_racing(&mut self, channel: &Channel<T>) -> Option<T> {
         let head = &channel.head.0;
         #[cfg(loom)]
         if self.unclaimed {
@@ -288,31 +292,40 @@ impl Position {
             let _ = head.compare_exchange(seen, (oldest + 1) << 1, AcqRel, Relaxed);
             return Some(item);
         }
+        if let Some(item) = self.claimed.pop() {
+            return Some(item);
+        }
+        // Guess that the producer has not evicted since we published our position:
+        // then the claim needs no separate load of `head`, and when the guess is wrong
+        // the compare-and-swap returns where `head` is. (An empty ring is never a
+        // wrong guess: the producer evicts only from a full one.)
+        let mut seen = self.head << 1;
         loop {
-            let seen = head.load(Acquire);
             let oldest = seen >> 1;
             if !self.has(channel, oldest) {
                 return None;
             }
-            if head
-                .compare_exchange_weak(seen, seen | BUSY, Acquire, Relaxed)
-                .is_ok()
-            {
-                // SAFETY: item `oldest` is live, and ours: `head` was still `seen` when
-                // we set BUSY, so the producer had not evicted it, and it neither evicts
-                // nor overwrites it while BUSY is set.
-                let item = unsafe { channel.take(oldest) };
-                self.published(channel, oldest + 1);
-                return Some(item);
+            match head.compare_exchange_weak(seen, seen | BUSY, Acquire, Acquire) {
+                Ok(_) => {
+                    let count = (self.tail_seen - oldest).min(CLAIM as u64);
+                    // SAFETY: items `oldest .. oldest + count` are live (below the
+                    // producer's position, read with acquire), and ours: `head` was still
+                    // `seen` when we set BUSY, so the producer had not evicted them, and
+                    // it neither evicts nor overwrites them while BUSY is set.
+                    unsafe { self.claimed.fill(channel, oldest, count as usize) };
+                    self.published(channel, oldest + count);
+                    return self.claimed.pop();
+                }
+                // The producer evicted it first (or the claim failed spuriously).
+                Err(actual) => seen = actual,
             }
-            // The producer evicted it first (or the claim failed spuriously): retry.
         }
     }
 
     /// Whether item `index` has been published, re-reading the producer's position only
     /// when the one seen earlier says no.
     #[inline]
-    fn has<T>(&mut self, channel: &Channel<T>, index: u64) -> bool {
+    fn has(&mut self, channel: &Channel<T>, index: u64) -> bool {
         if index < self.tail_seen {
             return true;
         }
@@ -323,7 +336,7 @@ impl Position {
     /// Publishes our new position (clearing BUSY): the slots below it are free for the
     /// producer. Wakes a producer waiting for room.
     #[inline]
-    fn published<T>(&mut self, channel: &Channel<T>, head: u64) {
+    fn published(&mut self, channel: &Channel<T>, head: u64) {
         self.head = head;
         channel.head.0.store(head << 1, Release);
         channel.barriers.light();
@@ -332,7 +345,7 @@ impl Position {
 
     /// One attempt of a waiting consume: `Some(Some(item))`, `Some(None)` once the
     /// producer is gone and the ring drained, `None` to keep waiting.
-    fn take_or_end<T>(&mut self, channel: &Channel<T>) -> Option<Option<T>> {
+    fn take_or_end(&mut self, channel: &Channel<T>) -> Option<Option<T>> {
         if let Some(item) = self.take(channel) {
             return Some(Some(item));
         }
@@ -341,6 +354,67 @@ impl Position {
             return Some(self.take(channel));
         }
         None
+    }
+}
+
+use super::MAX_CLAIM as CLAIM;
+
+/// Items the consumer claimed from the ring in one go, handed out oldest first. Once
+/// claimed they are the consumer's: the producer can no longer evict them.
+struct Claimed<T> {
+    items: [MaybeUninit<T>; CLAIM],
+    /// The next to hand out; `next..end` are initialised.
+    next: usize,
+    end: usize,
+}
+
+impl<T> Default for Claimed<T> {
+    fn default() -> Self {
+        Self {
+            items: [const { MaybeUninit::uninit() }; CLAIM],
+            next: 0,
+            end: 0,
+        }
+    }
+}
+
+impl<T> Claimed<T> {
+    fn len(&self) -> usize {
+        self.end - self.next
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        (self.next < self.end).then(|| {
+            self.next += 1;
+            // SAFETY: `next - 1` was in `next..end`, initialised, and is handed out once.
+            unsafe { self.items[self.next - 1].assume_init_read() }
+        })
+    }
+
+    /// Moves items `from .. from + count` (at most [`CLAIM`]) out of the ring into an
+    /// empty `self`.
+    ///
+    /// # Safety
+    /// As [`Channel::take`] for every item of the run.
+    unsafe fn fill(&mut self, channel: &Channel<T>, from: u64, count: usize) {
+        debug_assert!(self.len() == 0 && count <= CLAIM);
+        for (i, item) in self.items[..count].iter_mut().enumerate() {
+            // SAFETY: as the caller guarantees for the run.
+            item.write(unsafe { channel.take(from + i as u64) });
+        }
+        (self.next, self.end) = (0, count);
+    }
+}
+
+impl<T> Drop for Claimed<T> {
+    fn drop(&mut self) {
+        while self.pop().is_some() {}
+    }
+}
+
+impl<T> core::fmt::Debug for Claimed<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} claimed", self.len())
     }
 }
 
@@ -361,6 +435,20 @@ impl<T: Copy> Consumer<T> {
     /// # Ok::<(), mmring_core::CapacityError>(())
     /// ```
     pub fn consume_into(&mut self, out: &mut [T]) -> usize {
+        // Items already claimed come first: they are the oldest.
+        let mut given = 0;
+        while given < out.len() {
+            match self.at.claimed.pop() {
+                Some(item) => out[given] = item,
+                None => break,
+            }
+            given += 1;
+        }
+        given + self.copy_from_ring(&mut out[given..])
+    }
+
+    /// The part of [`consume_into`](Self::consume_into) that reads the ring.
+    fn copy_from_ring(&mut self, out: &mut [T]) -> usize {
         let channel = &*self.channel;
         let head = &channel.head.0;
         loop {

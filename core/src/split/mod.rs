@@ -9,9 +9,11 @@
 //! - [`Policy::DropOldest`] (the default, the rings' semantics): when the ring is full,
 //!   [`Producer::insert`] evicts the oldest item and hands it back; the producer never
 //!   waits for a slow or idle consumer, only (when full) for the instant in which the
-//!   consumer moves the oldest item out. Producer and consumer may race for the same
+//!   consumer moves the oldest items out. Producer and consumer may race for the same
 //!   oldest item: whoever moves the consumer's position past it first owns it, so each
 //!   item reaches the consumer or comes back from `insert`, never both, never neither.
+//!   The consumer takes up to [`MAX_CLAIM`] items at once: those are its own from then
+//!   on, and the producer evicts from what is left in the ring.
 //! - [`Policy::Reject`] (lossless): the producer never touches the consumer's items:
 //!   [`Producer::try_insert`] gives the item back when full (wait-free), and
 //!   [`insert_blocking`](Producer::insert_blocking) / [`ainsert`](Producer::ainsert)
@@ -90,6 +92,29 @@ mod sync;
 mod wait;
 
 pub use crate::spsc::Policy;
+
+/// Under [`Policy::DropOldest`], the most items a [`Consumer`] takes out of the ring at
+/// once, with one compare-and-swap, when it finds the items it took before handed out.
+/// From then on they are the consumer's: the producer evicts from what is left in the
+/// ring, and [`Consumer::len`] counts them. A claim per item would cost a locked
+/// instruction for each and stall the loads behind it; claiming up to what one cache
+/// line of `u64`s holds lets the consumer keep pace with the producer, which then
+/// rarely has to evict at all. (Under [`Policy::Reject`] nothing is claimed ahead.)
+///
+/// ```
+/// use mmring_core::GenericRingBuffer;
+/// use mmring_core::split::MAX_CLAIM;
+///
+/// let (mut tx, mut rx) = GenericRingBuffer::new(4)?.split();
+/// tx.insert_batch(&[1, 2, 3, 4]);
+/// assert_eq!(rx.try_consume(), Some(1)); // took 1..=4; hands out 1
+/// tx.insert_batch(&[5, 6, 7, 8]); // the ring is free again: nothing evicted
+/// assert_eq!(tx.overwritten(), 0);
+/// assert_eq!(rx.len(), 7);
+/// assert!(MAX_CLAIM >= 4);
+/// # Ok::<(), mmring_core::CapacityError>(())
+/// ```
+pub const MAX_CLAIM: usize = 8;
 pub use consumer::{Aconsume, Consumer, Iterable};
 pub use producer::{Ainsert, Producer};
 

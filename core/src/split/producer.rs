@@ -142,10 +142,16 @@ impl<T> Producer<T> {
     ///
     /// let (mut tx, mut rx) = GenericRingBuffer::new(1)?.split_with(Policy::Reject);
     /// tx.insert_blocking(1, Duration::from_secs(1)).unwrap();
-    /// let reader = std::thread::spawn(move || rx.consume_blocking(Duration::from_secs(5)));
+    /// let reader = std::thread::spawn(move || {
+    ///     let first = rx.consume_blocking(Duration::from_secs(5));
+    ///     (first, rx) // kept: a producer whose consumer is gone gives up
+    /// });
     /// tx.insert_blocking(2, Duration::from_secs(5)).unwrap(); // waits for the reader
-    /// assert_eq!(reader.join().unwrap(), Some(1));
+    /// let (first, rx) = reader.join().unwrap();
+    /// assert_eq!(first, Some(1));
     /// assert_eq!(tx.insert_blocking(3, Duration::from_millis(1)), Err(3)); // still full
+    /// drop(rx);
+    /// assert_eq!(tx.insert_blocking(3, Duration::from_secs(60)), Err(3)); // nobody reads
     /// # Ok::<(), mmring_core::CapacityError>(())
     /// ```
     #[cfg(not(target_family = "wasm"))]
@@ -294,36 +300,45 @@ impl Position {
     #[cold]
     fn full<T>(&mut self, channel: &Channel<T>, evict: bool, capacity: u64) -> Room<T> {
         let head = &channel.head.0;
+        if !evict {
+            self.head_seen = head.load(Acquire) >> 1;
+            return if self.tail - self.head_seen < capacity {
+                Room::Free
+            } else {
+                Room::Full
+            };
+        }
+        // Guess that the consumer has not moved since we last looked: then the
+        // compare-and-swap below evicts without first loading the consumer's (busy)
+        // line, and when the guess is wrong it returns where the consumer is.
+        let mut seen = self.head_seen << 1;
         let mut spins = 0u32;
         loop {
-            let seen = head.load(Acquire);
-            self.head_seen = seen >> 1;
-            if self.tail - self.head_seen < capacity {
+            let oldest = seen >> 1;
+            if self.tail - oldest < capacity {
+                self.head_seen = oldest;
                 return Room::Free;
-            }
-            if !evict {
-                return Room::Full;
             }
             if seen & BUSY != 0 {
                 // The consumer is moving the oldest item out; the slot it frees is
                 // ours in a moment.
                 wait::spin(&mut spins);
+                seen = head.load(Acquire);
                 continue;
             }
             // Full and idle: evict item `oldest` by moving the consumer's position past
             // it. Whoever moves `head` away from `seen` first owns the item.
-            let oldest = self.head_seen;
-            if head
-                .compare_exchange_weak(seen, (oldest + 1) << 1, AcqRel, Relaxed)
-                .is_ok()
-            {
-                self.head_seen = oldest + 1;
-                self.overwritten += 1;
-                channel.overwritten.0.store(self.overwritten, Relaxed);
-                // SAFETY: item `oldest` is live (`oldest < tail`) and ours: `head`
-                // moved past it under our compare-and-swap, which found no BUSY bit, so
-                // the consumer neither holds it nor can claim it any more.
-                return Room::Evicted(unsafe { channel.take(oldest) });
+            match head.compare_exchange_weak(seen, (oldest + 1) << 1, AcqRel, Acquire) {
+                Ok(_) => {
+                    self.head_seen = oldest + 1;
+                    self.overwritten += 1;
+                    channel.overwritten.0.store(self.overwritten, Relaxed);
+                    // SAFETY: item `oldest` is live (`oldest < tail`) and ours: `head`
+                    // moved past it under our compare-and-swap, which found no BUSY bit,
+                    // so the consumer neither holds it nor can claim it any more.
+                    return Room::Evicted(unsafe { channel.take(oldest) });
+                }
+                Err(actual) => seen = actual,
             }
         }
     }
