@@ -5,7 +5,7 @@ use core::mem::MaybeUninit;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 #[cfg(not(target_family = "wasm"))]
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_core::Stream;
 
@@ -124,8 +124,7 @@ impl<T> Consumer<T> {
             return Some(item);
         }
         let (channel, at) = (&self.channel, &mut self.at);
-        let deadline = Instant::now().checked_add(timeout);
-        wait::blocking(&channel.items, channel.barriers, deadline, || {
+        wait::blocking(&channel.items, channel.barriers, timeout, || {
             at.take_or_end(channel)
         })
         .flatten()

@@ -4,7 +4,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 #[cfg(not(target_family = "wasm"))]
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::channel::{BUSY, Channel};
 use super::sync::{Arc, Ordering::*};
@@ -162,8 +162,7 @@ impl<T> Producer<T> {
         };
         let (channel, at) = (&self.channel, &mut self.at);
         let mut held = Some(item);
-        let deadline = Instant::now().checked_add(timeout);
-        let done = wait::blocking(&channel.room, channel.barriers, deadline, || {
+        let done = wait::blocking(&channel.room, channel.barriers, timeout, || {
             at.insert_or_give_up(channel, &mut held)
         });
         done.unwrap_or_else(|| Err(held.take().expect("held until inserted")))

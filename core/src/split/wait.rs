@@ -5,7 +5,7 @@
 use core::task::Waker;
 use core::task::{Context, Poll};
 #[cfg(not(target_family = "wasm"))]
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::signal::{Barriers, Signal};
 
@@ -29,13 +29,14 @@ pub(super) fn spin(spins: &mut u32) {
 }
 
 /// Waits until `ready()` gives a value: spins a little, then sleeps on `signal` until
-/// the other half notifies it or `deadline` passes (`None`: no deadline). `None` when
-/// the deadline passed first.
+/// the other half notifies it or `timeout` passes (`Duration::MAX`, or any timeout too
+/// long for the clock: no deadline). `None` when the timeout passed first. The clock is
+/// read only once the spinning is over.
 #[cfg(not(target_family = "wasm"))]
 pub(super) fn blocking<R>(
     signal: &Signal,
     barriers: Barriers,
-    deadline: Option<Instant>,
+    timeout: Duration,
     mut ready: impl FnMut() -> Option<R>,
 ) -> Option<R> {
     for _ in 0..SPINS {
@@ -47,6 +48,7 @@ pub(super) fn blocking<R>(
         #[cfg(not(loom))]
         core::hint::spin_loop();
     }
+    let deadline = Instant::now().checked_add(timeout);
     let waker = thread_waker();
     loop {
         signal.prepare(&waker);

@@ -1,11 +1,12 @@
 //! Queues between two threads behind one interface, [`Spsc`]: mmring's
-//! `SharedRingBuffer` and the channel and SPSC-ring peers.
+//! `SharedRingBuffer` and split halves, and the channel and SPSC-ring peers.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
 use crossbeam_queue::ArrayQueue;
+use mmring_core::split::{self, Policy};
 use mmring_core::{GenericRingBuffer, SharedRingBuffer};
 use ringbuf::HeapRb;
 use ringbuf::traits::{Consumer as _, Producer as _, Split as _};
@@ -71,6 +72,38 @@ impl Spsc for Mmring {
     }
 }
 
+/// mmring `GenericRingBuffer<u64>::split_with(Policy::Reject)`: lock-free halves;
+/// `send` is `insert_blocking` (a try, a short spin, then sleeping until the consumer
+/// makes room), so no item is evicted.
+pub struct MmringSplit;
+
+impl Spsc for MmringSplit {
+    const NAME: &'static str = "mmring split (Reject)";
+    const MMRING: bool = true;
+    const BLOCKS: bool = true;
+    type Tx = split::Producer<u64>;
+    type Rx = split::Consumer<u64>;
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        GenericRingBuffer::new(capacity)
+            .expect("valid capacity")
+            .split_with(Policy::Reject)
+    }
+    #[inline]
+    fn send(tx: &mut Self::Tx, mut v: u64) {
+        while let Err(back) = tx.try_insert(v) {
+            v = back;
+            std::hint::spin_loop();
+        }
+    }
+    #[inline]
+    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.try_consume()
+    }
+    fn recv_blocking(rx: &mut Self::Rx) -> Option<u64> {
+        rx.consume_blocking(STUCK)
+    }
+}
+
 /// Inserts `v` unless the ring is full (then nothing is evicted): a lossless send.
 #[inline]
 pub fn try_insert(ring: &SharedRingBuffer<GenericRingBuffer<u64>>, v: u64) -> bool {
@@ -119,6 +152,25 @@ macro_rules! channel_methods {
     };
 }
 
+/// The methods of kanal's channels: like [`channel_methods`], but `try_recv` says
+/// "empty" with `Ok(None)`.
+macro_rules! kanal_methods {
+    () => {
+        const BLOCKS: bool = true;
+        #[inline]
+        fn send(tx: &mut Self::Tx, v: u64) {
+            tx.send(v).expect("receiver alive");
+        }
+        #[inline]
+        fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
+            rx.try_recv().expect("sender alive")
+        }
+        fn recv_blocking(rx: &mut Self::Rx) -> Option<u64> {
+            rx.recv_timeout(STUCK).ok()
+        }
+    };
+}
+
 /// The methods of a lock-free queue without waiting: `send` spins while `$push`
 /// refuses the value, `$pop` takes one.
 macro_rules! spinning_methods {
@@ -140,6 +192,8 @@ macro_rules! spinning_methods {
 pub struct StdMpsc;
 /// `crossbeam_channel::bounded`.
 pub struct Crossbeam;
+/// `kanal::bounded`.
+pub struct Kanal;
 /// `rtrb::RingBuffer`.
 pub struct Rtrb;
 /// `ringbuf::HeapRb`, split.
@@ -153,6 +207,8 @@ spsc! {
         channel_methods!();
     Crossbeam = "crossbeam-channel (bounded)", crossbeam_channel::Sender<u64>,
         crossbeam_channel::Receiver<u64>, crossbeam_channel::bounded, channel_methods!();
+    Kanal = "kanal (bounded)", kanal::Sender<u64>, kanal::Receiver<u64>, kanal::bounded,
+        kanal_methods!();
     Rtrb = "rtrb", rtrb::Producer<u64>, rtrb::Consumer<u64>, rtrb::RingBuffer::new,
         spinning_methods!(push, |rx: &mut rtrb::Consumer<u64>| rx.pop().ok());
     Ringbuf = "ringbuf (HeapRb)", ringbuf::HeapProd<u64>, ringbuf::HeapCons<u64>,
@@ -184,8 +240,10 @@ mod tests {
     #[test]
     fn every_adapter_is_a_lossless_fifo() {
         fifo::<Mmring>();
+        fifo::<MmringSplit>();
         fifo::<StdMpsc>();
         fifo::<Crossbeam>();
+        fifo::<Kanal>();
         fifo::<Rtrb>();
         fifo::<Ringbuf>();
         fifo::<ArrayQ>();

@@ -15,19 +15,23 @@ use crate::measure::{
     Latency, Pacer, calibrate, can_pin_pair, histogram, now_ns, per_second, pin_current, record,
     rep_target, repeat, run_pair, spin_until,
 };
-use crate::peers::spsc::{ArrayQ, Crossbeam, Mmring, Ringbuf, Rtrb, Spsc, StdMpsc, try_insert};
-use crate::results::{Entry, Group, LatencyEntry, LatencyGroup};
+use crate::peers::spsc::{
+    ArrayQ, Crossbeam, Kanal, Mmring, MmringSplit, Ringbuf, Rtrb, Spsc, StdMpsc, try_insert,
+};
+use crate::results::{Entry, Group, LatencyEntry, LatencyGroup, Target};
+use mmring_core::split::Policy;
 
 /// The suite.
 pub const SUITE: SuiteDef = SuiteDef {
     name: "shared",
     title: "Between threads and async tasks",
-    about: "SharedRingBuffer<GenericRingBuffer<u64>> carrying u64 from one thread to \
+    about: "mmring's split halves (GenericRingBuffer<u64>::split, lock-free) and \
+            SharedRingBuffer<GenericRingBuffer<u64>> carrying u64 from one thread to \
             another (busy-polling and blocking consumers), from one tokio task to another, \
-            and in overwrite mode, against std::sync::mpsc, crossbeam-channel, rtrb, \
-            ringbuf, crossbeam_queue::ArrayQueue and tokio::sync::mpsc; plus round-trip \
-            and fixed-rate latency. Capacity 1024; producer and consumer pinned to \
-            different cores.",
+            and in overwrite mode, against std::sync::mpsc, crossbeam-channel, kanal, \
+            rtrb, ringbuf, crossbeam_queue::ArrayQueue and tokio::sync::mpsc; plus \
+            round-trip and fixed-rate latency. Capacity 1024; producer and consumer \
+            pinned to different cores.",
     run,
 };
 
@@ -71,6 +75,7 @@ fn run(ctx: &Ctx) -> Body {
             .collect(),
     });
 
+    targets(&mut body);
     body.notes.push(
         "SharedRingBuffer is a ring behind a mutex with an event for waiters (a \
          multi-producer, multi-consumer handle with async and blocking waits); rtrb, \
@@ -84,6 +89,86 @@ fn run(ctx: &Ctx) -> Body {
             .push("Fewer than two cores: threads were not pinned.".into());
     }
     body
+}
+
+/// The targets of the split halves and of `SharedRingBuffer`, from this run's medians.
+fn targets(body: &mut Body) {
+    const SPLIT: &str = "mmring split (Reject)";
+    let group = |id: &str| body.groups.iter().find(|g| g.id == id);
+    let rate = |a: f64, b: f64| format!("{a:.3e} vs {b:.3e}");
+    let faster = [
+        (
+            "split Reject, u64, polling consumer: throughput ≥ 1.0× rtrb",
+            1.0,
+            "threads_poll_u64",
+            SPLIT,
+            "rtrb",
+        ),
+        (
+            "split DropOldest, producer never waits: inserts/s ≥ 2× ArrayQueue::force_push \
+             (delivered + evicted = inserted checked in every run)",
+            2.0,
+            "threads_overwrite_u64",
+            "mmring split insert (DropOldest)",
+            "crossbeam_queue::ArrayQueue force_push",
+        ),
+        (
+            "split with a blocking consumer ≥ 1.0× crossbeam-channel's blocking recv",
+            1.0,
+            "threads_blocking_u64",
+            SPLIT,
+            "crossbeam-channel (bounded)",
+        ),
+        (
+            "split async (two tokio tasks) ≥ 2× tokio::sync::mpsc",
+            2.0,
+            "async_tasks_u64",
+            "mmring split ainsert / aconsume",
+            "tokio::sync::mpsc (bounded)",
+        ),
+        (
+            "SharedRingBuffer lossless polling ≥ 1.0× std::sync::mpsc::sync_channel",
+            1.0,
+            "threads_poll_u64",
+            "mmring SharedRingBuffer",
+            "std::sync::mpsc (sync_channel)",
+        ),
+    ];
+    let mut met = Vec::new();
+    for (text, threshold, id, a, b) in faster {
+        met.push(Target::faster(
+            text,
+            threshold,
+            group(id),
+            |g| g.entry(a),
+            |g| g.entry(b),
+            |x, y| format!("`{id}`: {a} vs {b}: {} msg/s", rate(x, y)),
+        ));
+    }
+    // Latency: as a ratio ≥ 1 when met, rtrb's p50 over split's.
+    let rtt = body.latencies.iter().find(|g| g.id == "threads_ping_pong");
+    let p50 = |name: &str| {
+        rtt.and_then(|g| g.entries.iter().find(|e| e.name == name))
+            .map(|e| e.latency.p50)
+    };
+    met.push(match (p50(SPLIT), p50("rtrb")) {
+        (Some(split), Some(rtrb)) => Target::new(
+            "split Reject ping-pong p50 ≤ 1.0× rtrb's",
+            1.0,
+            Some(rtrb / split),
+            format!(
+                "`threads_ping_pong`: p50 {split:.0} ns vs rtrb {rtrb:.0} ns \
+                 (shown as rtrb ÷ split, ≥ 1 when met)"
+            ),
+        ),
+        _ => Target::new(
+            "split Reject ping-pong p50 ≤ 1.0× rtrb's",
+            1.0,
+            None,
+            "not measured",
+        ),
+    });
+    body.targets.extend(met);
 }
 
 /// A group's entries, measured with the given message count.
@@ -125,7 +210,13 @@ const THROUGHPUT_GROUPS: [ThroughputGroup; 4] = [
         "Two threads, overwrite when full: producer never waits (insert / force_push), consumer polls",
         "inserts/s",
         (5_000_000, 50_000),
-        |ctx, n| vec![overwrite_mmring(ctx, n), overwrite_array_queue(ctx, n)],
+        |ctx, n| {
+            vec![
+                overwrite_split(ctx, n),
+                overwrite_mmring(ctx, n),
+                overwrite_array_queue(ctx, n),
+            ]
+        },
     ),
     (
         "async tasks (tokio, 2 workers)",
@@ -133,7 +224,13 @@ const THROUGHPUT_GROUPS: [ThroughputGroup; 4] = [
         "Two tokio tasks on a 2-worker runtime, lossless: aconsume().await vs recv().await",
         "msg/s",
         (2_000_000, 20_000),
-        |ctx, n| vec![async_mmring(ctx, n), async_tokio(ctx, n)],
+        |ctx, n| {
+            vec![
+                async_split(ctx, n),
+                async_mmring(ctx, n),
+                async_tokio(ctx, n),
+            ]
+        },
     ),
 ];
 
@@ -172,10 +269,12 @@ impl Queue {
 
 /// The queues of the two-thread workloads, mmring's first, in the order of the report's
 /// rows.
-const QUEUES: [Queue; 6] = [
+const QUEUES: [Queue; 8] = [
+    Queue::of::<MmringSplit>(),
     Queue::of::<Mmring>(),
     Queue::of::<StdMpsc>(),
     Queue::of::<Crossbeam>(),
+    Queue::of::<Kanal>(),
     Queue::of::<Rtrb>(),
     Queue::of::<Ringbuf>(),
     Queue::of::<ArrayQ>(),
@@ -212,6 +311,22 @@ fn throughput<Q: Spsc>(ctx: &Ctx, n: u64, blocking: bool) -> Entry {
     Entry::new(Q::NAME, Q::MMRING, stats)
 }
 
+fn overwrite_split(ctx: &Ctx, n: u64) -> Entry {
+    overwrite(
+        ctx,
+        n,
+        "mmring split insert (DropOldest)",
+        true,
+        || {
+            GenericRingBuffer::<u64>::new(CAPACITY)
+                .expect("valid capacity")
+                .split_with(Policy::DropOldest)
+        },
+        |tx, v| tx.insert(v),
+        |rx| rx.try_consume(),
+    )
+}
+
 fn overwrite_mmring(ctx: &Ctx, n: u64) -> Entry {
     overwrite(
         ctx,
@@ -219,9 +334,10 @@ fn overwrite_mmring(ctx: &Ctx, n: u64) -> Entry {
         "mmring SharedRingBuffer insert",
         true,
         || {
-            GenericRingBuffer::<u64>::new(CAPACITY)
+            let ring = GenericRingBuffer::<u64>::new(CAPACITY)
                 .expect("valid capacity")
-                .into_shared()
+                .into_shared();
+            (ring.clone(), ring)
         },
         |ring, v| ring.insert(v),
         |ring| ring.consume(),
@@ -234,7 +350,10 @@ fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Entry {
         n,
         "crossbeam_queue::ArrayQueue force_push",
         false,
-        || Arc::new(ArrayQueue::<u64>::new(CAPACITY)),
+        || {
+            let queue = Arc::new(ArrayQueue::<u64>::new(CAPACITY));
+            (Arc::clone(&queue), queue)
+        },
         |q, v| q.force_push(v),
         |q| q.pop(),
     )
@@ -242,30 +361,32 @@ fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Entry {
 
 /// `n` values put into a queue made by `make` on one pinned thread (`put` never waits:
 /// a full queue evicts its oldest and hands it back), while another takes what it can
-/// (`take`); the share of values that reached the consumer is remarked.
-fn overwrite<Q: Clone + Send>(
+/// (`take`). Every value must be accounted for: delivered (taken) plus evicted (handed
+/// back by `put`) equals `n`, checked in every run; the share delivered is remarked.
+fn overwrite<Tx: Send, Rx: Send>(
     ctx: &Ctx,
     n: u64,
     name: &str,
     mmring: bool,
-    make: impl Fn() -> Q,
-    put: fn(&Q, u64) -> Option<u64>,
-    take: fn(&Q) -> Option<u64>,
+    make: impl Fn() -> (Tx, Rx),
+    put: fn(&mut Tx, u64) -> Option<u64>,
+    take: fn(&mut Rx) -> Option<u64>,
 ) -> Entry {
     ctx.step(format!("  {name}"));
     let once = |n: u64| {
-        let tx = make();
-        let rx = tx.clone();
+        let (mut tx, mut rx) = make();
         let run = run_pair(
             move || {
+                let mut evicted = 0u64;
                 for i in 0..n {
-                    black_box(put(&tx, i));
+                    evicted += u64::from(black_box(put(&mut tx, i)).is_some());
                 }
+                evicted
             },
             move || {
                 let mut got = 0u64;
                 loop {
-                    if let Some(v) = take(&rx) {
+                    if let Some(v) = take(&mut rx) {
                         got += 1;
                         if v == n - 1 {
                             return got;
@@ -276,6 +397,13 @@ fn overwrite<Q: Clone + Send>(
                 }
             },
         );
+        assert_eq!(
+            run.consumer + run.producer,
+            n,
+            "{name}: delivered {} + evicted {} != inserted {n}",
+            run.consumer,
+            run.producer
+        );
         (run.elapsed, run.consumer as f64 / n as f64)
     };
     let n = calibrate(n / 100, n, rep_target(&ctx.settings), |n| once(n).0);
@@ -285,7 +413,10 @@ fn overwrite<Q: Clone + Send>(
         delivered = share;
         per_second(n, elapsed)
     });
-    Entry::new(name, mmring, stats).remark(format!("{:.0}% delivered", delivered * 100.0))
+    Entry::new(name, mmring, stats).remark(format!(
+        "{:.0}% delivered, the rest evicted (checked)",
+        delivered * 100.0
+    ))
 }
 
 /// A tokio runtime with two workers, pinned to the two cores.
@@ -298,6 +429,26 @@ fn runtime() -> tokio::runtime::Runtime {
         })
         .build()
         .expect("tokio runtime")
+}
+
+fn async_split(ctx: &Ctx, n: u64) -> Entry {
+    tasks(ctx, n, "mmring split ainsert / aconsume", true, |n| {
+        let (mut tx, mut rx) = GenericRingBuffer::<u64>::new(CAPACITY)
+            .expect("valid capacity")
+            .split_with(Policy::Reject);
+        let producer = async move {
+            for i in 0..n {
+                tx.ainsert(i).await.expect("consumer alive");
+            }
+        };
+        let consumer = async move {
+            for expected in 0..n {
+                let v = rx.aconsume().await.expect("open ring");
+                assert_eq!(v, expected);
+            }
+        };
+        (producer, consumer)
+    })
 }
 
 fn async_mmring(ctx: &Ctx, n: u64) -> Entry {
