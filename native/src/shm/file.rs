@@ -6,6 +6,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
 use std::slice;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -23,6 +24,9 @@ use super::{OpenError, ShmConfig, wait};
 pub(crate) struct SharedFile {
     /// Exactly `HEADER_SIZE + capacity` bytes, mapped shared and read-write.
     map: MmapRaw,
+    /// The header at the start of `map`, checked once when it was mapped (every
+    /// protocol step reaches the control block through it).
+    header: NonNull<FileHeader>,
     /// Kept open: the producer's `flock` lives as long as this descriptor.
     file: File,
     capacity: usize,
@@ -35,11 +39,19 @@ pub(crate) struct MappedRegion {
     shared: Arc<SharedFile>,
 }
 
+// SAFETY: `header` points into `map`, which is `Send + Sync`, and is only used to reach
+// the header's atomics, which any thread may access.
+unsafe impl Send for SharedFile {}
+// SAFETY: as above.
+unsafe impl Sync for SharedFile {}
+
 impl Region for MappedRegion {
+    #[inline]
     fn control(&self) -> &Control {
         &self.header().control
     }
 
+    #[inline]
     fn data(&self) -> &[AtomicU64] {
         // SAFETY: `HEADER_SIZE..HEADER_SIZE + capacity` is inside the mapping (as
         // above), 8-aligned (HEADER_SIZE is a multiple of 8 and the mapping
@@ -59,9 +71,13 @@ impl MappedRegion {
     /// `HEADER_SIZE + capacity` bytes long (a shorter file would fault on access).
     fn map(file: File, len: u64, capacity: usize, path: PathBuf) -> io::Result<Self> {
         let map = MmapOptions::new().len(len as usize).map_raw(&file)?;
+        let header = FileHeader::of(&map)
+            .map(NonNull::from)
+            .ok_or_else(|| io::Error::other("a ring mapping is shorter than its header"))?;
         Ok(Self {
             shared: Arc::new(SharedFile {
                 map,
+                header,
                 file,
                 capacity,
                 path,
@@ -70,9 +86,11 @@ impl MappedRegion {
     }
 
     /// The mapped header.
+    #[inline]
     pub(crate) fn header(&self) -> &FileHeader {
-        // A ring mapping is header plus data area (checked before mapping).
-        FileHeader::of(&self.shared.map).expect("a ring mapping is longer than its header")
+        // SAFETY: `header` was made by `FileHeader::of` from `map`, which lives (mapped)
+        // as long as `self.shared`, so the reference cannot outlive the mapping.
+        unsafe { self.shared.header.as_ref() }
     }
 
     /// The file's path.
