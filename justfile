@@ -119,7 +119,8 @@ hostile:
 fuzz-shm seconds="15":
     rustup toolchain install {{miri_toolchain}} --profile minimal
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
-    cargo +{{miri_toolchain}} metadata --locked --format-version 1 --manifest-path native/fuzz/Cargo.toml > /dev/null
+    cargo +{{miri_toolchain}} metadata --locked --format-version 1 --manifest-path native/fuzz/Cargo.toml > /dev/null \
+        || { echo "native/fuzz/Cargo.lock is out of date: run 'cargo +{{miri_toolchain}} metadata --format-version 1 --manifest-path native/fuzz/Cargo.toml > /dev/null' and commit it" >&2; exit 1; }
     mkdir -p target/fuzz/corpus target/fuzz/artifacts
     cd native && cargo +{{miri_toolchain}} fuzz run --debug-assertions --target-dir "{{justfile_directory()}}/target/fuzz/build" \
         open_consume "{{justfile_directory()}}/target/fuzz/corpus" fuzz/regressions/open_consume \
