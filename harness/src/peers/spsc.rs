@@ -73,8 +73,8 @@ impl Spsc for Mmring {
 }
 
 /// mmring `GenericRingBuffer<u64>::split_with(Policy::Reject)`: lock-free halves;
-/// `send` is `insert_blocking` (a try, a short spin, then sleeping until the consumer
-/// makes room), so no item is evicted.
+/// `send` retries `try_insert` while the ring is full (as the rtrb and ringbuf rows
+/// retry `push`), so no item is evicted.
 pub struct MmringSplit;
 
 impl Spsc for MmringSplit {
