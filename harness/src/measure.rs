@@ -3,7 +3,9 @@
 //! Methodology (the same for every suite):
 //! - A measurement is a closure that runs a workload once and returns one figure (ns per
 //!   operation, or messages per second). [`repeat`] runs it `warmup` times untimed, then
-//!   `reps` times, and keeps the median, min and max.
+//!   `reps` times, and keeps the median, min and max. Rows that are compared as ratios
+//!   (the two-thread workloads) run round-robin instead, one repetition of each in
+//!   turn ([`interleave`]), so that a drift of this shared machine touches all alike.
 //! - Two-thread workloads start behind a [`Barrier`] once both threads exist, so thread
 //!   spawn time is never measured ([`run_pair`]); each side is pinned to its own core
 //!   when the machine has two or more ([`pin_current`]).
@@ -20,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
+
+use crate::results::Entry;
 
 /// How long and how often to measure: the full run or `--quick`.
 #[derive(Debug, Clone, Copy)]
@@ -112,6 +116,79 @@ pub fn repeat(settings: &Settings, mut measure: impl FnMut() -> f64) -> Stats {
         black_box(measure());
     }
     Stats::from_samples((0..settings.reps).map(|_| measure()).collect())
+}
+
+/// One row of an interleaved comparison ([`interleave`]), already calibrated: its
+/// name, whether it is mmring, and one run of its workload, which returns the figure
+/// and, optionally, a remark for the report (the last run's is kept).
+pub struct Contender {
+    /// Name in the report.
+    pub name: String,
+    /// Whether this is mmring.
+    pub mmring: bool,
+    /// Runs the workload once.
+    pub run: Box<dyn FnMut() -> (f64, Option<String>)>,
+}
+
+impl Contender {
+    /// A contender whose runs return only a figure.
+    pub fn new(
+        name: impl Into<String>,
+        mmring: bool,
+        mut run: impl FnMut() -> f64 + 'static,
+    ) -> Self {
+        Self::remarked(name, mmring, move || (run(), None))
+    }
+
+    /// A contender whose runs also return a remark.
+    pub fn remarked(
+        name: impl Into<String>,
+        mmring: bool,
+        run: impl FnMut() -> (f64, Option<String>) + 'static,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            mmring,
+            run: Box::new(run),
+        }
+    }
+}
+
+/// [`repeat`] for several contenders at once, round-robin: every contender's warm-ups,
+/// then `reps` rounds in which each runs once in turn. A slow drift of the machine (a
+/// noisy neighbour, the clock speed, the state the previous workload left) then touches
+/// every row alike instead of whichever happened to run during it, which matters when
+/// the rows are compared as ratios.
+pub fn interleave(settings: &Settings, mut contenders: Vec<Contender>) -> Vec<Entry> {
+    for _ in 0..settings.warmup {
+        for contender in &mut contenders {
+            black_box((contender.run)());
+        }
+    }
+    let mut samples = vec![Vec::with_capacity(settings.reps); contenders.len()];
+    let mut remarks = vec![None; contenders.len()];
+    for _ in 0..settings.reps {
+        for (i, contender) in contenders.iter_mut().enumerate() {
+            let (figure, remark) = (contender.run)();
+            samples[i].push(figure);
+            remarks[i] = remark;
+        }
+    }
+    contenders
+        .into_iter()
+        .zip(samples.into_iter().zip(remarks))
+        .map(|(contender, (samples, remark))| {
+            let entry = Entry::new(
+                contender.name,
+                contender.mmring,
+                Stats::from_samples(samples),
+            );
+            match remark {
+                Some(remark) => entry.remark(remark),
+                None => entry,
+            }
+        })
+        .collect()
 }
 
 /// An operation count between `min` and `max` for which one run of `run(n)` (which

@@ -62,6 +62,7 @@ impl<T> Channel<T> {
         items: impl ExactSizeIterator<Item = T>,
     ) -> Self {
         debug_assert!(capacity.is_power_of_two() && items.len() <= capacity);
+        let barriers = Barriers::new();
         let slots = (0..capacity)
             .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
             .collect::<Box<[_]>>();
@@ -75,14 +76,14 @@ impl<T> Channel<T> {
             tail: Padded(AtomicU64::new(count)),
             overwritten: Padded(AtomicU64::new(overwritten)),
             head: Padded(AtomicU64::new(0)),
-            items: Signal::default(),
-            room: Signal::default(),
+            items: Signal::new(barriers),
+            room: Signal::new(barriers),
             producer_gone: Padded(AtomicBool::new(false)),
             consumer_gone: AtomicBool::new(false),
             slots,
             mask: capacity as u64 - 1,
             policy,
-            barriers: Barriers::new(),
+            barriers,
         }
     }
 

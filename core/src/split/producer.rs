@@ -349,7 +349,6 @@ impl Position {
         unsafe { channel.write(self.tail, item) };
         self.tail += 1;
         channel.tail.0.store(self.tail, Release);
-        channel.barriers.light();
         channel.items.notify();
     }
 
@@ -432,7 +431,6 @@ impl<T: Copy> Producer<T> {
         }
         self.at.tail += fit;
         self.channel.tail.0.store(self.at.tail, Release);
-        self.channel.barriers.light();
         self.channel.items.notify();
         (skipped + fit) as usize
     }
@@ -477,7 +475,6 @@ impl<T> Drop for Producer<T> {
     /// Closes the ring: the consumer drains what is left, then sees the end.
     fn drop(&mut self) {
         self.channel.producer_gone.0.store(true, Release);
-        self.channel.barriers.light();
         self.channel.items.notify();
     }
 }

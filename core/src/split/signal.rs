@@ -15,52 +15,87 @@
 //! sleeps. Elsewhere (and if the kernel refuses the registration, and under Miri and
 //! loom) both are a `SeqCst` fence. Which one a channel uses is decided once, when it is
 //! created, and stored with it, so its two halves always agree.
+//!
+//! The publisher's side is one load and one branch, inlined into its hot loop: the
+//! flag byte it loads also carries [`FENCED`] when the barriers are symmetric, so that
+//! a single test sends both "somebody sleeps" and "a real fence is due" to the same
+//! out-of-line path. (Every instruction counts there: a few more made a polling loop
+//! around `try_consume` too big to be inlined into its caller, at half the
+//! throughput.)
 
 use core::task::Waker;
 
-use super::sync::{AtomicBool, AtomicU8, Ordering::*, UnsafeCell, compiler_fence, fence};
+use super::sync::{AtomicU8, Ordering::*, UnsafeCell, compiler_fence, fence};
+
+/// [`Signal::flags`]: the sleeper has raised its flag (it may be asleep).
+const WAITING: u8 = 1;
+/// [`Signal::flags`]: the barriers are symmetric, so every publish must issue a real
+/// fence before it may trust the [`WAITING`] bit. Set at creation, never cleared.
+const FENCED: u8 = 2;
 
 /// One waiting half's flag and waker, on a cache line of their own (written only around
 /// a sleep, read by the other half after every publish).
 #[repr(align(128))]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Signal {
-    waiting: AtomicBool,
+    /// [`WAITING`] and [`FENCED`].
+    flags: AtomicU8,
     waker: AtomicWaker,
 }
 
 impl Signal {
+    /// A signal of a channel using `barriers`.
+    pub(super) fn new(barriers: Barriers) -> Self {
+        let flags = if barriers.asymmetric { 0 } else { FENCED };
+        Self {
+            flags: AtomicU8::new(flags),
+            waker: AtomicWaker::default(),
+        }
+    }
+
     /// The sleeper's side, before sleeping: registers `waker` and raises the flag. The
     /// caller then issues [`Barriers::heavy`] and checks once more before it sleeps.
     pub(super) fn prepare(&self, waker: &Waker) {
         self.waker.register(waker);
-        self.waiting.store(true, Relaxed);
+        self.flags.fetch_or(WAITING, Relaxed);
     }
 
     /// The sleeper's side, when it stops waiting without being woken: lowers the flag,
     /// so that the other half stops paying for wake-ups.
     pub(super) fn cancel(&self) {
-        self.waiting.store(false, Relaxed);
+        self.flags.fetch_and(!WAITING, Relaxed);
     }
 
-    /// The publisher's side, after each publish (and after [`Barriers::light`]): wakes
-    /// the other half if it sleeps. One load when it does not.
+    /// The publisher's side, right after each publish: the light barrier, then wakes
+    /// the other half if it sleeps. A compiler fence, one load and one branch while
+    /// nobody sleeps and the barriers are asymmetric.
     #[inline]
     pub(super) fn notify(&self) {
-        if self.waiting.load(Relaxed) {
-            self.wake();
+        // The publish stored before this stays before the load (the hardware's
+        // reordering is the heavy barrier's business).
+        compiler_fence(SeqCst);
+        if self.flags.load(Relaxed) != 0 {
+            self.notify_slow();
         }
     }
 
+    /// [`notify`](Self::notify) when a flag is up: with symmetric barriers the light
+    /// barrier is a real fence, and only the flag loaded after it counts.
     #[cold]
-    fn wake(&self) {
-        if self.waiting.swap(false, Relaxed) {
+    #[inline(never)]
+    fn notify_slow(&self) {
+        fence(SeqCst);
+        if self.flags.load(Relaxed) & WAITING != 0
+            && self.flags.fetch_and(!WAITING, Relaxed) & WAITING != 0
+        {
             self.waker.wake();
         }
     }
 }
 
-/// The two barriers of the wake-up handshake (see the module docs).
+/// Which barriers a channel's wake-up handshake uses (see the module docs): the
+/// sleeper's, [`heavy`](Self::heavy), is here; the publisher's is inside
+/// [`Signal::notify`].
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Barriers {
     /// Whether the heavy barrier is a `membarrier` (the light one a compiler fence).
@@ -73,16 +108,6 @@ impl Barriers {
     pub(super) fn new() -> Self {
         Self {
             asymmetric: membarrier::registered(),
-        }
-    }
-
-    /// After a publish, before loading the other half's [`Signal`]. On the hot path.
-    #[inline]
-    pub(super) fn light(self) {
-        if self.asymmetric {
-            compiler_fence(SeqCst);
-        } else {
-            fence(SeqCst);
         }
     }
 

@@ -11,9 +11,11 @@ use crossbeam_queue::ArrayQueue;
 use mmring_core::GenericRingBuffer;
 
 use super::{Body, Ctx, SuiteDef};
+use hdrhistogram::Histogram;
+
 use crate::measure::{
-    Latency, Pacer, calibrate, can_pin_pair, histogram, now_ns, per_second, pin_current, record,
-    rep_target, repeat, run_pair, spin_until,
+    Contender, Latency, Pacer, calibrate, can_pin_pair, histogram, interleave, now_ns, per_second,
+    pin_current, record, rep_target, run_pair, spin_until,
 };
 use crate::peers::spsc::{
     ArrayQ, Crossbeam, Kanal, Mmring, MmringSplit, Ringbuf, Rtrb, Spsc, StdMpsc, try_insert,
@@ -49,14 +51,22 @@ fn run(ctx: &Ctx) -> Body {
             .push(Group::of(id, title, unit, true, entries(ctx, n)));
     }
 
-    ctx.step("round-trip latency (ping-pong, polling)");
+    ctx.step("round-trip latency (ping-pong, polling; the queues take turns)");
     let rounds = s.ops(200_000, 5_000);
+    let mut round_trips: Vec<_> = QUEUES.iter().map(|_| histogram()).collect();
+    for _ in 0..s.reps {
+        for (queue, hist) in QUEUES.iter().zip(&mut round_trips) {
+            hist.add((queue.ping_pong)(rounds.div_ceil(s.reps as u64)))
+                .expect("histograms of the same bounds");
+        }
+    }
     body.latencies.push(LatencyGroup {
         id: "threads_ping_pong".into(),
         title: "Round trip between two pinned threads (ping-pong over two queues, polling)".into(),
         entries: QUEUES
             .iter()
-            .map(|queue| (queue.ping_pong)(ctx, rounds))
+            .zip(&round_trips)
+            .map(|(queue, hist)| LatencyEntry::new(queue.name, queue.mmring, Latency::of(hist)))
             .collect(),
     });
 
@@ -211,11 +221,12 @@ const THROUGHPUT_GROUPS: [ThroughputGroup; 4] = [
         "inserts/s",
         (5_000_000, 50_000),
         |ctx, n| {
-            vec![
+            let contenders = vec![
                 overwrite_split(ctx, n),
                 overwrite_mmring(ctx, n),
                 overwrite_array_queue(ctx, n),
-            ]
+            ];
+            interleave(&ctx.settings, contenders)
         },
     ),
     (
@@ -225,33 +236,39 @@ const THROUGHPUT_GROUPS: [ThroughputGroup; 4] = [
         "msg/s",
         (2_000_000, 20_000),
         |ctx, n| {
-            vec![
+            let contenders = vec![
                 async_split(ctx, n),
                 async_mmring(ctx, n),
                 async_tokio(ctx, n),
-            ]
+            ];
+            interleave(&ctx.settings, contenders)
         },
     ),
 ];
 
 /// [`throughput`] on every queue of [`QUEUES`] whose consumer can block, when
-/// `blocking`, else on all of them.
+/// `blocking`, else on all of them, taking turns.
 fn every_queue_throughput(ctx: &Ctx, n: u64, blocking: bool) -> Vec<Entry> {
-    QUEUES
+    let contenders = QUEUES
         .iter()
         .filter(|queue| queue.blocks || !blocking)
         .map(|queue| (queue.throughput)(ctx, n, blocking))
-        .collect()
+        .collect();
+    interleave(&ctx.settings, contenders)
 }
 
 /// One queue type's part in every workload run on all of them: a row of [`QUEUES`].
 struct Queue {
+    /// Its row name ([`Spsc::NAME`]).
+    name: &'static str,
+    /// Whether it is mmring ([`Spsc::MMRING`]).
+    mmring: bool,
     /// Whether its consumer can block ([`Spsc::BLOCKS`]).
     blocks: bool,
     /// [`throughput`] on it.
-    throughput: fn(&Ctx, u64, bool) -> Entry,
+    throughput: fn(&Ctx, u64, bool) -> Contender,
     /// [`ping_pong`] on it.
-    ping_pong: fn(&Ctx, u64) -> LatencyEntry,
+    ping_pong: fn(u64) -> Histogram<u64>,
     /// [`fixed_rate`] on it.
     fixed_rate: fn(&Ctx, u64, u64) -> LatencyEntry,
 }
@@ -259,6 +276,8 @@ struct Queue {
 impl Queue {
     const fn of<Q: Spsc>() -> Self {
         Self {
+            name: Q::NAME,
+            mmring: Q::MMRING,
             blocks: Q::BLOCKS,
             throughput: throughput::<Q>,
             ping_pong: ping_pong::<Q>,
@@ -281,10 +300,10 @@ const QUEUES: [Queue; 8] = [
 ];
 
 /// `n` messages from one pinned thread to another; the consumer polls, or blocks when
-/// `blocking`.
-fn throughput<Q: Spsc>(ctx: &Ctx, n: u64, blocking: bool) -> Entry {
+/// `blocking`: calibrated, ready to take turns with the other queues.
+fn throughput<Q: Spsc>(ctx: &Ctx, n: u64, blocking: bool) -> Contender {
     ctx.step(format!("  {}", Q::NAME));
-    let once = |n: u64| {
+    let once = move |n: u64| {
         let (mut tx, mut rx) = Q::channel(CAPACITY);
         let run = run_pair(
             move || {
@@ -307,11 +326,10 @@ fn throughput<Q: Spsc>(ctx: &Ctx, n: u64, blocking: bool) -> Entry {
         run.elapsed
     };
     let n = calibrate(n / 100, n, rep_target(&ctx.settings), once);
-    let stats = repeat(&ctx.settings, || per_second(n, once(n)));
-    Entry::new(Q::NAME, Q::MMRING, stats)
+    Contender::new(Q::NAME, Q::MMRING, move || per_second(n, once(n)))
 }
 
-fn overwrite_split(ctx: &Ctx, n: u64) -> Entry {
+fn overwrite_split(ctx: &Ctx, n: u64) -> Contender {
     overwrite(
         ctx,
         n,
@@ -327,7 +345,7 @@ fn overwrite_split(ctx: &Ctx, n: u64) -> Entry {
     )
 }
 
-fn overwrite_mmring(ctx: &Ctx, n: u64) -> Entry {
+fn overwrite_mmring(ctx: &Ctx, n: u64) -> Contender {
     overwrite(
         ctx,
         n,
@@ -344,7 +362,7 @@ fn overwrite_mmring(ctx: &Ctx, n: u64) -> Entry {
     )
 }
 
-fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Entry {
+fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Contender {
     overwrite(
         ctx,
         n,
@@ -363,17 +381,17 @@ fn overwrite_array_queue(ctx: &Ctx, n: u64) -> Entry {
 /// a full queue evicts its oldest and hands it back), while another takes what it can
 /// (`take`). Every value must be accounted for: delivered (taken) plus evicted (handed
 /// back by `put`) equals `n`, checked in every run; the share delivered is remarked.
-fn overwrite<Tx: Send, Rx: Send>(
+fn overwrite<Tx: Send + 'static, Rx: Send + 'static>(
     ctx: &Ctx,
     n: u64,
-    name: &str,
+    name: &'static str,
     mmring: bool,
-    make: impl Fn() -> (Tx, Rx),
+    make: impl Fn() -> (Tx, Rx) + 'static,
     put: fn(&mut Tx, u64) -> Option<u64>,
     take: fn(&mut Rx) -> Option<u64>,
-) -> Entry {
+) -> Contender {
     ctx.step(format!("  {name}"));
-    let once = |n: u64| {
+    let once = move |n: u64| {
         let (mut tx, mut rx) = make();
         let run = run_pair(
             move || {
@@ -407,16 +425,14 @@ fn overwrite<Tx: Send, Rx: Send>(
         (run.elapsed, run.consumer as f64 / n as f64)
     };
     let n = calibrate(n / 100, n, rep_target(&ctx.settings), |n| once(n).0);
-    let mut delivered = 0.0;
-    let stats = repeat(&ctx.settings, || {
-        let (elapsed, share) = once(n);
-        delivered = share;
-        per_second(n, elapsed)
-    });
-    Entry::new(name, mmring, stats).remark(format!(
-        "{:.0}% delivered, the rest evicted (checked)",
-        delivered * 100.0
-    ))
+    Contender::remarked(name, mmring, move || {
+        let (elapsed, delivered) = once(n);
+        let remark = format!(
+            "{:.0}% delivered, the rest evicted (checked)",
+            delivered * 100.0
+        );
+        (per_second(n, elapsed), Some(remark))
+    })
 }
 
 /// A tokio runtime with two workers, pinned to the two cores.
@@ -431,7 +447,7 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-fn async_split(ctx: &Ctx, n: u64) -> Entry {
+fn async_split(ctx: &Ctx, n: u64) -> Contender {
     tasks(ctx, n, "mmring split ainsert / aconsume", true, |n| {
         let (mut tx, mut rx) = GenericRingBuffer::<u64>::new(CAPACITY)
             .expect("valid capacity")
@@ -451,7 +467,7 @@ fn async_split(ctx: &Ctx, n: u64) -> Entry {
     })
 }
 
-fn async_mmring(ctx: &Ctx, n: u64) -> Entry {
+fn async_mmring(ctx: &Ctx, n: u64) -> Contender {
     tasks(ctx, n, "mmring SharedRingBuffer aconsume", true, |n| {
         let ring = GenericRingBuffer::<u64>::new(CAPACITY)
             .expect("valid capacity")
@@ -474,7 +490,7 @@ fn async_mmring(ctx: &Ctx, n: u64) -> Entry {
     })
 }
 
-fn async_tokio(ctx: &Ctx, n: u64) -> Entry {
+fn async_tokio(ctx: &Ctx, n: u64) -> Contender {
     tasks(ctx, n, "tokio::sync::mpsc (bounded)", false, |n| {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(CAPACITY);
         let producer = async move {
@@ -494,14 +510,20 @@ fn async_tokio(ctx: &Ctx, n: u64) -> Entry {
 /// `n` messages from one tokio task to another on a 2-worker runtime: `pair(n)` gives
 /// the producer's and the consumer's futures, which are timed from their spawn to the
 /// end of both.
-fn tasks<P, C>(ctx: &Ctx, n: u64, name: &str, mmring: bool, pair: impl Fn(u64) -> (P, C)) -> Entry
+fn tasks<P, C>(
+    ctx: &Ctx,
+    n: u64,
+    name: &'static str,
+    mmring: bool,
+    pair: impl Fn(u64) -> (P, C) + 'static,
+) -> Contender
 where
     P: Future<Output = ()> + Send + 'static,
     C: Future<Output = ()> + Send + 'static,
 {
     ctx.step(format!("  {name}"));
     let rt = runtime();
-    let once = |n: u64| {
+    let once = move |n: u64| {
         rt.block_on(async {
             let (producer, consumer) = pair(n);
             let start = Instant::now();
@@ -512,14 +534,13 @@ where
             start.elapsed()
         })
     };
-    let n = calibrate(n / 100, n, rep_target(&ctx.settings), once);
-    let stats = repeat(&ctx.settings, || per_second(n, once(n)));
-    Entry::new(name, mmring, stats)
+    let n = calibrate(n / 100, n, rep_target(&ctx.settings), &once);
+    Contender::new(name, mmring, move || per_second(n, once(n)))
 }
 
-/// `rounds` round trips: thread A sends, thread B echoes on a second queue.
-fn ping_pong<Q: Spsc>(ctx: &Ctx, rounds: u64) -> LatencyEntry {
-    ctx.step(format!("  {}", Q::NAME));
+/// `rounds` round trips (after a tenth as many untimed): thread A sends, thread B
+/// echoes on a second queue.
+fn ping_pong<Q: Spsc>(rounds: u64) -> Histogram<u64> {
     let (mut ping_tx, mut ping_rx) = Q::channel(CAPACITY);
     let (mut pong_tx, mut pong_rx) = Q::channel(CAPACITY);
     let warm = rounds / 10;
@@ -545,7 +566,7 @@ fn ping_pong<Q: Spsc>(ctx: &Ctx, rounds: u64) -> LatencyEntry {
             }
         },
     );
-    LatencyEntry::new(Q::NAME, Q::MMRING, Latency::of(&run.producer))
+    run.producer
 }
 
 /// `messages` at `rate` per second, each carrying its scheduled send time.
