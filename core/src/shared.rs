@@ -33,10 +33,16 @@ use futures_core::Stream;
 #[cfg(not(loom))]
 use parking_lot::{Mutex, MutexGuard};
 #[cfg(not(loom))]
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering::*},
+};
 
 #[cfg(loom)]
-use loom::sync::{Arc, Mutex, MutexGuard};
+use loom::sync::{
+    Arc, Mutex, MutexGuard,
+    atomic::{AtomicUsize, Ordering::*},
+};
 
 use crate::{
     Bytes, BytesRingBuffer, BytesRingBufferFast, FastError, Fifo, GenericRingBuffer, Numeric,
@@ -83,6 +89,13 @@ pub struct SharedRingBuffer<R> {
 
 struct Inner<R> {
     state: Mutex<State<R>>,
+    /// The ring's length, stored by every holder of the lock just before it unlocks:
+    /// a poll that would find the ring empty (or a lossless insert that would find it
+    /// full) answers from it without taking the lock, so a polling thread does not
+    /// fight the one doing the work for the lock.
+    len: AtomicUsize,
+    /// The ring's capacity (it never changes).
+    capacity: usize,
     /// Notified once per item that arrives while consumers wait, and for everyone on
     /// close.
     items: Event,
@@ -124,6 +137,8 @@ impl<R: Fifo> SharedRingBuffer<R> {
     pub fn new(ring: R) -> Self {
         Self {
             inner: Arc::new(Inner {
+                len: AtomicUsize::new(ring.len()),
+                capacity: ring.capacity(),
                 state: Mutex::new(State {
                     ring,
                     closed: false,
@@ -177,6 +192,11 @@ impl<R: Fifo> SharedRingBuffer<R> {
     /// # Ok::<(), mmring_core::CapacityError>(())
     /// ```
     pub fn consume(&self) -> Option<R::Item> {
+        if self.inner.len.load(Acquire) == 0 {
+            // Empty when the last holder of the lock unlocked: nothing to take, and
+            // no need to take the lock from a producer to learn it.
+            return None;
+        }
         self.lock().ring.consume()
     }
 
@@ -473,19 +493,43 @@ impl<R: Fifo> SharedRingBuffer<R> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<R>> {
+    /// `insert(ring, item)` unless the ring is full: then `Err(item)`, and when the
+    /// length stored at the last unlock already says full, without locking.
+    fn insert_unless_full<T>(
+        &self,
+        item: T,
+        insert: impl FnOnce(&mut R, T) -> Option<T>,
+    ) -> Result<(), T> {
+        if self.inner.len.load(Acquire) >= self.inner.capacity {
+            return Err(item);
+        }
+        self.with(|ring| {
+            if ring.len() >= ring.capacity() {
+                return Err(item);
+            }
+            let evicted = insert(ring, item);
+            debug_assert!(evicted.is_none(), "a ring with room evicted an item");
+            Ok(())
+        })
+    }
+
+    fn lock(&self) -> Locked<'_, R> {
         // A panic while locked (in a user's `with` closure or an item's `Clone`) leaves
         // the ring consistent: every ring operation either completes or changes
         // nothing, so the lock carries no poison (parking_lot's has none; loom's is
         // cleared).
         #[cfg(not(loom))]
-        return self.inner.state.lock();
+        let guard = self.inner.state.lock();
         #[cfg(loom)]
-        return self
+        let guard = self
             .inner
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Locked {
+            guard,
+            len: &self.inner.len,
+        }
     }
 }
 
@@ -610,6 +654,22 @@ impl<T> SharedRingBuffer<GenericRingBuffer<T>> {
         self.with(|ring| ring.insert(item))
     }
 
+    /// Appends `item` only if the ring is not full (nothing is evicted), waking a
+    /// waiting consumer; `Err(item)` when full. The lossless insert: retry it, or
+    /// wait, while it refuses. A full ring is answered without taking the lock.
+    ///
+    /// ```
+    /// # use mmring_core::GenericRingBuffer;
+    /// let ring = GenericRingBuffer::new(1)?.into_shared();
+    /// assert_eq!(ring.try_insert("a"), Ok(()));
+    /// assert_eq!(ring.try_insert("b"), Err("b"));
+    /// assert_eq!(ring.consume(), Some("a"));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn try_insert(&self, item: T) -> Result<(), T> {
+        self.insert_unless_full(item, GenericRingBuffer::insert)
+    }
+
     /// Inserts every item in order (see [`GenericRingBuffer::insert_batch`]) under one
     /// lock, waking one waiting consumer per item.
     ///
@@ -652,6 +712,21 @@ impl<T: Numeric> SharedRingBuffer<NumericRingBuffer<T>> {
     /// ```
     pub fn insert(&self, value: T) -> Option<T> {
         self.with(|ring| ring.insert(value))
+    }
+
+    /// Appends `value` only if the ring is not full (nothing is evicted), waking a
+    /// waiting consumer; `Err(value)` when full. A full ring is answered without
+    /// taking the lock.
+    ///
+    /// ```
+    /// # use mmring_core::NumericRingBuffer;
+    /// let ring = NumericRingBuffer::<u8>::new(1)?.into_shared();
+    /// assert_eq!(ring.try_insert(1), Ok(()));
+    /// assert_eq!(ring.try_insert(2), Err(2));
+    /// # Ok::<(), mmring_core::CapacityError>(())
+    /// ```
+    pub fn try_insert(&self, value: T) -> Result<(), T> {
+        self.insert_unless_full(value, NumericRingBuffer::insert)
     }
 
     /// Appends a slice with at most two `memcpy`s, under one lock.
@@ -851,12 +926,41 @@ impl SharedRingBuffer<BytesRingBufferFast> {
     }
 }
 
+/// The ring locked: on drop (a return or a panic) it stores the ring's length for
+/// the lock-free checks, then unlocks.
+struct Locked<'a, R: Fifo> {
+    guard: MutexGuard<'a, State<R>>,
+    len: &'a AtomicUsize,
+}
+
+impl<R: Fifo> core::ops::Deref for Locked<'_, R> {
+    type Target = State<R>;
+
+    fn deref(&self) -> &State<R> {
+        &self.guard
+    }
+}
+
+impl<R: Fifo> core::ops::DerefMut for Locked<'_, R> {
+    fn deref_mut(&mut self) -> &mut State<R> {
+        &mut self.guard
+    }
+}
+
+impl<R: Fifo> Drop for Locked<'_, R> {
+    fn drop(&mut self) {
+        // Release: whoever reads this length without the lock sees the ring as it is
+        // now (in particular the items it counts).
+        self.len.store(self.guard.ring.len(), Release);
+    }
+}
+
 /// The lock held by [`SharedRingBuffer::with`]; on drop (a return or a panic) it
 /// unlocks, then wakes one waiter per item that arrived.
 struct Producing<'a, R: Fifo> {
     shared: &'a SharedRingBuffer<R>,
     /// Present until dropped.
-    state: Option<MutexGuard<'a, State<R>>>,
+    state: Option<Locked<'a, R>>,
     /// Items held when the lock was taken.
     before: usize,
 }

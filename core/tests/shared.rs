@@ -637,6 +637,77 @@ fn generic_vocabulary_and_item_hand_back() {
     assert_eq!(ring.overwrite_latest(s("c")), Ok(s("b")));
 }
 
+/// `try_insert` refuses instead of evicting, and the checks it and `consume` make
+/// without the lock follow every way the ring changes: inserts, consumes, `with`,
+/// `clear`, and a `with` that panics.
+#[test]
+fn try_insert_refuses_when_full_and_lock_free_checks_follow_every_change() {
+    let ring = GenericRingBuffer::<u32>::new(2).unwrap().into_shared();
+    assert_eq!(ring.consume(), None);
+    assert_eq!(ring.try_insert(1), Ok(()));
+    assert_eq!(ring.try_insert(2), Ok(()));
+    assert_eq!(ring.try_insert(3), Err(3), "full: refused, nothing evicted");
+    assert_eq!(ring.unwrapped(), [1, 2]);
+    assert_eq!(ring.overwritten(), 0);
+    assert_eq!(ring.consume(), Some(1));
+    assert_eq!(ring.try_insert(3), Ok(()), "room again after a consume");
+    ring.clear();
+    assert_eq!(ring.consume(), None);
+    ring.with(|r| r.insert(7));
+    assert_eq!(ring.consume(), Some(7), "an insert inside `with` is seen");
+    let panicked = panic::catch_unwind(AssertUnwindSafe(|| {
+        ring.with(|r| {
+            r.insert(8);
+            r.insert(9);
+            panic!("feed broke");
+        })
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(
+        ring.try_insert(10),
+        Err(10),
+        "full after the panicking `with`"
+    );
+    assert_eq!(
+        (ring.consume(), ring.consume(), ring.consume()),
+        (Some(8), Some(9), None)
+    );
+
+    let numbers = NumericRingBuffer::<f64>::new(1).unwrap().into_shared();
+    assert_eq!(numbers.try_insert(1.5), Ok(()));
+    assert_eq!(numbers.try_insert(2.5), Err(2.5));
+    assert_eq!(numbers.consume(), Some(1.5));
+}
+
+/// A lossless hand-off between two threads with `try_insert` and `consume`, both of
+/// which answer a full or empty ring without the lock: nothing lost, nothing reordered.
+#[test]
+fn try_insert_and_consume_across_threads_lose_nothing() {
+    const COUNT: u32 = if cfg!(miri) { 500 } else { 200_000 };
+    let ring = GenericRingBuffer::<u32>::new(16).unwrap().into_shared();
+    let producer = ring.clone();
+    let feed = thread::spawn(move || {
+        for i in 0..COUNT {
+            let mut item = i;
+            while let Err(back) = producer.try_insert(item) {
+                item = back;
+                std::hint::spin_loop();
+            }
+        }
+    });
+    let mut expected = 0;
+    while expected < COUNT {
+        if let Some(item) = ring.consume() {
+            assert_eq!(item, expected, "lost or reordered");
+            expected += 1;
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+    feed.join().unwrap();
+    assert_eq!((ring.consume(), ring.overwritten()), (None, 0));
+}
+
 #[test]
 fn numeric_vocabulary_and_statistics() {
     shared_vocabulary(|| NumericRingBuffer::<i64>::new(4).unwrap().into_shared());

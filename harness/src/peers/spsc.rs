@@ -41,8 +41,8 @@ pub trait Spsc {
 /// How long a blocking receive waits before the run is declared stuck.
 const STUCK: Duration = Duration::from_secs(30);
 
-/// mmring `SharedRingBuffer<GenericRingBuffer<u64>>`; `send` inserts only when not full
-/// (inside `with`), so no item is overwritten.
+/// mmring `SharedRingBuffer<GenericRingBuffer<u64>>`; `send` retries `try_insert`
+/// (which inserts only when not full), so no item is overwritten.
 pub struct Mmring;
 
 impl Spsc for Mmring {
@@ -59,7 +59,7 @@ impl Spsc for Mmring {
     }
     #[inline]
     fn send(tx: &mut Self::Tx, v: u64) {
-        while !try_insert(tx, v) {
+        while tx.try_insert(v).is_err() {
             std::hint::spin_loop();
         }
     }
@@ -102,19 +102,6 @@ impl Spsc for MmringSplit {
     fn recv_blocking(rx: &mut Self::Rx) -> Option<u64> {
         rx.consume_blocking(STUCK)
     }
-}
-
-/// Inserts `v` unless the ring is full (then nothing is evicted): a lossless send.
-#[inline]
-pub fn try_insert(ring: &SharedRingBuffer<GenericRingBuffer<u64>>, v: u64) -> bool {
-    ring.with(|r| {
-        if r.is_full() {
-            false
-        } else {
-            r.insert(v);
-            true
-        }
-    })
 }
 
 /// Implements [`Spsc`] for a peer: its name, its two ends, how to make them, and the
