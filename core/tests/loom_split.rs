@@ -3,8 +3,10 @@
 //! Loom explores every interleaving and checks every access to the slots for a data
 //! race, so a slot moved out by both halves, or written while being read, fails the
 //! model. Each model also checks exactly-once delivery: every item reaches the consumer
-//! or comes back from `insert`, never both, never neither. The last model runs a
-//! consumer that takes the oldest item without claiming it first and must fail.
+//! or comes back from `insert`, never both, never neither. One model runs the producer
+//! through the start and the end of an eviction spell (the consumer switching between
+//! claims by compare-and-swap and by plain stores). The last model runs a consumer that
+//! takes the oldest item without claiming it first and must fail.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p mmring-core --test loom_split
 //! --release` (`just loom`).
@@ -79,6 +81,31 @@ fn drop_oldest_producer_wraps_while_the_consumer_reads() {
         let evicted = producer.join().unwrap();
         delivered.extend(std::iter::from_fn(|| rx.try_consume()));
         exactly_once(&delivered, &evicted, 4);
+    });
+}
+
+/// The producer starts evicting (the consumer then claims by compare-and-swap), calms
+/// down once the consumer makes room (plain stores again), and starts again, while the
+/// consumer takes items throughout: every item still has exactly one owner.
+#[test]
+fn drop_oldest_eviction_starts_and_stops_while_the_consumer_takes() {
+    model(|| {
+        let (mut tx, mut rx) = split(1, Policy::DropOldest);
+        let producer = thread::spawn(move || {
+            let mut evicted = produce_evicting(&mut tx, 2);
+            thread::yield_now();
+            evicted.extend([3, 4].into_iter().filter_map(|item| tx.insert(item)));
+            evicted
+        });
+        let mut delivered = Vec::new();
+        for _ in 0..3 {
+            delivered.extend(rx.try_consume());
+            thread::yield_now();
+        }
+        let evicted = producer.join().unwrap();
+        delivered.extend(std::iter::from_fn(|| rx.try_consume()));
+        exactly_once(&delivered, &evicted, 4);
+        assert_eq!(rx.overwritten(), evicted.len() as u64);
     });
 }
 

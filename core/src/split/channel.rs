@@ -5,11 +5,20 @@ use core::mem::MaybeUninit;
 
 use super::Policy;
 use super::signal::{Barriers, Signal};
-use super::sync::{AtomicBool, AtomicU64, Ordering::*, UnsafeCell};
+use super::sync::{AtomicBool, AtomicU8, AtomicU64, Ordering::*, UnsafeCell};
 
 /// The low bit of [`Channel::head`]: set while the consumer moves items out under
 /// [`Policy::DropOldest`], so that the producer neither evicts nor overwrites them.
 pub(super) const BUSY: u64 = 1;
+
+/// [`Channel::mode`]: the producer may evict (under `DropOldest`), so the consumer
+/// claims by compare-and-swap. While clear, the producer has promised not to evict
+/// before it raises this bit, issues the heavy barrier and waits for
+/// [`Channel::taking`] to fall, so the consumer takes with plain stores.
+pub(super) const EVICTING: u8 = 1;
+/// [`Channel::mode`]: the barriers are symmetric, so the consumer's check of the mode
+/// needs a real fence first. Set at creation, never cleared.
+pub(super) const FENCED: u8 = 2;
 
 /// A value on a cache line of its own, so that the two halves' stores never share a
 /// line.
@@ -31,6 +40,10 @@ pub(super) struct Channel<T> {
     /// consumer advances it after taking items; under `DropOldest` the producer also
     /// advances it (by compare-and-swap, never while [`BUSY`]) to evict the oldest.
     pub(super) head: Padded<AtomicU64>,
+    /// Set by the consumer while it takes items with plain stores (see [`EVICTING`]).
+    pub(super) taking: Padded<AtomicBool>,
+    /// [`EVICTING`] and [`FENCED`]; stored by the producer only.
+    pub(super) mode: Padded<AtomicU8>,
     /// Wakes a consumer waiting for an item.
     pub(super) items: Signal,
     /// Wakes a producer waiting for room.
@@ -76,6 +89,12 @@ impl<T> Channel<T> {
             tail: Padded(AtomicU64::new(count)),
             overwritten: Padded(AtomicU64::new(overwritten)),
             head: Padded(AtomicU64::new(0)),
+            taking: Padded(AtomicBool::new(false)),
+            mode: Padded(AtomicU8::new(if barriers.asymmetric() {
+                0
+            } else {
+                FENCED
+            })),
             items: Signal::new(barriers),
             room: Signal::new(barriers),
             producer_gone: Padded(AtomicBool::new(false)),

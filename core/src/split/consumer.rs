@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::channel::{BUSY, Channel};
-use super::sync::{Arc, Ordering::*};
+use super::channel::{BUSY, Channel, EVICTING, FENCED};
+use super::sync::{Arc, Ordering::*, compiler_fence, fence};
 use super::{Policy, wait};
 use crate::Fifo;
 
@@ -298,6 +298,10 @@ impl<T> Position<T> {
         if let Some(item) = self.claimed.pop() {
             return Some(item);
         }
+        if let Some(taken) = self.claim_unopposed(channel) {
+            return taken;
+        }
+        // The producer may evict: claim by compare-and-swap.
         // Guess that the producer has not evicted since we published our position:
         // then the claim needs no separate load of `head`, and when the guess is wrong
         // the compare-and-swap returns where `head` is. (An empty ring is never a
@@ -323,6 +327,47 @@ impl<T> Position<T> {
                 Err(actual) => seen = actual,
             }
         }
+    }
+
+    /// Claims with plain stores while the producer has promised not to evict (the
+    /// mode lacks [`EVICTING`]): raises `taking`, checks the mode, moves up to
+    /// [`MAX_CLAIM`](super::MAX_CLAIM) items out, publishes, lowers `taking`. A producer
+    /// that wants to evict raises `EVICTING`, issues the heavy barrier, and waits for
+    /// `taking` to fall, so either it waits for this claim, or this claim sees
+    /// `EVICTING` and leaves the work to the compare-and-swap (`None`). `Some(taken)`
+    /// otherwise.
+    #[inline]
+    fn claim_unopposed(&mut self, channel: &Channel<T>) -> Option<Option<T>> {
+        let taking = &channel.taking.0;
+        taking.store(true, Relaxed);
+        compiler_fence(SeqCst);
+        // Acquire: a producer that evicted before it lowered `EVICTING` moved `head`
+        // first; we read `head` after this.
+        let mut mode = channel.mode.0.load(Acquire);
+        if mode & FENCED != 0 {
+            fence(SeqCst);
+            mode = channel.mode.0.load(Acquire);
+        }
+        if mode & EVICTING != 0 {
+            taking.store(false, Relaxed);
+            return None;
+        }
+        // Only we move `head` now, and BUSY is ours alone: it is clear.
+        let oldest = channel.head.0.load(Relaxed) >> 1;
+        if !self.has(channel, oldest) {
+            self.head = oldest;
+            taking.store(false, Release);
+            return Some(None);
+        }
+        let count = (self.tail_seen - oldest).min(CLAIM as u64);
+        // SAFETY: items `oldest .. oldest + count` are live (below the producer's
+        // position, read with acquire), and ours: the producer evicts nothing until it
+        // has seen `taking` fall, which happens after we publish.
+        unsafe { self.claimed.fill(channel, oldest, count as usize) };
+        self.published(channel, oldest + count);
+        // Release: a producer that sees `taking` fall sees our new position.
+        taking.store(false, Release);
+        Some(self.claimed.pop())
     }
 
     /// Whether item `index` has been published, re-reading the producer's position only

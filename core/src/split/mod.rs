@@ -73,8 +73,18 @@
 //! `DropOldest` the consumer's `head` word also carries a BUSY bit: the consumer sets it
 //! by compare-and-swap before moving items out and clears it when it publishes its new
 //! position, while the producer evicts only by a compare-and-swap that finds BUSY
-//! clear. Loom models check both policies, including a race for the same oldest item
-//! and a broken variant that the model rejects (`core/tests/loom_split.rs`).
+//! clear.
+//!
+//! That compare-and-swap is paid only while the producer is evicting. Between
+//! eviction spells (the usual state of a consumer that keeps up) the producer has
+//! promised not to touch `head`, and the consumer claims with plain stores: it raises a
+//! `taking` flag, checks the channel's mode, moves the items out, publishes, lowers the
+//! flag. The first eviction after a calm spell raises the mode's `EVICTING` bit, issues
+//! the heavy barrier (below) and waits for `taking` to fall, at most for the claim the
+//! consumer has in hand; after about eight ring-fulls of inserts without an eviction the
+//! producer lowers the bit again. Loom models check both policies, including a race for
+//! the same oldest item, an eviction spell starting and ending under a consumer, and a
+//! broken variant that the model rejects (`core/tests/loom_split.rs`).
 //!
 //! # Waking up
 //! A half that waits spins briefly, then registers its waker, raises a flag, issues a
@@ -94,7 +104,8 @@ mod wait;
 pub use crate::spsc::Policy;
 
 /// Under [`Policy::DropOldest`], the most items a [`Consumer`] takes out of the ring at
-/// once, with one compare-and-swap, when it finds the items it took before handed out.
+/// once (with one compare-and-swap while the producer is evicting, with plain stores
+/// otherwise), when it finds the items it took before handed out.
 /// From then on they are the consumer's: the producer evicts from what is left in the
 /// ring, and [`Consumer::len`] counts them. A claim per item would cost a locked
 /// instruction for each and stall the loads behind it; claiming up to what one cache

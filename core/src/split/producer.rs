@@ -6,7 +6,7 @@ use core::task::{Context, Poll};
 #[cfg(not(target_family = "wasm"))]
 use std::time::Duration;
 
-use super::channel::{BUSY, Channel};
+use super::channel::{BUSY, Channel, EVICTING};
 use super::sync::{Arc, Ordering::*};
 use super::{Policy, wait};
 
@@ -52,7 +52,16 @@ struct Position {
     head_seen: u64,
     /// Evictions so far (published to the channel after each).
     overwritten: u64,
+    /// Whether the channel's mode has [`EVICTING`] (only we store it).
+    evicting: bool,
+    /// Visits of the full path in a row that found room without evicting: after
+    /// [`CALM`] of them we lower [`EVICTING`] again.
+    calm: u32,
 }
+
+/// See [`Position::calm`]: about `CALM` ring-fulls of inserts without an eviction.
+/// (One under loom, so that the models reach the way back.)
+const CALM: u32 = if cfg!(loom) { 1 } else { 8 };
 
 /// What making room for one more item found.
 enum Room<T> {
@@ -70,6 +79,8 @@ impl<T> Producer<T> {
             tail: channel.tail.0.load(Relaxed),
             head_seen: channel.head_index(),
             overwritten: channel.overwritten.0.load(Relaxed),
+            evicting: channel.mode.0.load(Relaxed) & EVICTING != 0,
+            calm: 0,
         };
         Self { channel, at }
     }
@@ -81,7 +92,10 @@ impl<T> Producer<T> {
     ///
     /// Under `DropOldest` this never waits for the consumer, except, when the ring is
     /// full, for the instant in which the consumer moves the oldest item out (then that
-    /// item is the consumer's, and the slot it frees is ours).
+    /// item is the consumer's, and the slot it frees is ours). The first eviction after
+    /// a calm spell also issues one heavy barrier (on Linux a `membarrier` system call,
+    /// microseconds), so that the consumer, which takes items with plain stores while
+    /// nothing is evicted, switches to claiming them.
     ///
     /// ```
     /// use mmring_core::GenericRingBuffer;
@@ -307,15 +321,29 @@ impl Position {
                 Room::Full
             };
         }
-        // Guess that the consumer has not moved since we last looked: then the
-        // compare-and-swap below evicts without first loading the consumer's (busy)
-        // line, and when the guess is wrong it returns where the consumer is.
-        let mut seen = self.head_seen << 1;
+        let mut seen = if self.evicting {
+            // Guess that the consumer has not moved since we last looked: then the
+            // compare-and-swap below evicts without first loading the consumer's
+            // (busy) line, and when the guess is wrong it returns where it is.
+            self.head_seen << 1
+        } else {
+            let seen = head.load(Acquire);
+            if self.tail - (seen >> 1) < capacity {
+                self.head_seen = seen >> 1;
+                return Room::Free;
+            }
+            self.start_evicting(channel);
+            head.load(Acquire)
+        };
         let mut spins = 0u32;
         loop {
             let oldest = seen >> 1;
             if self.tail - oldest < capacity {
                 self.head_seen = oldest;
+                self.calm += 1;
+                if self.calm >= CALM {
+                    self.stop_evicting(channel);
+                }
                 return Room::Free;
             }
             if seen & BUSY != 0 {
@@ -330,6 +358,7 @@ impl Position {
             match head.compare_exchange_weak(seen, (oldest + 1) << 1, AcqRel, Acquire) {
                 Ok(_) => {
                     self.head_seen = oldest + 1;
+                    self.calm = 0;
                     self.overwritten += 1;
                     channel.overwritten.0.store(self.overwritten, Relaxed);
                     // SAFETY: item `oldest` is live (`oldest < tail`) and ours: `head`
@@ -340,6 +369,33 @@ impl Position {
                 Err(actual) => seen = actual,
             }
         }
+    }
+
+    /// Raises [`EVICTING`] before the first eviction after a calm spell: the consumer
+    /// then claims by compare-and-swap. Waits (a heavy barrier, then at most for the
+    /// claim the consumer has in hand) until no claim with plain stores is under way.
+    #[cold]
+    fn start_evicting<T>(&mut self, channel: &Channel<T>) {
+        let mode = &channel.mode.0;
+        mode.store(mode.load(Relaxed) | EVICTING, Relaxed);
+        channel.barriers.heavy();
+        let mut spins = 0u32;
+        // Acquire: once `taking` is down, the consumer's published position is seen.
+        while channel.taking.0.load(Acquire) {
+            wait::spin(&mut spins);
+        }
+        self.evicting = true;
+        self.calm = 0;
+    }
+
+    /// Lowers [`EVICTING`] after a calm spell: the consumer claims with plain stores
+    /// again. Release: the evictions made so far are seen by a consumer that sees it.
+    #[cold]
+    fn stop_evicting<T>(&mut self, channel: &Channel<T>) {
+        let mode = &channel.mode.0;
+        mode.store(mode.load(Relaxed) & !EVICTING, Release);
+        self.evicting = false;
+        self.calm = 0;
     }
 
     /// Writes `item` at our position and publishes it; wakes a sleeping consumer.
@@ -451,6 +507,10 @@ impl Position {
             if free >= want || channel.policy == Policy::Reject {
                 return want.min(free);
             }
+            if !self.evicting {
+                self.start_evicting(channel);
+                continue;
+            }
             if seen & BUSY != 0 {
                 wait::spin(&mut spins);
                 continue;
@@ -463,6 +523,7 @@ impl Position {
             {
                 // `T: Copy`: the evicted items need no drop; they are only counted.
                 self.head_seen = oldest + evict;
+                self.calm = 0;
                 self.overwritten += evict;
                 channel.overwritten.0.store(self.overwritten, Relaxed);
                 return want;

@@ -111,7 +111,13 @@ impl Barriers {
         }
     }
 
-    /// After raising our [`Signal`], before the last check. Only before a sleep.
+    /// Whether the heavy barrier is a `membarrier` and the light one a compiler fence.
+    pub(super) fn asymmetric(self) -> bool {
+        self.asymmetric
+    }
+
+    /// After raising our [`Signal`], before the last check (only before a sleep); and
+    /// after the producer raises [`EVICTING`](super::channel::EVICTING).
     pub(super) fn heavy(self) {
         if self.asymmetric {
             membarrier::all_threads();
