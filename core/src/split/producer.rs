@@ -301,26 +301,31 @@ impl Position {
     /// Finds a free slot for item `self.tail`: at once when an earlier look at the
     /// consumer's position says there is one; else by re-reading it; else, when
     /// `evict`, by evicting the oldest item.
+    ///
+    /// Without `evict` it is all inline, with no call: a call taking the producer's
+    /// position would keep the compiler from holding it in registers in the caller's
+    /// loop.
     #[inline]
     fn room<T>(&mut self, channel: &Channel<T>, evict: bool) -> Room<T> {
         let capacity = channel.capacity();
         if self.tail - self.head_seen < capacity {
             return Room::Free;
         }
-        self.full(channel, evict, capacity)
-    }
-
-    #[cold]
-    fn full<T>(&mut self, channel: &Channel<T>, evict: bool, capacity: u64) -> Room<T> {
-        let head = &channel.head.0;
         if !evict {
-            self.head_seen = head.load(Acquire) >> 1;
+            self.head_seen = channel.head_index();
             return if self.tail - self.head_seen < capacity {
                 Room::Free
             } else {
                 Room::Full
             };
         }
+        self.full(channel, capacity)
+    }
+
+    /// [`room`](Self::room) when an earlier look says full and we may evict.
+    #[cold]
+    fn full<T>(&mut self, channel: &Channel<T>, capacity: u64) -> Room<T> {
+        let head = &channel.head.0;
         let mut seen = if self.evicting {
             // Guess that the consumer has not moved since we last looked: then the
             // compare-and-swap below evicts without first loading the consumer's
