@@ -87,13 +87,17 @@ pub struct SharedRingBuffer<R> {
     inner: Arc<Inner<R>>,
 }
 
+/// Laid out so that what every operation writes shares one cache line: the length,
+/// the lock, and (for a ring of a few words, such as `GenericRingBuffer`) the ring's
+/// own positions, which follow the lock. The rest comes after.
+#[repr(C, align(64))]
 struct Inner<R> {
-    state: Mutex<State<R>>,
     /// The ring's length, stored by every holder of the lock just before it unlocks:
     /// a poll that would find the ring empty (or a lossless insert that would find it
     /// full) answers from it without taking the lock, so a polling thread does not
     /// fight the one doing the work for the lock.
     len: AtomicUsize,
+    state: Mutex<State<R>>,
     /// The ring's capacity (it never changes).
     capacity: usize,
     /// Notified once per item that arrives while consumers wait, and for everyone on
@@ -101,11 +105,13 @@ struct Inner<R> {
     items: Event,
 }
 
+#[repr(C)]
 struct State<R> {
+    /// First, right after the lock (see [`Inner`]).
     ring: R,
-    closed: bool,
     /// Consumers registered on `items` and not yet done waiting.
     waiting: usize,
+    closed: bool,
 }
 
 /// What a consumer found under the lock.
