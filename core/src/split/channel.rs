@@ -14,7 +14,7 @@ pub(super) const BUSY: u64 = 1;
 /// [`Channel::mode`]: the producer may evict (under `DropOldest`), so the consumer
 /// claims by compare-and-swap. While clear, the producer has promised not to evict
 /// before it raises this bit, issues the heavy barrier and waits for
-/// [`Channel::taking`] to fall, so the consumer takes with plain stores.
+/// [`HeadLine::taking`] to fall, so the consumer takes with plain stores.
 pub(super) const EVICTING: u8 = 1;
 /// [`Channel::mode`]: the barriers are symmetric, so the consumer's check of the mode
 /// needs a real fence first. Set at creation, never cleared.
@@ -25,6 +25,17 @@ pub(super) const FENCED: u8 = 2;
 #[repr(align(128))]
 #[derive(Debug, Default)]
 pub(super) struct Padded<T>(pub(super) T);
+
+/// The consumer's line: its position and its `taking` flag, both stored by the consumer
+/// on every claim under `DropOldest` (one line written, not two).
+#[repr(C, align(128))]
+#[derive(Debug)]
+pub(super) struct HeadLine {
+    /// See [`Channel::head`].
+    pub(super) at: AtomicU64,
+    /// Set by the consumer while it takes items with plain stores (see [`EVICTING`]).
+    pub(super) taking: AtomicBool,
+}
 
 /// The state of one split ring.
 ///
@@ -39,9 +50,7 @@ pub(super) struct Channel<T> {
     /// The consumer's position times two, plus [`BUSY`] while it moves items out. The
     /// consumer advances it after taking items; under `DropOldest` the producer also
     /// advances it (by compare-and-swap, never while [`BUSY`]) to evict the oldest.
-    pub(super) head: Padded<AtomicU64>,
-    /// Set by the consumer while it takes items with plain stores (see [`EVICTING`]).
-    pub(super) taking: Padded<AtomicBool>,
+    pub(super) head: HeadLine,
     /// [`EVICTING`] and [`FENCED`]; stored by the producer only.
     pub(super) mode: Padded<AtomicU8>,
     /// Wakes a consumer waiting for an item.
@@ -88,8 +97,10 @@ impl<T> Channel<T> {
         Self {
             tail: Padded(AtomicU64::new(count)),
             overwritten: Padded(AtomicU64::new(overwritten)),
-            head: Padded(AtomicU64::new(0)),
-            taking: Padded(AtomicBool::new(false)),
+            head: HeadLine {
+                at: AtomicU64::new(0),
+                taking: AtomicBool::new(false),
+            },
             mode: Padded(AtomicU8::new(if barriers.asymmetric() {
                 0
             } else {
@@ -150,7 +161,7 @@ impl<T> Channel<T> {
 
     /// The consumer's position (without the BUSY bit).
     pub(super) fn head_index(&self) -> u64 {
-        self.head.0.load(Acquire) >> 1
+        self.head.at.load(Acquire) >> 1
     }
 
     /// Items held (a snapshot).

@@ -282,7 +282,7 @@ impl<T> Position<T> {
     /// move it out, then publish.
     #[inline(never)]
     fn take_racing(&mut self, channel: &Channel<T>) -> Option<T> {
-        let head = &channel.head.0;
+        let head = &channel.head.at;
         #[cfg(loom)]
         if self.unclaimed {
             let seen = head.load(Acquire);
@@ -338,7 +338,7 @@ impl<T> Position<T> {
     /// otherwise.
     #[inline]
     fn claim_unopposed(&mut self, channel: &Channel<T>) -> Option<Option<T>> {
-        let taking = &channel.taking.0;
+        let taking = &channel.head.taking;
         taking.store(true, Relaxed);
         compiler_fence(SeqCst);
         // Acquire: a producer that evicted before it lowered `EVICTING` moved `head`
@@ -353,7 +353,7 @@ impl<T> Position<T> {
             return None;
         }
         // Only we move `head` now, and BUSY is ours alone: it is clear.
-        let oldest = channel.head.0.load(Relaxed) >> 1;
+        let oldest = channel.head.at.load(Relaxed) >> 1;
         if !self.has(channel, oldest) {
             self.head = oldest;
             taking.store(false, Release);
@@ -386,7 +386,7 @@ impl<T> Position<T> {
     #[inline]
     fn published(&mut self, channel: &Channel<T>, head: u64) {
         self.head = head;
-        channel.head.0.store(head << 1, Release);
+        channel.head.at.store(head << 1, Release);
         channel.room.notify();
     }
 
@@ -498,7 +498,7 @@ impl<T: Copy> Consumer<T> {
     /// The part of [`consume_into`](Self::consume_into) that reads the ring.
     fn copy_from_ring(&mut self, out: &mut [T]) -> usize {
         let channel = &*self.channel;
-        let head = &channel.head.0;
+        let head = &channel.head.at;
         loop {
             let seen = head.load(Acquire);
             let oldest = seen >> 1;

@@ -325,7 +325,7 @@ impl Position {
     /// [`room`](Self::room) when an earlier look says full and we may evict.
     #[cold]
     fn full<T>(&mut self, channel: &Channel<T>, capacity: u64) -> Room<T> {
-        let head = &channel.head.0;
+        let head = &channel.head.at;
         let mut seen = if self.evicting {
             // Guess that the consumer has not moved since we last looked: then the
             // compare-and-swap below evicts without first loading the consumer's
@@ -386,7 +386,7 @@ impl Position {
         channel.barriers.heavy();
         let mut spins = 0u32;
         // Acquire: once `taking` is down, the consumer's published position is seen.
-        while channel.taking.0.load(Acquire) {
+        while channel.head.taking.load(Acquire) {
             wait::spin(&mut spins);
         }
         self.evicting = true;
@@ -503,7 +503,7 @@ impl Position {
     /// under `Reject`, all of them under `DropOldest` (evicting the oldest in one
     /// compare-and-swap, waiting only while the consumer moves items out).
     fn batch_room<T>(&mut self, channel: &Channel<T>, want: u64, capacity: u64) -> u64 {
-        let head = &channel.head.0;
+        let head = &channel.head.at;
         let mut spins = 0u32;
         loop {
             let seen = head.load(Acquire);
