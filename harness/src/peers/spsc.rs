@@ -1,6 +1,7 @@
 //! Queues between two threads behind one interface, [`Spsc`]: mmring's
 //! `SharedRingBuffer` and split halves, and the channel and SPSC-ring peers.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
@@ -101,6 +102,40 @@ impl Spsc for MmringSplit {
     }
     fn recv_blocking(rx: &mut Self::Rx) -> Option<u64> {
         rx.consume_blocking(STUCK)
+    }
+}
+
+/// `parking_lot::Mutex<VecDeque<u64>>` behind an `Arc`, bounded by hand (`send`
+/// retries while it holds `capacity` items): the plainest ring behind one lock, the
+/// floor of any handle that takes a lock per message (as `SharedRingBuffer` does).
+pub struct LockedDeque;
+
+/// [`LockedDeque`]'s two ends: the shared deque and its bound.
+pub type Locked = (Arc<parking_lot::Mutex<VecDeque<u64>>>, usize);
+
+impl Spsc for LockedDeque {
+    const NAME: &'static str = "parking_lot::Mutex<VecDeque> (a bare locked ring)";
+    type Tx = Locked;
+    type Rx = Locked;
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        let deque = Arc::new(parking_lot::Mutex::new(VecDeque::with_capacity(capacity)));
+        ((Arc::clone(&deque), capacity), (deque, capacity))
+    }
+    #[inline]
+    fn send((deque, capacity): &mut Self::Tx, v: u64) {
+        loop {
+            let mut deque = deque.lock();
+            if deque.len() < *capacity {
+                deque.push_back(v);
+                return;
+            }
+            drop(deque);
+            std::hint::spin_loop();
+        }
+    }
+    #[inline]
+    fn try_recv((deque, _): &mut Self::Rx) -> Option<u64> {
+        deque.lock().pop_front()
     }
 }
 
@@ -234,5 +269,6 @@ mod tests {
         fifo::<Rtrb>();
         fifo::<Ringbuf>();
         fifo::<ArrayQ>();
+        fifo::<LockedDeque>();
     }
 }

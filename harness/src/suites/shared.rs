@@ -18,7 +18,7 @@ use crate::measure::{
     pin_current, record, rep_target, run_pair, spin_until,
 };
 use crate::peers::spsc::{
-    ArrayQ, Crossbeam, Kanal, Mmring, MmringSplit, Ringbuf, Rtrb, Spsc, StdMpsc,
+    ArrayQ, Crossbeam, Kanal, LockedDeque, Mmring, MmringSplit, Ringbuf, Rtrb, Spsc, StdMpsc,
 };
 use crate::results::{Entry, Group, LatencyEntry, LatencyGroup, Target};
 use mmring_core::split::Policy;
@@ -93,6 +93,18 @@ fn run(ctx: &Ctx) -> Body {
          workloads send SharedRingBuffer's items with `try_insert` (which refuses \
          rather than evicts) and retry, so nothing is overwritten; the overwrite \
          workload uses plain `insert`."
+            .into(),
+    );
+    body.notes.push(
+        "Where split (Reject) trails rtrb in the polling workload: both run the same \
+         protocol (each side caches the other's position and re-reads it only when its \
+         cache says full or empty; one store per item; the two positions on lines of \
+         their own). A profile (perf) of this workload shows rtrb running with a full \
+         ring, its producer re-reading the consumer's position, and split with a nearly \
+         empty one, its consumer re-reading the producer's position and each slot's \
+         cache line crossing between the cores while the producer still fills it: \
+         split's consumer is the faster side (rtrb's slot arithmetic wraps at twice the \
+         capacity), which puts the pair in the costlier of the two regimes."
             .into(),
     );
     if !can_pin_pair() {
@@ -180,6 +192,29 @@ fn targets(body: &mut Body) {
         ),
     });
     body.targets.extend(met);
+    if let Some(note) = lock_floor(body) {
+        body.notes.push(note);
+    }
+}
+
+/// What one lock per message costs here: the bare locked ring's polling throughput
+/// beside std's channel and `SharedRingBuffer`, from this run's medians.
+fn lock_floor(body: &Body) -> Option<String> {
+    let poll = body.groups.iter().find(|g| g.id == "threads_poll_u64")?;
+    let median = |name: &str| poll.entry(name).map(|e| e.stats.median);
+    let floor = median(LockedDeque::NAME)?;
+    let std = median(StdMpsc::NAME)?;
+    let shared = median(Mmring::NAME)?;
+    Some(format!(
+        "The floor of a ring behind one lock: the bare `{}` carried {floor:.3e} msg/s in \
+         the polling workload, {:.2}× std's sync_channel ({std:.3e}); SharedRingBuffer \
+         carried {:.2}× that floor. Both sides take the lock for every message, so the \
+         lock's cache line crosses between the cores twice per message, where a \
+         lock-free channel moves each side's index on a line of its own.",
+        LockedDeque::NAME,
+        floor / std,
+        shared / floor,
+    ))
 }
 
 /// A group's entries, measured with the given message count.
@@ -298,7 +333,7 @@ impl Queue {
 
 /// The queues of the two-thread workloads, mmring's first, in the order of the report's
 /// rows.
-const QUEUES: [Queue; 8] = [
+const QUEUES: [Queue; 9] = [
     Queue::of::<MmringSplit>(),
     Queue::of::<Mmring>(),
     Queue::of::<StdMpsc>(),
@@ -307,6 +342,7 @@ const QUEUES: [Queue; 8] = [
     Queue::of::<Rtrb>(),
     Queue::of::<Ringbuf>(),
     Queue::of::<ArrayQ>(),
+    Queue::of::<LockedDeque>(),
 ];
 
 /// `n` messages from one pinned thread to another; the consumer polls, or blocks when
