@@ -22,7 +22,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mmring_native::shm::{InsertError, OpenError, ShmConfig, ShmConsumer, ShmProducer};
+use mmring_native::shm::{InsertError, OpenError, ShmConfig, ShmConsumer, ShmFanIn, ShmProducer};
 use mmring_native::spsc::Policy;
 
 use super::{Body, Ctx, SuiteDef};
@@ -51,6 +51,8 @@ const SIZES: [usize; 3] = [64, 512, 4096];
 const SHM_CAPACITY: usize = 1 << 20;
 /// Checks in a busy loop before a waiting side starts yielding (the shm default).
 const SPINS: u32 = 2000;
+/// Producer processes in the fan-in groups.
+const FANIN_PRODUCERS: [usize; 2] = [2, 4];
 /// Send high-water mark of the ZeroMQ sockets.
 const ZMQ_HWM: i32 = 65_536;
 
@@ -167,7 +169,41 @@ fn run_pinned(ctx: &Ctx) -> Body {
         entries,
     });
 
+    let size = SIZES[0];
+    for producers in FANIN_PRODUCERS {
+        ctx.step(format!("fan-in, {producers} producer processes, {size} B"));
+        let n = s.ops(250_000, 2_000);
+        let mut entries = Vec::new();
+        for kind in [Kind::Shm, Kind::Zmq] {
+            let name = fan_in_name(kind);
+            ctx.step(format!("  {name}"));
+            match fan_in(ctx, kind, producers, size, n, &reps) {
+                Ok(stats) => entries.push(Entry::new(name, kind == Kind::Shm, stats)),
+                Err(e) => body
+                    .notes
+                    .push(format!("{name} with {producers} producers failed: {e}")),
+            }
+        }
+        body.groups.push(Group::of(
+            &format!("shm_fanin_{producers}"),
+            &format!(
+                "Fan-in: {producers} producer processes to one consumer, {size} B, lossless \
+                 (messages/s received in all)"
+            ),
+            "msg/s",
+            true,
+            entries,
+        ));
+    }
+
     targets(&mut body);
+    body.notes.push(
+        "Fan-in: each producer process writes its own shm ring (`ShmProducer`, Reject) \
+         and the consumer reads them all with one `ShmFanIn` (round robin, polling on its \
+         own core; the producers share the other core); ZeroMQ's producers PUSH to one \
+         PULL socket over ipc://, which fair-queues them."
+            .into(),
+    );
     body.notes.push(
         "The shm consumer polls (consume_into in a loop) on its own core, as a \
          latency-sensitive consumer would; the socket and pipe readers block in the kernel. \
@@ -210,6 +246,19 @@ fn targets(body: &mut Body) {
         |a, b| format!("`shm_throughput_64`: {a:.3e} vs {b:.3e} msg/s"),
     );
     body.targets.push(throughput);
+    for producers in FANIN_PRODUCERS {
+        let id = format!("shm_fanin_{producers}");
+        body.targets.push(Target::faster(
+            &format!(
+                "shm fan-in, {producers} producer processes, 64 B ≥ 10× ZeroMQ PUSH/PULL fan-in"
+            ),
+            10.0,
+            body.group(&id),
+            |g| g.entry(fan_in_name(Kind::Shm)),
+            |g| g.entry(fan_in_name(Kind::Zmq)),
+            |a, b| format!("`{id}`: {a:.3e} vs {b:.3e} msg/s"),
+        ));
+    }
     let rtt = body.latencies.iter().find(|g| g.id == "shm_round_trip_64");
     let pair = rtt.and_then(|g| {
         let shm = g.entries.iter().find(|e| e.mmring)?;
@@ -615,6 +664,213 @@ fn cache_line_ping_pong(rounds: u64) -> Latency {
     Latency::of(&run.producer)
 }
 
+/// The name of a fan-in row.
+fn fan_in_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Shm => "mmring ShmFanIn (a ring per producer)",
+        _ => "ZeroMQ PUSH/PULL fan-in ipc://",
+    }
+}
+
+/// One producer process of a fan-in run: its control lines and its stdin.
+struct Source {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: BufReader<ChildStdout>,
+}
+
+impl Source {
+    fn expect_line(&mut self, want: &str) -> Res<()> {
+        let mut line = String::new();
+        if self.lines.read_line(&mut line)? == 0 {
+            return Err(format!("producer exited before `{want}`").into());
+        }
+        if line.trim() != want {
+            return Err(format!("producer said `{}`, expected `{want}`", line.trim()).into());
+        }
+        Ok(())
+    }
+}
+
+/// `producers` child processes each send `n` messages of `size` bytes per batch, all
+/// at once, to this process's one consumer; each figure is one batch's messages per
+/// second, all producers together.
+fn fan_in(
+    ctx: &Ctx,
+    kind: Kind,
+    producers: usize,
+    size: usize,
+    n: u64,
+    s: &Settings,
+) -> Res<Stats> {
+    let batches = (s.warmup + s.reps) as u64;
+    let prefix = unique("fan");
+    let endpoint = format!("ipc:///tmp/{prefix}.sock");
+    let socket_file = PathBuf::from(format!("/tmp/{prefix}.sock"));
+    let pull = if kind == Kind::Zmq {
+        let pull = zmq_context().socket(zmq::PULL)?;
+        pull.set_rcvhwm(ZMQ_HWM)?;
+        pull.set_linger(0)?;
+        pull.bind(&endpoint)?;
+        Some(pull)
+    } else {
+        None
+    };
+    let mut sources = Vec::new();
+    for i in 0..producers {
+        let addr = match kind {
+            Kind::Shm => format!("{prefix}-{i}"),
+            _ => endpoint.clone(),
+        };
+        let mut child = Command::new(&ctx.exe)
+            .arg("--child")
+            .args([
+                kind.arg(),
+                "source",
+                &size.to_string(),
+                &n.to_string(),
+                &batches.to_string(),
+                &addr,
+                "-",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or("no child stdin")?;
+        let lines = BufReader::new(child.stdout.take().ok_or("no child stdout")?);
+        sources.push(Source {
+            child,
+            stdin: Some(stdin),
+            lines,
+        });
+    }
+    let result = fan_in_batches(kind, pull.as_ref(), &prefix, &mut sources, size, n, s);
+    for mut source in sources {
+        // A closed stdin tells a producer to exit; one that does not is stopped.
+        drop(source.stdin.take());
+        if result.is_err() {
+            let _ = source.child.kill();
+        }
+        let status = source.child.wait()?;
+        if result.is_ok() && !status.success() {
+            return Err(format!("producer failed: {status}").into());
+        }
+    }
+    let _ = std::fs::remove_file(socket_file);
+    result
+}
+
+/// The batches of a [`fan_in`] run, once its producers are started.
+fn fan_in_batches(
+    kind: Kind,
+    pull: Option<&zmq::Socket>,
+    prefix: &str,
+    sources: &mut [Source],
+    size: usize,
+    n: u64,
+    s: &Settings,
+) -> Res<Stats> {
+    for source in sources.iter_mut() {
+        source.expect_line("ready")?;
+    }
+    let mut fan_in = match kind {
+        Kind::Shm => {
+            let fan_in = ShmFanIn::open(&format!("{prefix}-"))?;
+            if fan_in.sources().count() != sources.len() {
+                return Err(format!("{:?}", fan_in.skipped()).into());
+            }
+            Some(fan_in)
+        }
+        _ => None,
+    };
+    let total = n * sources.len() as u64;
+    let mut buf = Vec::with_capacity(size);
+    let mut samples = Vec::new();
+    let deadline = Instant::now() + budget(s);
+    for batch in 0..(s.warmup + s.reps) as u64 {
+        if !samples.is_empty() && Instant::now() > deadline {
+            break;
+        }
+        let start = Instant::now();
+        for source in sources.iter_mut() {
+            let stdin = source.stdin.as_mut().ok_or("stdin closed")?;
+            stdin.write_all(b"go\n")?;
+            stdin.flush()?;
+        }
+        let mut got = 0;
+        let mut waits = 0u32;
+        while got < total {
+            match (fan_in.as_mut(), pull) {
+                (Some(fan_in), _) => {
+                    if fan_in.try_consume_into(&mut buf)?.is_none() {
+                        pause(&mut waits);
+                        continue;
+                    }
+                    waits = 0;
+                }
+                (None, Some(pull)) => {
+                    buf.resize(size, 0);
+                    let len = pull.recv_into(&mut buf, 0)?;
+                    buf.truncate(len);
+                }
+                (None, None) => return Err("no consumer".into()),
+            }
+            if buf.len() != size {
+                return Err(format!("message of {} bytes, expected {size}", buf.len()).into());
+            }
+            got += 1;
+        }
+        let elapsed = start.elapsed();
+        for source in sources.iter_mut() {
+            source.expect_line("sent")?;
+        }
+        if batch >= s.warmup as u64 {
+            samples.push(per_second(total, elapsed));
+        }
+    }
+    Ok(Stats::from_samples(samples))
+}
+
+/// A fan-in producer (`source` mode): creates its ring (shm) or connects to the
+/// consumer's socket (ZeroMQ), says `ready`, then sends `count` messages each time the
+/// parent says `go`, answering `sent`; exits when its stdin closes.
+fn source_child(kind: Kind, size: usize, count: u64, batches: u64, addr: &str) -> Res<()> {
+    let mut tx = match kind {
+        Kind::Shm => Tx::Shm(Box::new(ShmProducer::create(&shm_config(addr))?)),
+        Kind::Zmq => {
+            let push = zmq_context().socket(zmq::PUSH)?;
+            push.set_sndhwm(ZMQ_HWM)?;
+            push.set_linger(1000)?;
+            push.connect(addr)?;
+            Tx::Zmq(push)
+        }
+        _ => return Err("fan-in runs over shm and ZeroMQ only".into()),
+    };
+    let mut control = std::io::stdout();
+    writeln!(control, "ready")?;
+    control.flush()?;
+    let mut orders = BufReader::new(std::io::stdin());
+    let mut line = String::new();
+    let mut msg = vec![0x5Au8; size];
+    for _ in 0..batches {
+        line.clear();
+        if orders.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        for i in 0..count {
+            msg[..8].copy_from_slice(&i.to_le_bytes());
+            send(&mut tx, &msg)?;
+        }
+        writeln!(control, "sent")?;
+        control.flush()?;
+    }
+    // Stay until the parent, having received everything, closes stdin.
+    line.clear();
+    orders.read_line(&mut line)?;
+    Ok(())
+}
+
 /// The child side: `KIND MODE SIZE COUNT BATCHES ADDR_A ADDR_B`.
 pub fn child_main(args: &[String]) -> Result<(), Box<dyn Error>> {
     let [kind, mode, size, count, batches, addr_a, addr_b] = args else {
@@ -625,6 +881,9 @@ pub fn child_main(args: &[String]) -> Result<(), Box<dyn Error>> {
     let count: u64 = count.parse()?;
     let batches: u64 = batches.parse()?;
     pin_current(CONSUMER_CORE);
+    if mode == "source" {
+        return source_child(kind, size, count, batches, addr_a);
+    }
     let echo = mode == "echo";
     let mut control = std::io::stdout();
     let (mut rx, mut tx) = match kind {

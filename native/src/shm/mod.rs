@@ -29,6 +29,7 @@
 //! | write | [`insert`](ShmProducer::insert), [`insert_batch`](ShmProducer::insert_batch), [`insert_packed`](ShmProducer::insert_packed) |
 //! | read, never waiting | [`try_consume`](ShmConsumer::try_consume), [`consume_into`](ShmConsumer::consume_into), [`consume_all`](ShmConsumer::consume_all), [`try_consume_packed`](ShmConsumer::try_consume_packed), [`peekleft`](ShmConsumer::peekleft), [`peekright`](ShmConsumer::peekright) |
 //! | read, waiting | [`consume`](ShmConsumer::consume), [`consume_timeout`](ShmConsumer::consume_timeout), [`consume_packed`](ShmConsumer::consume_packed), [`aconsume`](ShmConsumer::aconsume) |
+//! | many producers, one consumer | [`ShmFanIn`]: every ring of a name prefix, read in turn |
 //! | state | `len`, `is_empty`, `dropped`, [`latest_insert_time_ns`](ShmConsumer::latest_insert_time_ns), [`latest_consume_time_ns`](ShmConsumer::latest_consume_time_ns), `capacity`, `max_message_size`, `policy`, `path` |
 //!
 //! # Policies
@@ -186,6 +187,7 @@
 mod config;
 mod consumer;
 mod error;
+mod fanin;
 mod file;
 mod header;
 mod producer;
@@ -194,6 +196,7 @@ mod wait;
 pub use config::{MAX_NAME_LEN, ShmConfig, WaitStrategy};
 pub use consumer::{Aconsume, ShmConsumer};
 pub use error::{ConfigError, ConsumeError, InsertError, OpenError};
+pub use fanin::{FanInError, ShmFanIn, SourceId, SourceInfo};
 /// The overflow policies, chosen at creation.
 pub use mmring_core::spsc::Policy;
 pub use producer::ShmProducer;
