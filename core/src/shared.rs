@@ -510,7 +510,7 @@ impl<R: Fifo> SharedRingBuffer<R> {
             return Err(item);
         }
         self.with(|ring| {
-            if ring.len() >= ring.capacity() {
+            if ring.is_full() {
                 return Err(item);
             }
             let evicted = insert(ring, item);

@@ -16,9 +16,7 @@ pub(super) const BUSY: u64 = 1;
 /// before it raises this bit, issues the heavy barrier and waits for
 /// [`HeadLine::taking`] to fall, so the consumer takes with plain stores.
 pub(super) const EVICTING: u8 = 1;
-/// [`Channel::mode`]: the barriers are symmetric, so the consumer's check of the mode
-/// needs a real fence first. Set at creation, never cleared.
-pub(super) const FENCED: u8 = 2;
+pub(super) use super::signal::FENCED;
 
 /// A value on a cache line of its own, so that the two halves' stores never share a
 /// line.
@@ -101,11 +99,7 @@ impl<T> Channel<T> {
                 at: AtomicU64::new(0),
                 taking: AtomicBool::new(false),
             },
-            mode: Padded(AtomicU8::new(if barriers.asymmetric() {
-                0
-            } else {
-                FENCED
-            })),
+            mode: Padded(AtomicU8::new(barriers.fenced())),
             items: Signal::new(barriers),
             room: Signal::new(barriers),
             producer_gone: Padded(AtomicBool::new(false)),

@@ -29,9 +29,10 @@ use super::sync::{AtomicU8, Ordering::*, UnsafeCell, compiler_fence, fence};
 
 /// [`Signal::flags`]: the sleeper has raised its flag (it may be asleep).
 const WAITING: u8 = 1;
-/// [`Signal::flags`]: the barriers are symmetric, so every publish must issue a real
-/// fence before it may trust the [`WAITING`] bit. Set at creation, never cleared.
-const FENCED: u8 = 2;
+/// In [`Signal::flags`] and the channel's mode: the barriers are symmetric, so the side
+/// that reads the byte on its hot path must issue a real fence before it may trust the
+/// byte's other bits. Set at creation ([`Barriers::fenced`]), never cleared.
+pub(super) const FENCED: u8 = 2;
 
 /// One waiting half's flag and waker, on a cache line of their own (written only around
 /// a sleep, read by the other half after every publish).
@@ -46,9 +47,8 @@ pub(super) struct Signal {
 impl Signal {
     /// A signal of a channel using `barriers`.
     pub(super) fn new(barriers: Barriers) -> Self {
-        let flags = if barriers.asymmetric { 0 } else { FENCED };
         Self {
-            flags: AtomicU8::new(flags),
+            flags: AtomicU8::new(barriers.fenced()),
             waker: AtomicWaker::default(),
         }
     }
@@ -111,9 +111,10 @@ impl Barriers {
         }
     }
 
-    /// Whether the heavy barrier is a `membarrier` and the light one a compiler fence.
-    pub(super) fn asymmetric(self) -> bool {
-        self.asymmetric
+    /// The initial value of a flag byte read on a hot path: [`FENCED`] when the
+    /// barriers are symmetric, else nothing.
+    pub(super) fn fenced(self) -> u8 {
+        if self.asymmetric { 0 } else { FENCED }
     }
 
     /// After raising our [`Signal`], before the last check (only before a sleep); and
