@@ -4,7 +4,7 @@ use core::fmt;
 use core::iter::FusedIterator;
 use core::ops::{Index, Range};
 
-use crate::capacity::{alloc_zeroed_bytes, round_capacity};
+use crate::capacity::round_capacity;
 use crate::cursor::Cursor;
 use crate::generic::index_out_of_range;
 use crate::ring::{counts_from, inherent_ring_api};
@@ -54,12 +54,10 @@ pub const DEFAULT_BUFFER_PERCENT: f64 = 25.0;
 /// ```
 #[derive(Clone)]
 pub struct BytesRingBufferFast {
-    /// `capacity × slot_size` bytes; slot `s` is `slab[s << slot_shift ..][..lens[s]]`.
-    slab: Box<[u8]>,
+    /// The messages: slot `s` is `slab.slot(s)[..lens[s]]`.
+    slab: Slab,
     /// Length of the message in each slot (stale for free slots); at most the slot size.
     lens: Box<[u32]>,
-    /// log2 of the slot size.
-    slot_shift: u32,
     cursor: Cursor,
     /// Present exactly when `only_insert_unique` is set; indexes every live message.
     unique: Option<UniqueIndex>,
@@ -121,14 +119,7 @@ impl BytesRingBufferFastBuilder {
     pub fn build(self) -> Result<BytesRingBufferFast, CapacityError> {
         let slot_size = slot_size(self.expected_item_size, self.buffer_percent)?;
         let capacity = round_capacity(self.max_capacity)?;
-        let slab_len = capacity
-            .checked_mul(slot_size)
-            .filter(|&len| isize::try_from(len).is_ok())
-            .ok_or(CapacityError::Allocation {
-                capacity,
-                item_bytes: slot_size,
-            })?;
-        let slab = alloc_zeroed_bytes(slab_len, capacity)?;
+        let slab = Slab::new(capacity, slot_size)?;
         let mut lengths = Vec::new();
         lengths
             .try_reserve_exact(capacity)
@@ -145,7 +136,6 @@ impl BytesRingBufferFastBuilder {
         Ok(BytesRingBufferFast {
             slab,
             lens: lengths.into_boxed_slice(),
-            slot_shift: slot_size.trailing_zeros(),
             cursor: Cursor::new(capacity),
             unique,
         })
@@ -199,7 +189,7 @@ impl BytesRingBufferFast {
 
     /// The size of one slot: the longest message the ring accepts.
     pub fn slot_size(&self) -> usize {
-        1 << self.slot_shift
+        self.slab.size
     }
 
     /// Whether duplicates are skipped.
@@ -225,6 +215,7 @@ impl BytesRingBufferFast {
     /// assert_eq!(ring.overwritten(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn insert(&mut self, item: &[u8]) -> Result<(), FastError> {
         self.check_fits(item)?;
         self.insert_fitting(item);
@@ -266,6 +257,7 @@ impl BytesRingBufferFast {
     /// assert_eq!(out, b"fresh");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn consume_into(&mut self, out: &mut Vec<u8>) -> bool {
         self.consume_with(|message| {
             out.clear();
@@ -287,6 +279,7 @@ impl BytesRingBufferFast {
     /// assert_eq!(ring.consume_with(<[u8]>::len), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn consume_with<U>(&mut self, read: impl FnOnce(&[u8]) -> U) -> Option<U> {
         let slot = self.cursor.checked_slot(0)?;
         let out = read(self.message(slot));
@@ -318,6 +311,7 @@ impl BytesRingBufferFast {
         Ok(())
     }
 
+    #[inline]
     fn check_fits(&self, item: &[u8]) -> Result<(), FastError> {
         if item.len() > self.slot_size() {
             return Err(FastError::Oversize {
@@ -329,11 +323,28 @@ impl BytesRingBufferFast {
     }
 
     /// Inserts a message already known to fit a slot.
+    #[inline]
     fn insert_fitting(&mut self, item: &[u8]) {
+        if self.unique.is_some() && !self.index_new(item) {
+            return;
+        }
+        let push = self.cursor.push();
+        if !push.evicts {
+            // The evicted message's slab slot is reused as it is; else the one freed
+            // last, which is likely still in the cache.
+            self.slab.take_free(push.slot);
+        }
+        self.write_slot(push.slot, item);
+    }
+
+    /// With `only_insert_unique`: `false` when `item` is held already, else indexes it
+    /// at the slot the next insert takes (and forgets the oldest if that evicts it).
+    #[inline(never)]
+    fn index_new(&mut self, item: &[u8]) -> bool {
         if let Some(index) = &self.unique {
             let hash = index.hash(item);
             if index.contains(hash, item, |slot| self.message(slot)) {
-                return;
+                return false;
             }
             let oldest = self
                 .cursor
@@ -347,29 +358,157 @@ impl BytesRingBufferFast {
                 index.insert(hash, next);
             }
         }
-        let push = self.cursor.push();
-        self.write_slot(push.slot, item);
+        true
     }
 
+    #[inline]
     fn release_oldest(&mut self) {
         if let (Some(index), Some(slot)) = (&mut self.unique, self.cursor.checked_slot(0)) {
             index.remove(slot);
         }
-        self.cursor.pop();
+        if let Some(slot) = self.cursor.pop() {
+            self.slab.free(slot);
+        }
     }
 
+    #[inline]
     fn write_slot(&mut self, slot: usize, item: &[u8]) {
         debug_assert!(item.len() <= self.slot_size());
-        let start = slot << self.slot_shift;
-        self.slab[start..start + item.len()].copy_from_slice(item);
+        self.slab.slot_mut(slot)[..item.len()].copy_from_slice(item);
         // Fits: a slot is at most `MAX_SLOT_SIZE` = 2^31 bytes.
         self.lens[slot] = item.len() as u32;
     }
 
+    #[inline]
     fn message(&self, slot: usize) -> &[u8] {
-        let start = slot << self.slot_shift;
-        &self.slab[start..start + self.lens[slot] as usize]
+        &self.slab.slot(slot)[..self.lens[slot] as usize]
     }
+}
+
+/// One cache line of a [`Slab`].
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; LINE]);
+
+/// Bytes in a cache line.
+const LINE: usize = 64;
+
+/// The slots of a [`BytesRingBufferFast`] in one allocation, laid out for the cache.
+///
+/// - A ring position (the cursor's slot) maps to a slab slot. A message inserted
+///   into a ring that is not full takes the slab slot freed last (a stack), which the
+///   consume that freed it has just read: with the ring neither empty nor full, the
+///   messages in flight keep reusing the same few slots, all in the cache, where a
+///   fixed position-to-slot map would cycle through the whole slab. An insert that
+///   evicts reuses the evicted message's slab slot.
+/// - The slab starts on a cache line, so a slot of a line or more starts on one too.
+/// - Slots of 512 bytes or more lie one line further apart than their size. A power
+///   of two apart, slots whose messages fill only their first part would leave the
+///   same cache sets unused in every slot (half of the cache, with messages of half
+///   a slot); one line of skew spreads them over all sets, for at most 1/8 more memory.
+#[derive(Clone)]
+struct Slab {
+    lines: Box<[Line]>,
+    /// Bytes from the start of one slab slot to the start of the next.
+    stride: usize,
+    /// Bytes in a slot (a power of two).
+    size: usize,
+    /// The slab slot of each ring position (meaningful for live positions).
+    map: Box<[u32]>,
+    /// Slab slots of no live message: `free[..free_len]`, the one freed last on top.
+    free: Box<[u32]>,
+    free_len: usize,
+}
+
+impl Slab {
+    /// Slots from which [`Slab`] skews.
+    const SKEW_FROM: usize = 512;
+
+    /// `capacity` zeroed slots of `size` bytes (a power of two).
+    fn new(capacity: usize, size: usize) -> Result<Self, CapacityError> {
+        let stride = if size >= Self::SKEW_FROM { size + LINE } else { size };
+        let too_large = || CapacityError::Allocation {
+            capacity,
+            item_bytes: size,
+        };
+        // Slab slots are numbered in a `u32`.
+        let slots = u32::try_from(capacity).map_err(|_| too_large())?;
+        let bytes = capacity
+            .checked_mul(stride)
+            .filter(|&len| isize::try_from(len).is_ok())
+            .ok_or_else(too_large)?;
+        let lines = filled(bytes.div_ceil(LINE), Line([0; LINE])).ok_or_else(too_large)?;
+        let map = filled(capacity, 0u32).ok_or_else(too_large)?;
+        let mut free = filled(capacity, 0u32).ok_or_else(too_large)?;
+        // Slot 0 on top: a fresh ring fills the slab in order.
+        for (slot, number) in free.iter_mut().zip((0..slots).rev()) {
+            *slot = number;
+        }
+        Ok(Self {
+            lines,
+            stride,
+            size,
+            map,
+            free,
+            free_len: capacity,
+        })
+    }
+
+    /// Gives ring position `position`, which holds no message, the slab slot freed
+    /// last.
+    #[inline]
+    fn take_free(&mut self, position: usize) {
+        debug_assert!(self.free_len > 0, "a ring that is not full has a free slot");
+        self.free_len -= 1;
+        self.map[position] = self.free[self.free_len];
+    }
+
+    /// Frees the slab slot of ring position `position`, whose message is gone.
+    #[inline]
+    fn free(&mut self, position: usize) {
+        self.free[self.free_len] = self.map[position];
+        self.free_len += 1;
+    }
+
+    /// The whole slab as bytes.
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `Line` is 64 plain bytes with no padding (`repr(C)`, size = align
+        // = 64), so `lines` is `lines.len() * 64` initialised bytes, borrowed as long
+        // as `self`.
+        unsafe { core::slice::from_raw_parts(self.lines.as_ptr().cast(), self.lines.len() * LINE) }
+    }
+
+    /// The whole slab as bytes, for writing.
+    #[inline]
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        let len = self.lines.len() * LINE;
+        // SAFETY: as in `bytes`; any byte pattern is a valid `Line`, and the borrow
+        // is unique for as long as `self` is borrowed mutably.
+        unsafe { core::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast(), len) }
+    }
+
+    /// The bytes of ring position `position`'s slot.
+    #[inline]
+    fn slot(&self, position: usize) -> &[u8] {
+        let start = self.map[position] as usize * self.stride;
+        &self.bytes()[start..start + self.size]
+    }
+
+    /// The bytes of ring position `position`'s slot, for writing.
+    #[inline]
+    fn slot_mut(&mut self, position: usize) -> &mut [u8] {
+        let (start, size) = (self.map[position] as usize * self.stride, self.size);
+        &mut self.bytes_mut()[start..start + size]
+    }
+}
+
+/// `len` copies of `value` in a new boxed slice; `None` when it cannot be allocated.
+fn filled<T: Copy>(len: usize, value: T) -> Option<Box<[T]>> {
+    let mut all = Vec::new();
+    all.try_reserve_exact(len).ok()?;
+    all.resize(len, value);
+    Some(all.into_boxed_slice())
 }
 
 inherent_ring_api! {
@@ -419,7 +558,9 @@ impl Fifo for BytesRingBufferFast {
         if let Some(index) = &mut self.unique {
             index.clear();
         }
-        self.cursor.clear();
+        while let Some(slot) = self.cursor.pop() {
+            self.slab.free(slot);
+        }
     }
 }
 

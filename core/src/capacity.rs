@@ -29,19 +29,6 @@ pub(crate) fn alloc_uninit<T>(len: usize) -> Result<Box<[MaybeUninit<T>]>, Capac
     Ok(storage.into_boxed_slice())
 }
 
-/// Allocates `len` zeroed bytes, reporting failure as a value instead of aborting.
-pub(crate) fn alloc_zeroed_bytes(len: usize, capacity: usize) -> Result<Box<[u8]>, CapacityError> {
-    let mut storage = Vec::<u8>::new();
-    storage
-        .try_reserve_exact(len)
-        .map_err(|_| CapacityError::Allocation {
-            capacity,
-            item_bytes: len / capacity.max(1),
-        })?;
-    storage.resize(len, 0);
-    Ok(storage.into_boxed_slice())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -691,3 +691,82 @@ fn unique_overwrite_latest_refuses_a_duplicate_after_checking_the_size() {
     assert!(copy.only_insert_unique(), "a clone keeps the options");
     assert_eq!(copy.slot_size(), ring.slot_size());
 }
+
+// ---------------------------------------------------------------------------------------
+// Large slots: messages that fill their slots, slots that are reused out of order
+// ---------------------------------------------------------------------------------------
+
+/// An operation on a ring of [`LARGE`]-byte slots: messages are `len` copies of one
+/// byte, so a message written over part of another shows.
+#[derive(Debug, Clone)]
+enum LargeOp {
+    Insert(usize, u8),
+    Consume,
+    ConsumeInto,
+    OverwriteLatest(usize, u8),
+    Clear,
+}
+
+/// Slots large enough to be laid out apart (1024 bytes).
+const LARGE: usize = 1024;
+
+fn large_op() -> impl Strategy<Value = LargeOp> {
+    let len = prop_oneof![Just(LARGE), Just(LARGE - 1), Just(0usize), 0..=LARGE];
+    prop_oneof![
+        6 => (len.clone(), any::<u8>()).prop_map(|(len, byte)| LargeOp::Insert(len, byte)),
+        3 => Just(LargeOp::Consume),
+        2 => Just(LargeOp::ConsumeInto),
+        1 => (len, any::<u8>()).prop_map(|(len, byte)| LargeOp::OverwriteLatest(len, byte)),
+        1 => Just(LargeOp::Clear),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn large_slots_keep_every_message_intact(
+        capacity in prop::sample::select(vec![1usize, 2, 4, 8]),
+        ops in prop::collection::vec(large_op(), 0..200),
+    ) {
+        let mut ring = BytesRingBufferFast::builder(capacity)
+            .expected_item_size(LARGE)
+            .buffer_percent(0.0)
+            .build()
+            .expect("small ring");
+        let mut model = std::collections::VecDeque::new();
+        let mut out = Vec::new();
+        for op in ops {
+            match op {
+                LargeOp::Insert(len, byte) => {
+                    if model.len() == ring.capacity() {
+                        model.pop_front();
+                    }
+                    prop_assert_eq!(ring.insert(&vec![byte; len]), Ok(()));
+                    model.push_back(vec![byte; len]);
+                }
+                LargeOp::Consume => prop_assert_eq!(ring.consume(), model.pop_front()),
+                LargeOp::ConsumeInto => {
+                    let expected = model.pop_front();
+                    prop_assert_eq!(ring.consume_into(&mut out), expected.is_some());
+                    if let Some(expected) = expected {
+                        prop_assert_eq!(&out, &expected);
+                    }
+                }
+                LargeOp::OverwriteLatest(len, byte) => {
+                    let result = ring.overwrite_latest(&vec![byte; len]);
+                    match model.back_mut() {
+                        Some(newest) => {
+                            prop_assert_eq!(result, Ok(()));
+                            *newest = vec![byte; len];
+                        }
+                        None => prop_assert_eq!(result, Err(FastError::Empty)),
+                    }
+                }
+                LargeOp::Clear => {
+                    ring.clear();
+                    model.clear();
+                }
+            }
+            prop_assert!(ring.iter().eq(model.iter().map(Vec::as_slice)));
+        }
+    }
+}
