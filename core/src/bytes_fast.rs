@@ -426,7 +426,11 @@ impl Slab {
 
     /// `capacity` zeroed slots of `size` bytes (a power of two).
     fn new(capacity: usize, size: usize) -> Result<Self, CapacityError> {
-        let stride = if size >= Self::SKEW_FROM { size + LINE } else { size };
+        let stride = if size >= Self::SKEW_FROM {
+            size + LINE
+        } else {
+            size
+        };
         let too_large = || CapacityError::Allocation {
             capacity,
             item_bytes: size,
