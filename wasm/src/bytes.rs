@@ -30,6 +30,12 @@ impl JsRing for CoreRing {
     fn view_to_js(view: &Bytes) -> JsValue {
         to_js(view)
     }
+
+    /// A message as the `Array` of its bytes (`JSON.stringify` writes a `Uint8Array`
+    /// as an object keyed by index).
+    fn json_item(item: JsValue) -> JsValue {
+        js_sys::Array::from(&item).into()
+    }
 }
 
 /// A ring of byte messages (`new BytesRingBuffer(capacity, { onlyInsertUnique })`).

@@ -35,6 +35,12 @@ impl JsRing for CoreRing {
         to_js(view)
     }
 
+    /// A message as the `Array` of its bytes (`JSON.stringify` writes a `Uint8Array`
+    /// as an object keyed by index).
+    fn json_item(item: JsValue) -> JsValue {
+        js_sys::Array::from(&item).into()
+    }
+
     /// Copies the message out of its slot into the new `Uint8Array`: no allocation in
     /// wasm memory.
     fn consume_js(&mut self) -> Option<JsValue> {

@@ -180,6 +180,16 @@ pub(crate) trait Element: Numeric {
     fn from_js(value: &JsValue) -> Result<Self, Reject>;
     /// The JavaScript value of an element: a `number`, or a `bigint` for 64-bit integers.
     fn to_js(self) -> JsValue;
+    /// The element a JS `number` stands for, when it is a valid one and the dtype's
+    /// values are `number`s; `None` otherwise (the caller then takes the checked path
+    /// of [`from_js`](Self::from_js), which says why). The fast paths' way in.
+    fn from_number(n: f64) -> Option<Self>;
+    /// The element as a JS `number`, or `None` for the 64-bit integers (`bigint`s).
+    fn to_number(self) -> Option<f64>;
+    /// The element as `toJSON()` lists it: a `number`, or for the 64-bit integers the
+    /// decimal string (`JSON.stringify` cannot write a `bigint`, and a `number` would
+    /// round values past 2^53).
+    fn to_json(self) -> JsValue;
     /// A new TypedArray holding `first` then `second` (two copies out of wasm memory).
     fn array_of(first: &[Self], second: &[Self]) -> JsValue;
     /// A TypedArray viewing `slice` in wasm memory without copying.
@@ -200,7 +210,12 @@ pub(crate) trait Element: Numeric {
 
 /// Integers up to 32 bits are JS numbers that must be whole and in range.
 fn small_integer<T: TryFrom<i64>>(value: &JsValue) -> Result<T, Reject> {
-    let n = value.as_f64().ok_or(Reject::Type)?;
+    small_number(value.as_f64().ok_or(Reject::Type)?)
+}
+
+/// A JS number as an integer up to 32 bits: whole and in range.
+#[inline]
+fn small_number<T: TryFrom<i64>>(n: f64) -> Result<T, Reject> {
     if n.fract() != 0.0 || !n.is_finite() || n.abs() > crate::args::MAX_SAFE_INTEGER {
         return Err(Reject::Range);
     }
@@ -221,7 +236,14 @@ fn float(value: &JsValue) -> Result<f64, Reject> {
 }
 
 macro_rules! element {
-    ($t:ident, $array:ident, $expected:expr, $from:expr) => {
+    (
+        $t:ident,
+        $array:ident,
+        $expected:expr,
+        $from:expr,
+        number: $from_number:expr, $to_number:expr,
+        json: $to_json:expr $(,)?
+    ) => {
         impl Element for $t {
             type Array = $array;
             const ARRAY: &'static str = stringify!($array);
@@ -235,6 +257,20 @@ macro_rules! element {
             #[inline]
             fn to_js(self) -> JsValue {
                 JsValue::from(self)
+            }
+
+            #[inline]
+            fn from_number(n: f64) -> Option<Self> {
+                $from_number(n)
+            }
+
+            #[inline]
+            fn to_number(self) -> Option<f64> {
+                $to_number(self)
+            }
+
+            fn to_json(self) -> JsValue {
+                $to_json(self)
             }
 
             fn array_of(first: &[Self], second: &[Self]) -> JsValue {
@@ -280,57 +316,96 @@ macro_rules! element {
     };
 }
 
-element!(
+/// The fast-path conversions and `toJSON` values of the dtypes whose values are JS
+/// `number`s.
+macro_rules! number_element {
+    ($t:ident, $array:ident, $expected:expr, $from:expr, $from_number:expr) => {
+        element!(
+            $t,
+            $array,
+            $expected,
+            $from,
+            number: $from_number, |v: $t| Some(f64::from(v)),
+            json: |v: $t| JsValue::from(v),
+        );
+    };
+}
+
+/// The 64-bit integers: `bigint`s, never on a `number` fast path, decimal strings in
+/// `toJSON`.
+macro_rules! bigint_element {
+    ($t:ident, $array:ident, $expected:expr) => {
+        element!(
+            $t,
+            $array,
+            $expected,
+            big_integer,
+            number: |_: f64| None, |_: $t| None,
+            json: |v: $t| JsValue::from_str(&v.to_string()),
+        );
+    };
+}
+
+number_element!(
     i8,
     Int8Array,
     "a whole number from -128 to 127",
-    small_integer
+    small_integer,
+    |n| small_number(n).ok()
 );
-element!(
+number_element!(
     i16,
     Int16Array,
     "a whole number from -32768 to 32767",
-    small_integer
+    small_integer,
+    |n| small_number(n).ok()
 );
-element!(
+number_element!(
     i32,
     Int32Array,
     "a whole number from -2147483648 to 2147483647",
-    small_integer
+    small_integer,
+    |n| small_number(n).ok()
 );
-element!(
+number_element!(
     u8,
     Uint8Array,
     "a whole number from 0 to 255",
-    small_integer
+    small_integer,
+    |n| small_number(n).ok()
 );
-element!(
+number_element!(
     u16,
     Uint16Array,
     "a whole number from 0 to 65535",
-    small_integer
+    small_integer,
+    |n| small_number(n).ok()
 );
-element!(
+number_element!(
     u32,
     Uint32Array,
     "a whole number from 0 to 4294967295",
-    small_integer
+    small_integer,
+    |n| small_number(n).ok()
 );
-element!(
+bigint_element!(
     i64,
     BigInt64Array,
-    "a bigint from -(2n ** 63n) to 2n ** 63n - 1n (write 5n or BigInt(5))",
-    big_integer
+    "a bigint from -(2n ** 63n) to 2n ** 63n - 1n (write 5n or BigInt(5))"
 );
-element!(
+bigint_element!(
     u64,
     BigUint64Array,
-    "a bigint from 0n to 2n ** 64n - 1n (write 5n or BigInt(5))",
-    big_integer
+    "a bigint from 0n to 2n ** 64n - 1n (write 5n or BigInt(5))"
 );
-element!(f32, Float32Array, "a number", |v| float(v)
-    .map(|n| n as f32));
-element!(f64, Float64Array, "a number", float);
+number_element!(
+    f32,
+    Float32Array,
+    "a number",
+    |v| float(v).map(|n| n as f32),
+    |n| Some(n as f32)
+);
+number_element!(f64, Float64Array, "a number", float, Some);
 
 #[cfg(test)]
 mod tests {

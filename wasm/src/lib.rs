@@ -26,6 +26,15 @@
 //! npm package is assembled by `wasm/npm/build.mjs` from the template
 //! `wasm/npm/package.json`; the example page is `wasm/examples/live-chart/`.
 //!
+//! # Fast paths
+//! The npm package appends `wasm/npm/fast.js` to each build's glue: it replaces the hot
+//! methods of `NumericRingBuffer` (`insert`, `insertBatch`, `length`, `peekLeft`,
+//! `peekRight`, `get`, `at`, `view`) with one call each into the hidden static
+//! `NumericRingBuffer.__*` exports, with plain numbers, falling back to the checked
+//! methods below when they say so; `fast.rs` holds the memory both sides share. It
+//! also makes every method throw an error naming itself after `free()`. The Rust API
+//! (and the `wasm-bindgen-test` suites) see the checked methods only.
+//!
 //! # JavaScript conventions
 //! - `undefined` where Rust returns `None`; `length`, `capacity` and `overwritten` are
 //!   read-only properties; `get(i)` takes negative indices like `Array.prototype.at`
@@ -58,6 +67,7 @@ mod bytes;
 mod bytes_fast;
 mod dtype;
 mod errors;
+mod fast;
 mod generic;
 mod messages;
 mod numeric;

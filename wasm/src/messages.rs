@@ -95,6 +95,7 @@ macro_rules! message_methods {
             iterator: "IterableIterator<Uint8Array>",
             promise: "Promise<Uint8Array | undefined>",
             async_iterator: "AsyncIterableIterator<Uint8Array>",
+            json: "number[][]",
         );
 
         #[wasm_bindgen::prelude::wasm_bindgen]

@@ -11,21 +11,167 @@ use wasm_bindgen::prelude::*;
 use crate::args;
 use crate::dtype::{Dtype, Element, Reject};
 use crate::errors::{capacity_error, empty_error, range_error, type_error};
+use crate::fast;
 use crate::ring::{JsRing, Shared, ring_methods};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-/** The dtypes of a NumericRingBuffer: the short name or the NumPy name. */
-export type Dtype =
-  | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64"
-  | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64"
-  | "float32" | "float64";
+/** What each dtype spelling stands for: its short name, its values and its TypedArray. */
+export interface DtypeMap {
+  i8: { name: "i8"; value: number; array: Int8Array };
+  int8: { name: "i8"; value: number; array: Int8Array };
+  i16: { name: "i16"; value: number; array: Int16Array };
+  int16: { name: "i16"; value: number; array: Int16Array };
+  i32: { name: "i32"; value: number; array: Int32Array };
+  int32: { name: "i32"; value: number; array: Int32Array };
+  i64: { name: "i64"; value: bigint; array: BigInt64Array };
+  int64: { name: "i64"; value: bigint; array: BigInt64Array };
+  u8: { name: "u8"; value: number; array: Uint8Array };
+  uint8: { name: "u8"; value: number; array: Uint8Array };
+  u16: { name: "u16"; value: number; array: Uint16Array };
+  uint16: { name: "u16"; value: number; array: Uint16Array };
+  u32: { name: "u32"; value: number; array: Uint32Array };
+  uint32: { name: "u32"; value: number; array: Uint32Array };
+  u64: { name: "u64"; value: bigint; array: BigUint64Array };
+  uint64: { name: "u64"; value: bigint; array: BigUint64Array };
+  f32: { name: "f32"; value: number; array: Float32Array };
+  float32: { name: "f32"; value: number; array: Float32Array };
+  f64: { name: "f64"; value: number; array: Float64Array };
+  float64: { name: "f64"; value: number; array: Float64Array };
+}
 
-/** The TypedArray of a NumericRingBuffer's dtype. */
-export type NumericArray =
-  | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
-  | Float32Array | Float64Array;
+/** The dtypes of a NumericRingBuffer: the short name or the NumPy name. */
+export type Dtype = keyof DtypeMap;
+
+/** The values of dtype `D`: `number`, or `bigint` for `"i64"`/`"u64"`. */
+export type NumericValue<D extends Dtype = Dtype> = DtypeMap[D]["value"];
+
+/** The TypedArray of dtype `D` (`Float64Array` for `"f64"`). */
+export type NumericArrayOf<D extends Dtype = Dtype> = DtypeMap[D]["array"];
+
+/** The TypedArray of a NumericRingBuffer's dtype, whichever it is. */
+export type NumericArray = NumericArrayOf<Dtype>;
+
+/**
+ * A ring of numbers of one dtype (`new NumericRingBuffer(capacity, "f64")`), typed by
+ * its dtype: `NumericRingBuffer<"f64">` takes and gives `number`s and `Float64Array`s,
+ * `NumericRingBuffer<"i64">` `bigint`s and `BigInt64Array`s.
+ *
+ * An integer value must be whole and in the dtype's range (`RangeError` otherwise); an
+ * `f32` value is rounded as a `Float32Array` would round it. `sum()`, `mean()`, `min()`
+ * and `max()` summarise the window (`undefined` when empty).
+ */
+export class NumericRingBuffer<D extends Dtype = "f64"> {
+  /**
+   * An empty ring holding up to `capacity` values (rounded up to a power of two) of
+   * `dtype` (default `"f64"`; NumPy names such as `"float64"` are accepted). Throws a
+   * `TypeError` if `capacity` is not a number or `dtype` not a string, a `RangeError`
+   * for capacity 0 (or not whole, negative, too large) and for an unknown dtype.
+   */
+  constructor(capacity: number, dtype?: D);
+  /** Releases the ring's wasm memory now; any later call throws an `Error` naming it. */
+  free(): void;
+  /** `free()`, for `using`. */
+  [Symbol.dispose](): void;
+  /** The dtype's short name (`"f64"`, also for a ring made with `"float64"`). */
+  readonly dtype: DtypeMap[D]["name"];
+  /** Number of values held. */
+  readonly length: number;
+  /** Maximum number of values held: the requested capacity rounded up to a power of two. */
+  readonly capacity: number;
+  /** How many values inserts have evicted from the full ring so far. */
+  readonly overwritten: number;
+  /** Whether `close()` was called. */
+  readonly closed: boolean;
+  /**
+   * Appends `value` as the newest. Returns the oldest value if the ring was full and it
+   * was evicted, else `undefined`. If an `aconsume()` is waiting, the value goes to it
+   * instead. Throws a `TypeError` for a value of the wrong type, a `RangeError` for an
+   * integer value that is not whole or out of range.
+   */
+  insert(value: NumericValue<D>): NumericValue<D> | undefined;
+  /**
+   * Appends a batch in order, as repeated `insert`s would; only the newest `capacity`
+   * values remain. A TypedArray of the ring's dtype is copied into wasm memory in bulk;
+   * any other iterable is checked value by value first, and nothing is inserted if one
+   * value is invalid (the error names its index).
+   */
+  insertBatch(values: NumericArrayOf<D> | NumericArray | Iterable<NumericValue<D>>): void;
+  /** Removes and returns the oldest value; `undefined` when empty. */
+  consume(): NumericValue<D> | undefined;
+  /** Removes every value and returns them, oldest → newest, in a new TypedArray. */
+  consumeAll(): NumericArrayOf<D>;
+  /** A copy of the values, oldest → newest, in a new TypedArray. */
+  unwrapped(): NumericArrayOf<D>;
+  /**
+   * The values, oldest → newest, as a TypedArray over the ring's storage in wasm
+   * memory: no copy. Rotates the storage first if the window wraps (O(capacity) then,
+   * O(1) when it is already contiguous).
+   *
+   * Valid only until the next call that changes the ring (an insert, a consume,
+   * `clear`, …) or allocates in wasm memory (any `mmring` call may): after that it may
+   * show other values, or be empty (length 0) if wasm memory grew. Read it at once, copy
+   * (`view.slice()`) what you keep, never write through it.
+   */
+  view(): NumericArrayOf<D>;
+  /**
+   * The values as two TypedArrays over the ring's storage, oldest first (the second is
+   * empty unless the window wraps). O(1); valid only as long as `view()`'s result is.
+   */
+  viewSlices(): [NumericArrayOf<D>, NumericArrayOf<D>];
+  /** The oldest value, left in place; `undefined` when empty. */
+  peekLeft(): NumericValue<D> | undefined;
+  /** The newest value, left in place; `undefined` when empty. */
+  peekRight(): NumericValue<D> | undefined;
+  /**
+   * The value at `index`, like `Array.prototype.at`: `0` is the oldest, `-1` the
+   * newest; `undefined` out of range. Throws a `TypeError` if `index` is not a number,
+   * a `RangeError` if it is not whole.
+   */
+  get(index: number): NumericValue<D> | undefined;
+  /** The value at `index`, exactly as `get(index)` (`ring.at(-1)` is the newest). */
+  at(index: number): NumericValue<D> | undefined;
+  /**
+   * Replaces the newest value and returns the replaced one. Throws an `Error` when the
+   * ring is empty, and as `insert` for an invalid value.
+   */
+  overwriteLatest(value: NumericValue<D>): NumericValue<D>;
+  /** Whether `value` is held (`==` on the dtype's values, so `NaN` is never found). */
+  contains(value: NumericValue<D>): boolean;
+  /** Removes every value (the `overwritten` count is kept). */
+  clear(): void;
+  /** Whether the ring holds no values. */
+  isEmpty(): boolean;
+  /** Whether the ring is full: the next insert evicts the oldest value. */
+  isFull(): boolean;
+  /** The sum of the values (added in 64-bit floats); `undefined` when empty. */
+  sum(): number | undefined;
+  /** The mean of the values; `undefined` when empty. */
+  mean(): number | undefined;
+  /** The smallest value (`NaN` skipped unless every value is `NaN`); `undefined` when empty. */
+  min(): NumericValue<D> | undefined;
+  /** The largest value (`NaN` skipped unless every value is `NaN`); `undefined` when empty. */
+  max(): NumericValue<D> | undefined;
+  /**
+   * The values, oldest → newest, as a plain `Array` for `JSON.stringify`: numbers, or
+   * decimal strings for `"i64"`/`"u64"` (JSON has no `bigint`).
+   */
+  toJSON(): (D extends "i64" | "int64" | "u64" | "uint64" ? string : number)[];
+  /** A snapshot of the values, oldest → newest: `for (const x of ring)`, `[...ring]`. */
+  [Symbol.iterator](): IterableIterator<NumericValue<D>>;
+  /**
+   * A promise of the oldest value: resolved at once if the ring holds one, otherwise
+   * by the next insert. Resolves with `undefined` once the ring is closed and empty.
+   */
+  aconsume(): Promise<NumericValue<D> | undefined>;
+  /** An async iterator over the values as they arrive, for `for await`. */
+  aconsumeIterable(): AsyncIterableIterator<NumericValue<D>>;
+  /**
+   * Closes the ring for waiting: pending `aconsume()` promises resolve with
+   * `undefined` and async iterators end. Values held stay consumable.
+   */
+  close(): void;
+}
 "#;
 
 /// A ring of numbers of one dtype (`new NumericRingBuffer(capacity, "f64")`).
@@ -40,7 +186,11 @@ export type NumericArray =
 /// `sum()`, `mean()`, `min()` and `max()` summarise the window (`undefined` when
 /// empty; `min`/`max` skip `NaN`; `sum`/`mean` add in `f64`, inexact past 2^53 for
 /// 64-bit integers).
-#[wasm_bindgen]
+///
+/// The TypeScript declaration is written by hand (`TS_TYPES`), generic over the dtype;
+/// the npm package replaces the hot methods with the fast paths of `wasm/npm/fast.js`
+/// (see the `fast` module), which call the hidden `__*` methods below.
+#[wasm_bindgen(skip_typescript)]
 pub struct NumericRingBuffer {
     shared: Rc<Shared<AnyRing>>,
     dtype: Dtype,
@@ -151,11 +301,11 @@ impl NumericRingBuffer {
     /// around its end (O(capacity) then; O(1) when the window is already contiguous,
     /// see `viewSlices()` for a view that never rotates).
     ///
-    /// The view is valid only until the next call that changes the ring (an insert,
-    /// a consume, `clear`, …) or allocates in wasm memory (any `mmring` call may): after
-    /// that it may show other values, or be empty (length 0) if wasm memory grew.
-    /// Read it at once, and copy (`view.slice()`) what you keep. Never write through
-    /// it.
+    /// The view is valid only until the next call on any `mmring` object: the next
+    /// call that changes the ring (an insert, a consume, `clear`, …) changes what it
+    /// shows, and any call may allocate in wasm memory, after which (if the memory
+    /// grew) it is empty (length 0). Read it at once, and copy (`view.slice()`) what
+    /// you keep. Never write through it.
     #[wasm_bindgen(unchecked_return_type = "NumericArray")]
     pub fn view(&self) -> Result<JsValue, JsValue> {
         let mut ring = self.shared.ring_mut("NumericRingBuffer.view")?;
@@ -227,6 +377,170 @@ impl NumericRingBuffer {
     }
 }
 
+/// The fast paths of `wasm/npm/fast.js`: plain numbers in and out, nothing allocated,
+/// nothing thrown. Hidden from TypeScript; not for direct use. Each either does exactly
+/// what the method it speeds up does, or nothing and says "slow" (see `fast.rs`).
+///
+/// They are static and take the ring's handle (`__handle()`, the address of its shared
+/// state) rather than `this`: that skips the reference count and borrow flag that
+/// `wasm-bindgen` maintains around every method call, a third of a scalar insert's
+/// cost. Handle 0 (what fast.js holds after `free()`) takes the slow path.
+#[wasm_bindgen]
+impl NumericRingBuffer {
+    /// The byte addresses of the fast paths' scratch block and staging area, and the
+    /// staging area's size in bytes.
+    #[wasm_bindgen(js_name = __layout, skip_typescript)]
+    pub fn fast_layout() -> Vec<u32> {
+        fast::layout().to_vec()
+    }
+
+    /// The ring's handle for the fast paths: the address of its shared state, which
+    /// lives as long as this object. fast.js keeps it on the object and sets it to 0
+    /// in `free()` before the ring is released.
+    #[wasm_bindgen(js_name = __handle, skip_typescript)]
+    pub fn fast_handle(&self) -> u32 {
+        // wasm32 addresses fit `u32`.
+        Rc::as_ptr(&self.shared) as usize as u32
+    }
+
+    /// `insert(value)` of a `number`: the evicted value, else `NaN` with the status.
+    #[wasm_bindgen(js_name = __insert, skip_typescript)]
+    pub fn fast_insert(handle: u32, value: f64) -> f64 {
+        with_handle(handle, fast::slow, |shared| {
+            let Some(mut ring) = shared.try_ring_mut() else {
+                return fast::slow();
+            };
+            // Consumers wait only on an empty ring.
+            dispatch!(&mut *ring, r => {
+                if r.ring.is_empty() && shared.waiters.any() {
+                    fast::slow()
+                } else {
+                    r.fast_insert(value)
+                }
+            })
+        })
+    }
+
+    /// `insertBatch` of the first `n` values in the staging area, a TypedArray of the
+    /// dtype numbered `kind` (the order of `Dtype::ALL`). 0 when done, else the slow
+    /// status (another dtype, a pending `aconsume()`, a batch longer than the stage).
+    #[wasm_bindgen(js_name = __commit, skip_typescript)]
+    pub fn fast_commit(handle: u32, kind: u32, n: u32) -> u32 {
+        const SLOW: u32 = fast::Status::Slow as u32;
+        with_handle(
+            handle,
+            || SLOW,
+            |shared| {
+                let Some(mut ring) = shared.try_ring_mut() else {
+                    return SLOW;
+                };
+                if kind != ring.dtype() as u32 || (ring.is_empty() && shared.waiters.any()) {
+                    return SLOW;
+                }
+                let done = dispatch!(&mut *ring, r => {
+                    fast::with_stage(n as usize, |values| r.ring.insert_batch(values)).is_some()
+                });
+                if done {
+                    fast::Status::None as u32
+                } else {
+                    SLOW
+                }
+            },
+        )
+    }
+
+    /// The `length` getter; -1 when the ring is busy (the checked getter says so).
+    #[wasm_bindgen(js_name = __len, skip_typescript)]
+    pub fn fast_len(handle: u32) -> i32 {
+        with_handle(
+            handle,
+            || -1,
+            |shared| {
+                shared
+                    .try_ring()
+                    .map_or(-1, |ring| i32::try_from(ring.len()).unwrap_or(-1))
+            },
+        )
+    }
+
+    /// `peekRight()` (`newest`) or `peekLeft()`.
+    #[wasm_bindgen(js_name = __peek, skip_typescript)]
+    pub fn fast_peek(handle: u32, newest: bool) -> f64 {
+        with_handle(handle, fast::slow, |shared| {
+            let Some(ring) = shared.try_ring() else {
+                return fast::slow();
+            };
+            dispatch!(&*ring, r => Typed::fast_number(if newest {
+                r.ring.peekright()
+            } else {
+                r.ring.peekleft()
+            }))
+        })
+    }
+
+    /// `get(index)` and `at(index)` of a `number` index.
+    #[wasm_bindgen(js_name = __get, skip_typescript)]
+    pub fn fast_get(handle: u32, index: f64) -> f64 {
+        if index.fract() != 0.0 || index.is_nan() {
+            return fast::slow();
+        }
+        with_handle(handle, fast::slow, |shared| {
+            let Some(ring) = shared.try_ring() else {
+                return fast::slow();
+            };
+            if index.abs() > ring.len() as f64 {
+                return fast::none();
+            }
+            dispatch!(&*ring, r => Typed::fast_number(r.ring.get_signed(index as isize)))
+        })
+    }
+
+    /// `view()`: makes the window contiguous, stores its address and length in the
+    /// scratch block and returns the dtype's number (the order of `Dtype::ALL`); -1
+    /// when the ring is busy.
+    #[wasm_bindgen(js_name = __view, skip_typescript)]
+    pub fn fast_view(handle: u32) -> i32 {
+        with_handle(
+            handle,
+            || -1,
+            |shared| {
+                let Some(mut ring) = shared.try_ring_mut() else {
+                    return -1;
+                };
+                let dtype = ring.dtype();
+                dispatch!(&mut *ring, r => {
+                    let window = r.ring.make_contiguous();
+                    // wasm32 addresses and lengths fit `u32`.
+                    fast::set_window(window.as_ptr() as usize as u32, window.len() as u32);
+                });
+                dtype as i32
+            },
+        )
+    }
+}
+
+/// Runs `f` on the shared state that `handle` (from `__handle()`) addresses, or
+/// returns `slow()` for handle 0.
+#[inline]
+fn with_handle<R>(
+    handle: u32,
+    slow: impl FnOnce() -> R,
+    f: impl FnOnce(&Shared<AnyRing>) -> R,
+) -> R {
+    if handle == 0 {
+        return slow();
+    }
+    // SAFETY: a non-zero handle is what `__handle()` returned for a live ring: the
+    // address of the `Shared` its `Rc` keeps alive while the JS object holds the ring.
+    // fast.js stores the handle on that object only, passes it only to these fast
+    // paths, and sets it to 0 in `free()` before the ring is released (after `free()`
+    // the object's methods throw anyway); a garbage-collected object makes no more
+    // calls. This is the contract `wasm-bindgen` itself relies on for `__wbg_ptr`. The
+    // reference is shared, and every mutation goes through the `RefCell`s inside.
+    let shared = unsafe { &*(handle as usize as *const Shared<AnyRing>) };
+    f(shared)
+}
+
 ring_methods!(
     NumericRingBuffer,
     ring: AnyRing,
@@ -235,6 +549,7 @@ ring_methods!(
     iterator: "IterableIterator<number | bigint>",
     promise: "Promise<number | bigint | undefined>",
     async_iterator: "AsyncIterableIterator<number | bigint>",
+    json: "(number | string)[]",
 );
 
 /// Runs `$body` with `$r` bound to the typed ring inside an [`AnyRing`].
@@ -271,6 +586,22 @@ enum AnyRing {
 }
 
 impl AnyRing {
+    /// The dtype of the values.
+    fn dtype(&self) -> Dtype {
+        match self {
+            AnyRing::I8(_) => Dtype::I8,
+            AnyRing::I16(_) => Dtype::I16,
+            AnyRing::I32(_) => Dtype::I32,
+            AnyRing::I64(_) => Dtype::I64,
+            AnyRing::U8(_) => Dtype::U8,
+            AnyRing::U16(_) => Dtype::U16,
+            AnyRing::U32(_) => Dtype::U32,
+            AnyRing::U64(_) => Dtype::U64,
+            AnyRing::F32(_) => Dtype::F32,
+            AnyRing::F64(_) => Dtype::F64,
+        }
+    }
+
     fn new(dtype: Dtype, capacity: usize) -> Result<Self, mmring_core::CapacityError> {
         Ok(match dtype {
             Dtype::I8 => AnyRing::I8(Typed::new(capacity)?),
@@ -353,6 +684,11 @@ impl JsRing for AnyRing {
     fn snapshot_js(&self) -> JsValue {
         dispatch!(self, r => r.unwrapped())
     }
+
+    /// Numbers, or decimal strings for the 64-bit integers.
+    fn json_js(&self) -> JsValue {
+        dispatch!(self, r => r.ring.iter().map(Element::to_json).collect::<Array>().into())
+    }
 }
 
 /// The values of an [`AnyRing`] as JS values, oldest → newest.
@@ -431,6 +767,26 @@ impl<T: Element> Typed<T> {
     /// `value` checked and converted the way the ring would store it.
     fn normalize(&self, value: &JsValue, context: &str) -> Result<JsValue, JsValue> {
         Self::parse(value, context).map(T::to_js)
+    }
+
+    /// `insert` of a JS number: the evicted value, else `NaN` with the status.
+    #[inline]
+    fn fast_insert(&mut self, value: f64) -> f64 {
+        match T::from_number(value) {
+            Some(value) => Self::fast_number(self.ring.insert(value)),
+            None => fast::slow(),
+        }
+    }
+
+    /// A value read for a fast path: as a `number`, `NaN` with the status for none
+    /// (or for a `bigint` dtype, whose values take the checked path).
+    #[inline]
+    fn fast_number(value: Option<T>) -> f64 {
+        match value.map(T::to_number) {
+            None => fast::none(),
+            Some(Some(n)) => fast::value(n),
+            Some(None) => fast::slow(),
+        }
     }
 
     fn insert(&mut self, value: &JsValue, context: &str) -> Result<JsValue, JsValue> {

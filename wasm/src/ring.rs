@@ -36,6 +36,22 @@ pub(crate) trait JsRing: Ring {
     fn snapshot_js(&self) -> JsValue {
         self.iter().map(Self::view_to_js).collect::<Array>().into()
     }
+
+    /// Every item, oldest → newest, as `toJSON()` returns them: an `Array` of values
+    /// that `JSON.stringify` can write.
+    fn json_js(&self) -> JsValue {
+        self.iter()
+            .map(|view| Self::json_item(Self::view_to_js(view)))
+            .collect::<Array>()
+            .into()
+    }
+
+    /// An item (as [`view_to_js`](Self::view_to_js) gave it) as `toJSON()` lists it:
+    /// itself, unless `JSON.stringify` would mangle it (the byte rings list a
+    /// message as an `Array` of its bytes).
+    fn json_item(item: JsValue) -> JsValue {
+        item
+    }
 }
 
 /// A ring and the consumers waiting for its items; shared (`Rc`) by the ring's JS
@@ -60,6 +76,19 @@ impl<R> Shared<R> {
         self.ring
             .try_borrow_mut()
             .map_err(|_| reentrant_error(context))
+    }
+
+    /// The ring for writing, or `None` if it is already borrowed: for the fast paths,
+    /// which build no error (their caller takes the checked path, which does).
+    #[inline]
+    pub(crate) fn try_ring_mut(&self) -> Option<RefMut<'_, R>> {
+        self.ring.try_borrow_mut().ok()
+    }
+
+    /// The ring for reading, or `None`: as [`try_ring_mut`](Self::try_ring_mut).
+    #[inline]
+    pub(crate) fn try_ring(&self) -> Option<Ref<'_, R>> {
+        self.ring.try_borrow().ok()
     }
 
     /// The ring, for reading.
@@ -98,8 +127,8 @@ pub(crate) fn or_undefined(value: Option<JsValue>) -> JsValue {
 /// The methods every ring class has, generated as one more `#[wasm_bindgen] impl`
 /// block of `$class`, which has a field `shared: Rc<Shared<$ring>>` with
 /// `$ring: JsRing`. The literals are the TypeScript types of what they return: an item
-/// or `undefined`, all items, the `for…of` iterator, the `aconsume()` promise and the
-/// `for await` iterator.
+/// or `undefined`, all items, the `for…of` iterator, the `aconsume()` promise, the
+/// `for await` iterator and `toJSON()`'s array.
 macro_rules! ring_methods {
     (
         $class:ident,
@@ -108,7 +137,8 @@ macro_rules! ring_methods {
         all_items: $all_ts:literal,
         iterator: $iterator_ts:literal,
         promise: $promise_ts:literal,
-        async_iterator: $async_iterator_ts:literal $(,)?
+        async_iterator: $async_iterator_ts:literal,
+        json: $json_ts:literal $(,)?
     ) => {
         #[wasm_bindgen::prelude::wasm_bindgen]
         impl $class {
@@ -233,6 +263,33 @@ macro_rules! ring_methods {
                 Ok($crate::ring::or_undefined(
                     item.map(<$ring as $crate::ring::JsRing>::view_to_js),
                 ))
+            }
+
+            /// The item at `index`, exactly as `get(index)`: the name of
+            /// `Array.prototype.at`, so that a ring reads like an array (`ring.at(-1)`
+            /// is the newest item).
+            #[wasm_bindgen(unchecked_return_type = $maybe_ts)]
+            pub fn at(
+                &self,
+                #[wasm_bindgen(unchecked_param_type = "number")] index: &wasm_bindgen::JsValue,
+            ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                const CONTEXT: &str = concat!(stringify!($class), ".at");
+                let Some(index) = $crate::args::index(index, CONTEXT)? else {
+                    return Ok(wasm_bindgen::JsValue::UNDEFINED);
+                };
+                let ring = self.shared.ring(CONTEXT)?;
+                let item = mmring_core::Ring::get_signed(&*ring, index);
+                Ok($crate::ring::or_undefined(
+                    item.map(<$ring as $crate::ring::JsRing>::view_to_js),
+                ))
+            }
+
+            /// The items, oldest → newest, as a plain `Array` for `JSON.stringify`
+            /// (which calls `toJSON`): `JSON.stringify(ring)` writes the contents.
+            #[wasm_bindgen(js_name = toJSON, unchecked_return_type = $json_ts)]
+            pub fn to_json(&self) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+                let ring = self.shared.ring(concat!(stringify!($class), ".toJSON"))?;
+                Ok($crate::ring::JsRing::json_js(&*ring))
             }
 
             /// An iterator over a snapshot of the items, oldest → newest: `for (const x

@@ -214,3 +214,22 @@ fn the_iterator_walks_a_snapshot_oldest_first() {
     let seen: Vec<JsValue> = iter.into_iter().map(Result::unwrap).collect();
     assert_eq!(seen, [s("b"), s("c")]);
 }
+
+#[wasm_bindgen_test]
+fn at_reads_from_both_ends_and_to_json_lists_the_items() {
+    let r = ring(4.0);
+    r.insert(s("a")).unwrap();
+    r.insert(num(1.5)).unwrap();
+    r.insert(JsValue::NULL).unwrap();
+    assert_eq!(r.at(&num(0.0)).unwrap(), s("a"));
+    assert_eq!(r.at(&num(-1.0)).unwrap(), JsValue::NULL);
+    assert_eq!(r.at(&num(-3.0)).unwrap(), s("a"));
+    assert!(r.at(&num(-4.0)).unwrap().is_undefined());
+    throws(
+        r.at(&num(0.5)),
+        Kind::Range,
+        "GenericRingBuffer.at: index must be a whole number",
+    );
+    let json = js_sys::JSON::stringify(&r.to_json().unwrap()).unwrap();
+    assert_eq!(String::from(json), r#"["a",1.5,null]"#);
+}

@@ -33,6 +33,19 @@ macro_rules! message_class_tests {
             }
 
             #[wasm_bindgen_test]
+            fn at_reads_from_both_ends_and_to_json_lists_the_bytes() {
+                let r = ring(4.0);
+                r.insert(&u8s(b"ab")).unwrap();
+                r.insert(&u8s(b"")).unwrap();
+                r.insert(&u8s(&[255])).unwrap();
+                assert_eq!(bytes_of(&r.at(&num(0.0)).unwrap()), b"ab");
+                assert_eq!(bytes_of(&r.at(&num(-1.0)).unwrap()), [255]);
+                assert!(r.at(&num(3.0)).unwrap().is_undefined());
+                let json = js_sys::JSON::stringify(&r.to_json().unwrap()).unwrap();
+                assert_eq!(String::from(json), "[[97,98],[],[255]]");
+            }
+
+            #[wasm_bindgen_test]
             fn only_insert_unique_skips_held_messages_also_within_a_batch() {
                 let r = unique(4.0);
                 assert!(r.only_insert_unique().unwrap());

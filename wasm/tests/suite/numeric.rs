@@ -341,3 +341,274 @@ fn iterator_and_clear() {
     assert!(r.peek_right().unwrap().is_undefined());
     assert_eq!(Array::from(&r.consume_all().unwrap()).length(), 0);
 }
+
+#[wasm_bindgen_test]
+fn at_is_get_and_to_json_lists_the_values() {
+    for dtype in Dtype::ALL {
+        let r = ring(4.0, dtype.name());
+        for n in 1..=5 {
+            r.insert(&value(dtype, n)).unwrap();
+        }
+        for i in [-5.0, -4.0, -1.0, 0.0, 3.0, 4.0] {
+            assert_eq!(
+                r.at(&num(i)).unwrap(),
+                r.get(&num(i)).unwrap(),
+                "{dtype} {i}"
+            );
+        }
+        assert_eq!(r.at(&num(-1.0)).unwrap(), value(dtype, 5));
+        throws(
+            r.at(&s("0")),
+            Kind::Type,
+            "NumericRingBuffer.at: index must be a number",
+        );
+        let json = js_sys::JSON::stringify(&r.to_json().unwrap()).unwrap();
+        let expected = match dtype {
+            Dtype::I64 | Dtype::U64 => r#"["2","3","4","5"]"#,
+            _ => "[2,3,4,5]",
+        };
+        assert_eq!(String::from(json), expected, "{dtype}");
+    }
+    let big = ring(2.0, "u64");
+    big.insert(&JsValue::from(u64::MAX)).unwrap();
+    let json = js_sys::JSON::stringify(&big.to_json().unwrap()).unwrap();
+    assert_eq!(String::from(json), format!(r#"["{}"]"#, u64::MAX));
+}
+
+/// The hidden exports behind the npm package's fast paths (wasm/npm/fast.js): a
+/// `NaN` result is read with the status word of `__layout()`'s scratch block.
+mod fast_paths {
+    use super::*;
+
+    const NONE: u32 = 0;
+    const VALUE: u32 = 1;
+    const SLOW: u32 = 2;
+
+    fn status() -> u32 {
+        let scratch = NumericRingBuffer::fast_layout()[0] as usize;
+        // SAFETY: `__layout()[0]` is the address of the scratch block in this module's
+        // own memory, whose first word is the status (wasm/src/fast.rs).
+        unsafe { (scratch as *const u32).read() }
+    }
+
+    /// What the JS layer makes of a fast result: `Ok(None)` undefined, `Ok(Some)` a
+    /// number, `Err(())` the checked path.
+    fn read(r: f64) -> Result<Option<f64>, ()> {
+        if !r.is_nan() {
+            return Ok(Some(r));
+        }
+        match status() {
+            NONE => Ok(None),
+            VALUE => Ok(Some(r)),
+            SLOW => Err(()),
+            other => panic!("status {other}"),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn insert_evicts_like_the_checked_insert() {
+        let r = ring(2.0, "f64");
+        assert_eq!(
+            read(NumericRingBuffer::fast_insert(r.fast_handle(), 1.5)),
+            Ok(None)
+        );
+        assert_eq!(
+            read(NumericRingBuffer::fast_insert(r.fast_handle(), f64::NAN)),
+            Ok(None)
+        );
+        assert_eq!(
+            read(NumericRingBuffer::fast_insert(r.fast_handle(), 2.5)),
+            Ok(Some(1.5))
+        );
+        assert!(
+            read(NumericRingBuffer::fast_insert(r.fast_handle(), 3.5))
+                .unwrap()
+                .unwrap()
+                .is_nan()
+        );
+        assert_eq!(NumericRingBuffer::fast_len(r.fast_handle()), 2);
+        assert_eq!(
+            read(NumericRingBuffer::fast_peek(r.fast_handle(), false)),
+            Ok(Some(2.5))
+        );
+        assert_eq!(
+            read(NumericRingBuffer::fast_peek(r.fast_handle(), true)),
+            Ok(Some(3.5))
+        );
+        assert_eq!(r.overwritten().unwrap(), 2.0);
+    }
+
+    #[wasm_bindgen_test]
+    fn integer_dtypes_check_their_values_and_bigint_dtypes_go_slow() {
+        let r = ring(4.0, "u8");
+        assert_eq!(
+            read(NumericRingBuffer::fast_insert(r.fast_handle(), 255.0)),
+            Ok(None)
+        );
+        for bad in [256.0, -1.0, 0.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                read(NumericRingBuffer::fast_insert(r.fast_handle(), bad)),
+                Err(()),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            NumericRingBuffer::fast_len(r.fast_handle()),
+            1,
+            "a refused value is not stored"
+        );
+        assert_eq!(
+            read(NumericRingBuffer::fast_get(r.fast_handle(), 0.0)),
+            Ok(Some(255.0))
+        );
+        let f = ring(4.0, "f32");
+        NumericRingBuffer::fast_insert(f.fast_handle(), 0.1);
+        assert_eq!(
+            read(NumericRingBuffer::fast_peek(f.fast_handle(), true)),
+            Ok(Some(f64::from(0.1f32)))
+        );
+        let big = ring(4.0, "i64");
+        assert_eq!(
+            read(NumericRingBuffer::fast_insert(big.fast_handle(), 1.0)),
+            Err(())
+        );
+        assert_eq!(NumericRingBuffer::fast_len(big.fast_handle()), 0);
+        assert_eq!(
+            read(NumericRingBuffer::fast_peek(big.fast_handle(), true)),
+            Ok(None),
+            "empty is empty for any dtype"
+        );
+        big.insert(&JsValue::from(7i64)).unwrap();
+        assert_eq!(
+            read(NumericRingBuffer::fast_peek(big.fast_handle(), true)),
+            Err(()),
+            "a bigint is read by the checked path"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn get_takes_whole_indices_from_both_ends() {
+        let r = ring(4.0, "i32");
+        for n in 1..=6 {
+            NumericRingBuffer::fast_insert(r.fast_handle(), f64::from(n));
+        }
+        assert_eq!(
+            read(NumericRingBuffer::fast_get(r.fast_handle(), 0.0)),
+            Ok(Some(3.0))
+        );
+        assert_eq!(
+            read(NumericRingBuffer::fast_get(r.fast_handle(), -1.0)),
+            Ok(Some(6.0))
+        );
+        assert_eq!(
+            read(NumericRingBuffer::fast_get(r.fast_handle(), -4.0)),
+            Ok(Some(3.0))
+        );
+        for out in [4.0, -5.0, 1e300, -1e300] {
+            assert_eq!(
+                read(NumericRingBuffer::fast_get(r.fast_handle(), out)),
+                Ok(None),
+                "{out}"
+            );
+        }
+        for slow in [0.5, f64::NAN] {
+            assert_eq!(
+                read(NumericRingBuffer::fast_get(r.fast_handle(), slow)),
+                Err(()),
+                "{slow}"
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn handle_zero_takes_the_slow_path() {
+        assert_eq!(read(NumericRingBuffer::fast_insert(0, 1.0)), Err(()));
+        assert_eq!(read(NumericRingBuffer::fast_peek(0, true)), Err(()));
+        assert_eq!(read(NumericRingBuffer::fast_get(0, 0.0)), Err(()));
+        assert_eq!(NumericRingBuffer::fast_len(0), -1);
+        assert_eq!(NumericRingBuffer::fast_view(0), -1);
+        assert_eq!(
+            NumericRingBuffer::fast_commit(0, Dtype::F64 as u32, 0),
+            SLOW
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_pending_aconsume_sends_inserts_the_checked_way() {
+        let r = ring(4.0, "f64");
+        let _pending = r.aconsume();
+        assert_eq!(
+            read(NumericRingBuffer::fast_insert(r.fast_handle(), 1.0)),
+            Err(())
+        );
+        assert_eq!(
+            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F64 as u32, 0),
+            SLOW
+        );
+        assert_eq!(NumericRingBuffer::fast_len(r.fast_handle()), 0);
+    }
+
+    #[wasm_bindgen_test]
+    fn commit_inserts_the_staged_values_of_the_rings_dtype() {
+        let [_, stage, bytes] = NumericRingBuffer::fast_layout()[..] else {
+            panic!("layout")
+        };
+        assert_eq!(bytes, 8192);
+        let staged = |values: &[f64]| {
+            // SAFETY: the staging area is `bytes` bytes at `stage` in this module's own
+            // memory, aligned to 8, and only the JS layer (here: this test) writes it.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    values.as_ptr(),
+                    stage as usize as *mut f64,
+                    values.len(),
+                );
+            }
+        };
+        let r = ring(4.0, "f64");
+        staged(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(
+            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F64 as u32, 6),
+            NONE
+        );
+        assert_eq!(
+            elements(&r.unwrapped().unwrap()),
+            [3.0, 4.0, 5.0, 6.0].map(num)
+        );
+        assert_eq!(r.overwritten().unwrap(), 2.0);
+        assert_eq!(
+            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F32 as u32, 1),
+            SLOW,
+            "another dtype"
+        );
+        assert_eq!(
+            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F64 as u32, 1025),
+            SLOW,
+            "more than the stage"
+        );
+        assert_eq!(NumericRingBuffer::fast_len(r.fast_handle()), 4);
+    }
+
+    #[wasm_bindgen_test]
+    fn view_reports_the_contiguous_window() {
+        let r = ring(4.0, "f64");
+        for n in 1..=6 {
+            NumericRingBuffer::fast_insert(r.fast_handle(), f64::from(n));
+        }
+        assert_eq!(
+            NumericRingBuffer::fast_view(r.fast_handle()),
+            Dtype::F64 as i32
+        );
+        let scratch = NumericRingBuffer::fast_layout()[0] as usize;
+        // SAFETY: words 1 and 2 of the scratch block are the window's address and
+        // length (wasm/src/fast.rs), in this module's own memory.
+        let (address, len) = unsafe {
+            let words = scratch as *const u32;
+            (words.add(1).read(), words.add(2).read())
+        };
+        assert_eq!(len, 4);
+        // SAFETY: the window just reported: 4 live f64s of the ring, not changed since.
+        let window = unsafe { core::slice::from_raw_parts(address as usize as *const f64, 4) };
+        assert_eq!(window, [3.0, 4.0, 5.0, 6.0]);
+    }
+}
