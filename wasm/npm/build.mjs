@@ -4,9 +4,13 @@
 //
 //   node wasm/npm/build.mjs [--no-pack]
 //
-// Needs the wasm32-unknown-unknown target and the wasm-bindgen CLI of the version
-// pinned in wasm/Cargo.toml (`just wasm-tools` installs both). With WASM_OPT set to a
-// recent `wasm-opt` (npm `binaryen`), each build's wasm is also optimised for size.
+// Needs the wasm32-unknown-unknown target, the wasm-bindgen CLI of the version pinned
+// in wasm/Cargo.toml, and binaryen's `wasm-opt` from npm (`binaryen` in
+// wasm/tests/js/package.json); `just wasm-tools` installs all three. WASM_OPT=path
+// picks another `wasm-opt`.
+//
+// Each build's glue gets wasm/npm/fast.js appended: NumericRingBuffer's fast paths and
+// the errors of a call after free() (see that file and wasm/src/fast.rs).
 //
 // Layout of the package (see package.json beside this script for the `exports` map):
 //   node/     wasm-bindgen --target nodejs, as mmring.cjs, with an ESM entry mmring.mjs
@@ -16,7 +20,9 @@
 //             plugin…), which instantiate the wasm as an ES module
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,23 +68,37 @@ const version = metadata.packages.find((p) => p.name === "mmring-wasm").version;
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-// Opt-in (Debian's wasm-opt is too old for this wasm): WASM_OPT=path/to/wasm-opt.
-const wasmOpt = process.env.WASM_OPT;
-for (const [target, dir] of [
-  ["nodejs", "node"],
-  ["web", "web"],
-  ["bundler", "bundler"],
+// binaryen's wasm-opt from npm (Debian's is too old for this wasm), or WASM_OPT.
+const wasmOpt = process.env.WASM_OPT || join(wasmDir, "tests", "js", "node_modules", ".bin", "wasm-opt");
+if (!existsSync(wasmOpt)) {
+  console.error(`wasm-opt not found at ${wasmOpt}: run \`npm ci\` in wasm/tests/js (or \`just wasm-tools\`)`);
+  process.exit(1);
+}
+const fast = readFileSync(join(here, "fast.js"), "utf8");
+for (const [target, dir, glue] of [
+  ["nodejs", "node", "mmring.js"],
+  ["web", "web", "mmring.js"],
+  ["bundler", "bundler", "mmring_bg.js"],
 ]) {
   const dest = join(out, dir);
   run("wasm-bindgen", [
     "--target", target, "--out-dir", dest, "--out-name", "mmring",
     "--remove-name-section", "--remove-producers-section", wasm,
   ]);
-  if (wasmOpt) {
-    const file = join(dest, "mmring_bg.wasm");
-    run(wasmOpt, ["-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-      "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", file, "-o", file]);
+  const file = join(dest, "mmring_bg.wasm");
+  const before = statSync(file).size;
+  // -O3: the hot paths are what the package is for; the result is still ~40% smaller.
+  run(wasmOpt, ["-O3", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", file, "-o", file]);
+  console.error(`${dir}/mmring_bg.wasm: ${before} → ${statSync(file).size} bytes (wasm-opt -O3)`);
+  // The fast paths need the glue's module-level `wasm` and the classes in scope.
+  const gluePath = join(dest, glue);
+  const code = readFileSync(gluePath, "utf8");
+  if (!/^let (wasmModule, wasmInstance, )?wasm\b/m.test(code) || !code.includes("class NumericRingBuffer")) {
+    console.error(`${gluePath}: not the glue fast.js was written for (wasm-bindgen ${pinned})`);
+    process.exit(1);
   }
+  writeFileSync(gluePath, code + fast);
 }
 
 // The declarations name `Symbol.dispose`: pull in its lib so that users need no

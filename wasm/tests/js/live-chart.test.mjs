@@ -120,3 +120,42 @@ test("the live feed keeps inserting and the page keeps reporting", async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("the package's fast paths and array-like methods work in Chromium", async () => {
+  const { page, problems } = await open("capacity=16&seed=1&burst=10&live=0");
+  const seen = await page.evaluate(async () => {
+    // The page's own module instance, initialised by the page.
+    const m = await import("/mmring/web/mmring.js");
+    const ring = new m.NumericRingBuffer(4, "f64");
+    const evictions = [1, 2, 3, 4, NaN, 6].map((x) => String(ring.insert(x)));
+    ring.insertBatch(new Float64Array([7, 8]));
+    const huge = new m.NumericRingBuffer(1 << 21, "f64"); // wasm memory grows
+    huge.insertBatch(new Float64Array(5000).fill(1));
+    const after = [String(ring.insert(9)), ring.length, ring.peekLeft(), ring.peekRight(), ring.at(-2)];
+    const view = Array.from(ring.view());
+    huge.free();
+    const ints = new m.NumericRingBuffer(2, "i32");
+    let range = null;
+    try {
+      ints.insert(2 ** 31);
+    } catch (e) {
+      range = `${e.constructor.name}: ${e.message}`;
+    }
+    ring.free();
+    let freed = null;
+    try {
+      ring.view();
+    } catch (e) {
+      freed = e.message;
+    }
+    return { evictions, after, view, json: JSON.stringify(ints), range, freed };
+  });
+  assert.deepEqual(seen.evictions, ["undefined", "undefined", "undefined", "undefined", "1", "2"]);
+  assert.deepEqual(seen.after, ["NaN", 4, 6, 9, 8]);
+  assert.deepEqual(seen.view, [6, 7, 8, 9]);
+  assert.equal(seen.json, "[]");
+  assert.match(seen.range, /^RangeError: NumericRingBuffer\.insert: expected a whole number/);
+  assert.match(seen.freed, /^NumericRingBuffer\.view: called after free\(\)/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -89,6 +89,80 @@ module.exports = async function exercise(m) {
     corruptOffset,
   };
 
+  // The fast paths of NumericRingBuffer (wasm/npm/fast.js) give what the checked
+  // methods give, also for NaN, integer dtypes, long batches and pending consumers.
+  const ticks = new m.NumericRingBuffer(4);
+  const evictions = [1, 2, 3, 4, NaN, 6].map((x) => ticks.insert(x));
+  const long = Float64Array.from({ length: 3000 }, (_, i) => i);
+  const chunked = new m.NumericRingBuffer(2048, "f64");
+  chunked.insertBatch(long);
+  const bytes = new m.NumericRingBuffer(4, "u8");
+  bytes.insertBatch(new Uint8Array([7, 8]));
+  bytes.insertBatch([9]);
+  const converted = new m.NumericRingBuffer(4, "f64");
+  converted.insertBatch(new Float32Array([0.5, 1.5]));
+  const handed = new m.NumericRingBuffer(4, "f64");
+  const handedTo = handed.aconsume();
+  handed.insert(4.5);
+  const handedBatch = handed.aconsume();
+  handed.insertBatch(new Float64Array([5.5, 6.5]));
+  seen.fastPaths = {
+    evictions: evictions.map(String),
+    window: Array.from(ticks.view()).map(String),
+    peeks: [ticks.peekLeft(), ticks.peekRight()].map(String),
+    at: [ticks.at(0), ticks.at(-1), ticks.get(-4), ticks.at(4), ticks.at(-5)].map(String),
+    length: ticks.length,
+    chunked: [chunked.length, chunked.peekLeft(), chunked.peekRight(), chunked.overwritten],
+    bytes: Array.from(bytes.view()),
+    uint8Range: thrown(() => bytes.insert(256)),
+    fraction: thrown(() => bytes.get(0.5)),
+    converted: Array.from(converted.unwrapped()),
+    handed: [await handedTo, await handedBatch, handed.length, handed.peekLeft()],
+  };
+  // Views stay right after wasm memory grows (the cached memory views are renewed).
+  const before = new m.NumericRingBuffer(4, "f64");
+  before.insert(1.25);
+  const huge = new m.NumericRingBuffer(1 << 21, "f64"); // 16 MiB: memory grows
+  huge.insertBatch(new Float64Array(3000).fill(2));
+  seen.grown = {
+    evicted: [before.insert(2.5), before.insert(3.5), before.insert(4.5), before.insert(5.5)],
+    view: Array.from(before.view()),
+    huge: [huge.length, huge.peekRight()],
+  };
+  huge.free();
+
+  // JSON, iteration and at() like an Array; a call after free() names the method.
+  const freed = new m.NumericRingBuffer(2);
+  freed.free();
+  const freedGeneric = new m.GenericRingBuffer(2);
+  freedGeneric.free();
+  const freedBytes = new m.BytesRingBufferFast(2);
+  freedBytes[Symbol.dispose]?.();
+  if (!Symbol.dispose) freedBytes.free();
+  seen.likeArrays = {
+    json: JSON.stringify({ ticks, ids: new m.NumericRingBuffer(2, "u64"), generic }),
+    spread: [...ticks].map(String),
+    generic: (() => {
+      const g = new m.GenericRingBuffer(4);
+      g.insertBatch(["x", { y: 1 }]);
+      return [JSON.stringify(g), g.at(-1), g.at(0)];
+    })(),
+    bytes: (() => {
+      const b = new m.BytesRingBuffer(4);
+      b.insert(new Uint8Array([1, 2]));
+      return JSON.stringify(b);
+    })(),
+    freed: [
+      thrown(() => freed.insert(1)),
+      thrown(() => freed.length),
+      thrown(() => freed.view()),
+      thrown(() => freedGeneric.at(0)),
+      thrown(() => freedBytes.insert(new Uint8Array(1))),
+      thrown(() => freed.free()),
+      freed instanceof m.NumericRingBuffer,
+    ],
+  };
+
   // A WebSocket-style feed: messages arrive later, consumers wait for them.
   const feed = new m.NumericRingBuffer(8, "f32");
   const waiting = feed.aconsume();
