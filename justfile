@@ -71,7 +71,9 @@ interop:
     MMRING_PYTHON="{{justfile_directory()}}/target/pyvenv/bin/python" cargo test -p mmring-native --features interop-tests --test ipc_interop
 
 # Tools of the wasm tests and the npm package: wasm target, pinned wasm-bindgen CLI,
-# Debian chromium + chromedriver, and the JS test dependencies. Each only if missing.
+# Debian chromium + chromedriver, and the JS dependencies of wasm/tests/js (TypeScript,
+# playwright-core, binaryen's wasm-opt). Each only if missing; `npm ci` only when
+# node_modules is missing or older than package-lock.json.
 wasm-tools:
     rustup target add wasm32-unknown-unknown
     if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then \
@@ -80,15 +82,17 @@ wasm-tools:
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
         apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \
     fi
-    cd wasm/tests/js && npm ci --no-audit --no-fund
+    cd wasm/tests/js && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+        npm ci --no-audit --no-fund; \
+    fi
 
 # wasm-bindgen-test suites: tests/browser.rs in headless Chromium, tests/node.rs in Node.
 wasm-test: wasm-tools
     cargo test -p mmring-wasm --target wasm32-unknown-unknown
     cargo clippy -p mmring-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 
-# Build the npm package `mmring` (nodejs, web, bundler) into target/npm/mmring and pack
-# it to target/npm/mmring-<version>.tgz.
+# Build the npm package `mmring` (nodejs, web, bundler) into target/npm/mmring, each
+# wasm optimised by binaryen's wasm-opt, and pack it to target/npm/mmring-<version>.tgz.
 npm: wasm-tools
     node wasm/npm/build.mjs
 
