@@ -1,0 +1,163 @@
+//! The memory the JavaScript fast paths share with Rust: a scratch block for what a
+//! fast call returns besides its `number`, and a staging area that `insertBatch`
+//! copies a TypedArray into before one call commits it to the ring.
+//!
+//! The npm package appends `wasm/npm/fast.js` to each build's glue. It replaces the hot
+//! methods of `NumericRingBuffer` (`insert`, `insertBatch`, `length`, `peekLeft`,
+//! `peekRight`, `get`, `at`, `view`) with functions that call the hidden
+//! `NumericRingBuffer.__*` exports directly with plain numbers: no `JsValue`, no
+//! `bigint`, no array for a `Result`, no allocation. Each returns an `f64`; a `NaN`
+//! result is ambiguous, so then the JS reads [`Status`] from the scratch block, through
+//! a view of wasm memory that it creates again only when the memory has grown. A call
+//! that cannot take the fast path (a `bigint` dtype, a pending `aconsume()`, a value
+//! the dtype cannot hold) changes nothing and says [`Status::Slow`]: the JS then calls
+//! the checked method, which does the work or throws the error that names the method.
+//!
+//! wasm is single-threaded here (no `atomics` target feature), so the blocks are
+//! `thread_local!`s with constant initialisers: on `wasm32-unknown-unknown` those are
+//! plain statics, at addresses that never change.
+
+use core::cell::{Cell, UnsafeCell};
+
+/// What a fast call's `NaN` result means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum Status {
+    /// No value: `undefined` (nothing evicted, an empty ring, an index out of range).
+    None = 0,
+    /// The value is a `NaN` that was held.
+    Value = 1,
+    /// Nothing was done: call the checked method.
+    Slow = 2,
+}
+
+/// Bytes in the staging area: 1024 `f64`s.
+pub(crate) const STAGE_BYTES: usize = 8192;
+
+/// The scratch block, as the JS reads it (`u32` words).
+#[repr(C)]
+struct Scratch {
+    /// A [`Status`], written only when a fast call returns `NaN`.
+    status: Cell<u32>,
+    /// `view()`'s window: byte address, then length in elements.
+    window: [Cell<u32>; 2],
+}
+
+thread_local! {
+    static SCRATCH: Scratch = const {
+        Scratch {
+            status: Cell::new(0),
+            window: [Cell::new(0), Cell::new(0)],
+        }
+    };
+    /// Written by JS (a TypedArray `set`), read by Rust: `u64`s for an alignment that
+    /// suits every dtype.
+    static STAGE: UnsafeCell<[u64; STAGE_BYTES / 8]> = const {
+        UnsafeCell::new([0; STAGE_BYTES / 8])
+    };
+}
+
+/// The byte addresses of the scratch block and of the staging area, and the staging
+/// area's size, for the JS layer to read once.
+pub(crate) fn layout() -> [u32; 3] {
+    let scratch = SCRATCH.with(|s| core::ptr::from_ref(s) as usize as u32);
+    let stage = STAGE.with(|s| s.get() as usize as u32);
+    [scratch, stage, STAGE_BYTES as u32]
+}
+
+/// The `NaN` that stands for `status`.
+fn nan(status: Status) -> f64 {
+    SCRATCH.with(|s| s.status.set(status as u32));
+    f64::NAN
+}
+
+/// The result for "nothing": `undefined` in JS.
+pub(crate) fn none() -> f64 {
+    nan(Status::None)
+}
+
+/// The result for "take the checked path".
+pub(crate) fn slow() -> f64 {
+    nan(Status::Slow)
+}
+
+/// The result for `value` (a `NaN` value is marked as one).
+#[inline]
+pub(crate) fn value(value: f64) -> f64 {
+    if value.is_nan() {
+        nan(Status::Value)
+    } else {
+        value
+    }
+}
+
+/// Stores `view()`'s window for the JS to read.
+pub(crate) fn set_window(address: u32, len: u32) {
+    SCRATCH.with(|s| {
+        s.window[0].set(address);
+        s.window[1].set(len);
+    });
+}
+
+/// Runs `f` on the first `n` values of the staging area, read as `T`s; `None` if they
+/// do not fit in it.
+///
+/// `T` must be a primitive number (every bit pattern a valid value, alignment ≤ 8): the
+/// callers pass the element types of `NumericRingBuffer`.
+pub(crate) fn with_stage<T: Copy, R>(n: usize, f: impl FnOnce(&[T]) -> R) -> Option<R> {
+    if n.checked_mul(size_of::<T>())? > STAGE_BYTES || align_of::<T>() > 8 {
+        return None;
+    }
+    Some(STAGE.with(|stage| {
+        // SAFETY: the staging area is `STAGE_BYTES` bytes aligned to 8, so `n` `T`s
+        // (checked above to fit, alignment ≤ 8) lie inside it, and every bit pattern is
+        // a valid `T` (a primitive number). Only JavaScript writes it, between calls
+        // into wasm; Rust never makes a `&mut` to it, and wasm runs one thread, so
+        // nothing writes it while this shared slice lives.
+        let values = unsafe { core::slice::from_raw_parts(stage.get().cast::<T>(), n) };
+        f(values)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nan_result_says_what_it_means() {
+        let status = || SCRATCH.with(|s| s.status.get());
+        assert_eq!(value(1.5), 1.5);
+        assert!(value(f64::NAN).is_nan());
+        assert_eq!(status(), Status::Value as u32);
+        assert!(none().is_nan());
+        assert_eq!(status(), Status::None as u32);
+        assert!(slow().is_nan());
+        assert_eq!(status(), Status::Slow as u32);
+    }
+
+    #[test]
+    fn the_stage_holds_what_fits() {
+        assert_eq!(with_stage::<f64, _>(0, <[f64]>::len), Some(0));
+        assert_eq!(
+            with_stage::<f64, _>(STAGE_BYTES / 8, <[f64]>::len),
+            Some(1024)
+        );
+        assert_eq!(
+            with_stage::<f64, _>(STAGE_BYTES / 8 + 1, <[f64]>::len),
+            None
+        );
+        assert_eq!(
+            with_stage::<u8, _>(STAGE_BYTES, <[u8]>::len),
+            Some(STAGE_BYTES)
+        );
+        assert_eq!(with_stage::<u8, _>(usize::MAX, <[u8]>::len), None);
+    }
+
+    #[test]
+    fn the_layout_names_the_blocks() {
+        let [scratch, stage, bytes] = layout();
+        assert_eq!(bytes as usize, STAGE_BYTES);
+        assert_eq!(stage % 8, 0);
+        assert_eq!(scratch % 4, 0);
+    }
+}
