@@ -259,4 +259,45 @@ for (const [name, , make] of rings) {
   });
 }
 
+{
+  // What a chart does every frame: take the whole window as a Float64Array and read it.
+  // mmring's view() looks into wasm memory (no copy; it rotates the storage only when
+  // the window wraps, here on the first call); the JS rings can only copy.
+  log("view");
+  const n = ops(200_000);
+  // mmring's window is view(), a JS ring's unwrapped() (ringbuf.js has none).
+  const windowOf = (name, ring) =>
+    name.startsWith("mmring") ? () => ring.view() : ring.unwrapped ? () => ring.unwrapped() : null;
+  const entries = [];
+  for (const [name, isMmring, make] of rings) {
+    const ring = full(make());
+    ring.insertBatch(new Float64Array(CAPACITY / 2)); // a wrapped window
+    const take = windowOf(name, ring);
+    if (take === null) {
+      release(ring);
+      continue;
+    }
+    const w = take();
+    check(w.length === CAPACITY && w[0] === CAPACITY / 2 && w[CAPACITY - 1] === 0, `${name} window`);
+    log(`  ${name}`);
+    let sink = 0;
+    const stats = measure(n, (k) => {
+      for (let i = 0; i < k; i++) {
+        const w = take();
+        sink += w[w.length - 1] + w.length;
+      }
+    });
+    check(sink > 0, "sink");
+    release(ring);
+    entries.push(entry(name, isMmring, stats, isMmring ? "view(): no copy" : "unwrapped(): a copy"));
+  }
+  groups.push({
+    id: "wasm_f64_view",
+    title: `Node: the whole window of a full f64 ring, capacity ${CAPACITY}, as one array, read once`,
+    unit: "ns/op",
+    higher_is_better: false,
+    entries,
+  });
+}
+
 process.stdout.write(JSON.stringify({ node: process.version, groups }) + "\n");

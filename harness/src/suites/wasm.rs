@@ -22,6 +22,10 @@ pub const SUITE: SuiteDef = SuiteDef {
     run,
 };
 
+/// The peers the targets compare with, as `bench.mjs` names them.
+const JS_RING: &str = "plain JS Float64Array ring";
+const DENQUE: &str = "denque (manual eviction)";
+
 /// What `bench.mjs` prints.
 #[derive(Deserialize)]
 struct Output {
@@ -80,18 +84,55 @@ fn run(ctx: &Ctx) -> Body {
         groups: parsed.groups,
         ..Body::default()
     };
-    let target = Target::faster(
-        "wasm insertBatch in Node ≥ 1× the plain JS ring",
-        1.0,
-        body.group("wasm_f64_insert_batch"),
-        |g| g.subjects().next(),
-        |g| g.entry("plain JS Float64Array ring"),
-        |m, j| format!("`wasm_f64_insert_batch`: {m:.1} ns vs {j:.1} ns per 64-value batch"),
-    );
-    body.targets.push(target);
+    // The targets of issue 15, each mmring's median against one peer's.
+    let targets = [
+        (
+            "wasm insert in Node within 3× of the plain JS ring",
+            1.0 / 3.0,
+            "wasm_f64_insert",
+            JS_RING,
+            "per insert",
+        ),
+        (
+            "wasm insert in Node ≥ 1× denque",
+            1.0,
+            "wasm_f64_insert",
+            DENQUE,
+            "per insert",
+        ),
+        (
+            "wasm insertBatch in Node ≥ 1× the plain JS ring",
+            1.0,
+            "wasm_f64_insert_batch",
+            JS_RING,
+            "per 64-value batch",
+        ),
+        (
+            "wasm view() of the full window in Node ≥ 5× the plain JS ring's copy",
+            5.0,
+            "wasm_f64_view",
+            JS_RING,
+            "per window (view() vs unwrapped())",
+        ),
+    ];
+    for (text, threshold, group, peer, per) in targets {
+        let target = Target::faster(
+            text,
+            threshold,
+            body.group(group),
+            |g| g.subjects().next(),
+            |g| g.entry(peer),
+            |m, p| format!("`{group}`: {m:.1} ns vs {p:.1} ns {per}"),
+        );
+        body.targets.push(target);
+    }
     body.notes.push(format!(
-        "Node {}; package {}. Every wasm call crosses the JS↔wasm boundary, and \
-         insertBatch copies the Float64Array into wasm memory first.",
+        "Node {}; package {}. mmring's hot methods (insert, insertBatch, length, \
+         peekLeft/peekRight, get/at, view) are the package's fast paths (wasm/npm/fast.js): \
+         one call into wasm with plain numbers each. insertBatch copies the \
+         Float64Array into a staging area in wasm memory, then the ring copies it in \
+         (inside wasm). view() rotates the storage only when the window wraps (on the \
+         first call here); the JS rings' windows are copies.",
         parsed.node,
         package.display()
     ));
