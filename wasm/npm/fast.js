@@ -18,11 +18,15 @@ const mmringFast = (() => {
     Int8Array, Int16Array, Int32Array, BigInt64Array, Uint8Array,
     Uint16Array, Uint32Array, BigUint64Array, Float32Array, Float64Array,
   ];
+  const F64 = 9;
   const NONE = 0;
   const VALUE = 1;
   let instance = null; // the `wasm` the cached state belongs to (web: init() may run again)
   let u32 = new Uint32Array(0);
+  let f64 = new Float64Array(0); // the hot dtype's view, kept apart from `views`
   let views = new Array(KINDS.length).fill(null);
+  let f64Stage = 0; // the staging area's index in `f64`
+  let f64Chunk = 0; // how many f64s it holds (0 until the layout is read)
   let statusAt = 0; // index of the status word in `u32`
   let windowAt = 0; // index of view()'s [address, length] in `u32`
   const stageAt = new Int32Array(KINDS.length); // per dtype: the staging area's index
@@ -39,9 +43,12 @@ const mmringFast = (() => {
           stageAt[k] = layout[1] / KINDS[k].BYTES_PER_ELEMENT;
           chunkOf[k] = layout[2] / KINDS[k].BYTES_PER_ELEMENT;
         }
+        f64Stage = stageAt[F64];
+        f64Chunk = chunkOf[F64];
         instance = wasm;
       }
       u32 = new Uint32Array(wasm.memory.buffer);
+      f64 = new Float64Array(u32.buffer);
       views = new Array(KINDS.length).fill(null);
     }
     return u32;
@@ -59,7 +66,7 @@ const mmringFast = (() => {
 
   /** The dtype number of a TypedArray, or -1. */
   function kindOf(values) {
-    if (values instanceof Float64Array) return 9;
+    if (values instanceof Float64Array) return F64;
     if (!ArrayBuffer.isView(values)) return -1;
     for (let k = 0; k < 9; k++) if (values instanceof KINDS[k]) return k;
     return -1;
@@ -99,6 +106,22 @@ const mmringFast = (() => {
   };
 
   proto.insertBatch = function insertBatch(values) {
+    // The hot case, kept short so that it stays cheap: a Float64Array that fits the
+    // staging area (f64Chunk is 0 until the first call has read the layout).
+    if (values instanceof Float64Array) {
+      const n = values.length;
+      if (n <= f64Chunk) {
+        if (f64.byteLength === 0 || instance !== wasm) memory();
+        f64.set(values, f64Stage);
+        if (wasm.numericringbuffer___commit(handle(this), F64, n) === NONE) return;
+        return checked.insertBatch.call(this, values);
+      }
+    }
+    return anyBatch(this, values);
+  };
+
+  /** insertBatch of any other TypedArray, a long one, or any iterable. */
+  function anyBatch(ring, values) {
     const kind = kindOf(values);
     if (kind >= 0) {
       const view = viewOf(kind);
@@ -107,23 +130,23 @@ const mmringFast = (() => {
       const n = values.length;
       if (n <= chunk) {
         view.set(values, at);
-        if (wasm.numericringbuffer___commit(handle(this), kind, n) === NONE) return;
+        if (wasm.numericringbuffer___commit(handle(ring), kind, n) === NONE) return;
       } else {
         // The first chunk decides (same dtype, no pending aconsume()); no user code
         // runs between chunks, so the rest take the same path.
         view.set(values.subarray(0, chunk), at);
-        if (wasm.numericringbuffer___commit(handle(this), kind, chunk) === NONE) {
+        if (wasm.numericringbuffer___commit(handle(ring), kind, chunk) === NONE) {
           for (let start = chunk; start < n; start += chunk) {
             const end = Math.min(n, start + chunk);
             viewOf(kind).set(values.subarray(start, end), at);
-            wasm.numericringbuffer___commit(handle(this), kind, end - start);
+            wasm.numericringbuffer___commit(handle(ring), kind, end - start);
           }
           return;
         }
       }
     }
-    return checked.insertBatch.call(this, values);
-  };
+    return checked.insertBatch.call(ring, values);
+  }
 
   /** A fast read's `number`, or the checked method's answer. */
   function read(r, self, method, arg) {
