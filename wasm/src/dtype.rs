@@ -173,6 +173,8 @@ pub(crate) trait Element: Numeric {
     type Array: JsCast + Into<JsValue>;
     /// Its name, for messages.
     const ARRAY: &'static str;
+    /// The dtype of this type.
+    const KIND: Dtype;
     /// What a value must be, for messages ("an integer number from 0 to 255").
     const EXPECTED: &'static str;
 
@@ -238,6 +240,7 @@ fn float(value: &JsValue) -> Result<f64, Reject> {
 macro_rules! element {
     (
         $t:ident,
+        $kind:expr,
         $array:ident,
         $expected:expr,
         $from:expr,
@@ -247,6 +250,7 @@ macro_rules! element {
         impl Element for $t {
             type Array = $array;
             const ARRAY: &'static str = stringify!($array);
+            const KIND: Dtype = $kind;
             const EXPECTED: &'static str = $expected;
 
             #[inline]
@@ -319,9 +323,10 @@ macro_rules! element {
 /// The fast-path conversions and `toJSON` values of the dtypes whose values are JS
 /// `number`s.
 macro_rules! number_element {
-    ($t:ident, $array:ident, $expected:expr, $from:expr, $from_number:expr) => {
+    ($t:ident, $kind:expr, $array:ident, $expected:expr, $from:expr, $from_number:expr) => {
         element!(
             $t,
+            $kind,
             $array,
             $expected,
             $from,
@@ -334,9 +339,10 @@ macro_rules! number_element {
 /// The 64-bit integers: `bigint`s, never on a `number` fast path, decimal strings in
 /// `toJSON`.
 macro_rules! bigint_element {
-    ($t:ident, $array:ident, $expected:expr) => {
+    ($t:ident, $kind:expr, $array:ident, $expected:expr) => {
         element!(
             $t,
+            $kind,
             $array,
             $expected,
             big_integer,
@@ -348,6 +354,7 @@ macro_rules! bigint_element {
 
 number_element!(
     i8,
+    Dtype::I8,
     Int8Array,
     "a whole number from -128 to 127",
     small_integer,
@@ -355,6 +362,7 @@ number_element!(
 );
 number_element!(
     i16,
+    Dtype::I16,
     Int16Array,
     "a whole number from -32768 to 32767",
     small_integer,
@@ -362,6 +370,7 @@ number_element!(
 );
 number_element!(
     i32,
+    Dtype::I32,
     Int32Array,
     "a whole number from -2147483648 to 2147483647",
     small_integer,
@@ -369,6 +378,7 @@ number_element!(
 );
 number_element!(
     u8,
+    Dtype::U8,
     Uint8Array,
     "a whole number from 0 to 255",
     small_integer,
@@ -376,6 +386,7 @@ number_element!(
 );
 number_element!(
     u16,
+    Dtype::U16,
     Uint16Array,
     "a whole number from 0 to 65535",
     small_integer,
@@ -383,6 +394,7 @@ number_element!(
 );
 number_element!(
     u32,
+    Dtype::U32,
     Uint32Array,
     "a whole number from 0 to 4294967295",
     small_integer,
@@ -390,22 +402,25 @@ number_element!(
 );
 bigint_element!(
     i64,
+    Dtype::I64,
     BigInt64Array,
     "a bigint from -(2n ** 63n) to 2n ** 63n - 1n (write 5n or BigInt(5))"
 );
 bigint_element!(
     u64,
+    Dtype::U64,
     BigUint64Array,
     "a bigint from 0n to 2n ** 64n - 1n (write 5n or BigInt(5))"
 );
 number_element!(
     f32,
+    Dtype::F32,
     Float32Array,
     "a number",
     |v| float(v).map(|n| n as f32),
     |n| Some(n as f32)
 );
-number_element!(f64, Float64Array, "a number", float, Some);
+number_element!(f64, Dtype::F64, Float64Array, "a number", float, Some);
 
 #[cfg(test)]
 mod tests {
@@ -421,6 +436,24 @@ mod tests {
         for bad in ["", "F64", "float", "int", "i128", "float16", " f64"] {
             assert_eq!(Dtype::parse(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn each_element_type_knows_its_dtype() {
+        fn check<T: Element>() {
+            assert_eq!(T::KIND.name(), T::DTYPE);
+            assert_eq!(T::KIND.typed_array(), T::ARRAY);
+        }
+        check::<i8>();
+        check::<i16>();
+        check::<i32>();
+        check::<i64>();
+        check::<u8>();
+        check::<u16>();
+        check::<u32>();
+        check::<u64>();
+        check::<f32>();
+        check::<f64>();
     }
 
     #[test]

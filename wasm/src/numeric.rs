@@ -434,11 +434,13 @@ impl NumericRingBuffer {
                 let Some(mut ring) = shared.try_ring_mut() else {
                     return SLOW;
                 };
-                if kind != ring.dtype() as u32 || (ring.is_empty() && shared.waiters.any()) {
-                    return SLOW;
-                }
+                // One dispatch: the arm checks the dtype, then (consumers wait only on
+                // an empty ring) the waiters, then copies.
                 let done = dispatch!(&mut *ring, r => {
-                    fast::with_stage(n as usize, |values| r.ring.insert_batch(values)).is_some()
+                    kind == r.dtype() as u32
+                        && !(r.ring.is_empty() && shared.waiters.any())
+                        && fast::with_stage(n as usize, |values| r.ring.insert_batch(values))
+                            .is_some()
                 });
                 if done {
                     fast::Status::None as u32
@@ -738,6 +740,12 @@ struct Typed<T: Element> {
 }
 
 impl<T: Element> Typed<T> {
+    /// The dtype (a constant per `T`).
+    #[inline]
+    fn dtype(&self) -> Dtype {
+        T::KIND
+    }
+
     fn new(capacity: usize) -> Result<Self, mmring_core::CapacityError> {
         Ok(Self {
             ring: CoreRing::new(capacity)?,
