@@ -67,6 +67,9 @@ const MAX_PASSES: usize = 1024;
 enum Take {
     /// Consume it: advance and publish the read position.
     Consume,
+    /// Consume it, but leave publishing the read position to the caller, which
+    /// takes more messages first ([`Consumer::consume_batch`]).
+    Defer,
     /// Only look at it.
     Peek,
 }
@@ -160,6 +163,61 @@ impl<M: Region> Consumer<M> {
     /// the producer is not overwriting; the consumer stays where it was.
     pub fn try_consume_into(&mut self, out: &mut Vec<u8>) -> Result<bool, ConsumeError> {
         self.next(out, Take::Consume)
+    }
+
+    /// Removes up to `max` messages, oldest first, lending each to `each` (in `out`,
+    /// whose contents it replaces), and publishes the read position once for all of
+    /// them; returns how many. Where [`try_consume_into`](Self::try_consume_into)
+    /// stores the position after every message, which moves the consumer's cache line
+    /// to the producer's core whenever the producer looks at it, this stores it once
+    /// per batch.
+    ///
+    /// A consumer killed in the middle of a batch has published none of it: its
+    /// successor receives the batch's messages again (one at a time, a consumer killed
+    /// while taking a message may leave that one message to be received again; see
+    /// the [module docs](super#crash-consistency)).
+    ///
+    /// # Errors
+    /// As [`try_consume_into`](Self::try_consume_into); what was taken before the
+    /// error is published first.
+    ///
+    /// ```
+    /// use mmring_core::spsc::{self, Policy};
+    ///
+    /// let (mut tx, mut rx) = spsc::channel(4096, Policy::Reject)?;
+    /// tx.insert_batch(&[b"bid", b"ask", b"trade"])?;
+    /// let mut seen = Vec::new();
+    /// let mut out = Vec::new();
+    /// assert_eq!(rx.consume_batch(&mut out, 2, |m| seen.push(m.to_vec()))?, 2);
+    /// assert_eq!(seen, [b"bid".to_vec(), b"ask".to_vec()]);
+    /// assert_eq!(rx.consume_batch(&mut out, 8, |_| {})?, 1);
+    /// assert_eq!(rx.consume_batch(&mut out, 8, |_| {})?, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn consume_batch(
+        &mut self,
+        out: &mut Vec<u8>,
+        max: usize,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<usize, ConsumeError> {
+        let mut taken = 0;
+        let result = loop {
+            if taken == max {
+                break Ok(taken);
+            }
+            match self.next(out, Take::Defer) {
+                Ok(true) => {
+                    each(out);
+                    taken += 1;
+                }
+                Ok(false) => break Ok(taken),
+                Err(e) => break Err(e),
+            }
+        };
+        if taken > 0 {
+            self.commit();
+        }
+        result
     }
 
     /// Removes and returns the oldest message.
@@ -312,12 +370,14 @@ impl<M: Region> Consumer<M> {
                     if seq >= self.written_cache {
                         return Err(self.corrupt(pos, "sequence number not yet written"));
                     }
-                    if take == Take::Consume {
+                    if take != Take::Peek {
                         // `seq < written_cache <= u64::MAX` and `read < read_seq <= seq + 1`.
                         self.read_seq = seq + 1;
                         self.read += 1;
                         self.read_pos = next;
-                        self.commit();
+                        if take == Take::Consume {
+                            self.commit();
+                        }
                     }
                     return Ok(true);
                 }

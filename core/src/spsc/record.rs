@@ -56,14 +56,20 @@ pub(crate) fn store_bytes(words: &[AtomicU64], bytes: &[u8]) {
 
 /// Appends `len` bytes loaded from consecutive words to `out`.
 pub(crate) fn load_bytes(words: &[AtomicU64], len: usize, out: &mut Vec<u8>) {
-    debug_assert!(words.len() >= len.div_ceil(8));
-    out.reserve(len.next_multiple_of(8));
-    let full = len / 8;
-    for slot in &words[..full] {
-        out.extend_from_slice(&slot.load(Relaxed).to_le_bytes());
+    let padded = len.next_multiple_of(8);
+    // The caller checked that the record lies inside the data area; slicing here
+    // (rather than trusting it) keeps the `set_len` below sound even if it had not.
+    let words = &words[..padded / 8];
+    let start = out.len();
+    out.reserve(padded);
+    let spare = &mut out.spare_capacity_mut()[..padded];
+    for (bytes, word) in spare.chunks_exact_mut(8).zip(words) {
+        for (byte, value) in bytes.iter_mut().zip(word.load(Relaxed).to_le_bytes()) {
+            byte.write(value);
+        }
     }
-    let tail = len % 8;
-    if tail > 0 {
-        out.extend_from_slice(&words[full].load(Relaxed).to_le_bytes()[..tail]);
-    }
+    // SAFETY: the loop initialised all `padded >= len` spare bytes after `start`: there
+    // are `padded / 8` chunks of 8 and exactly as many words, and `reserve` made the
+    // spare capacity at least `padded` long.
+    unsafe { out.set_len(start + len) };
 }

@@ -398,3 +398,61 @@ fn a_producer_refuses_counters_no_stream_can_have() {
         }
     );
 }
+
+#[test]
+fn consume_batch_takes_up_to_max_in_order_and_publishes_once() {
+    for policy in [Policy::Reject, Policy::DropOldest] {
+        let (mut tx, mut rx) = channel(256, policy).unwrap();
+        for seq in 0..5 {
+            tx.insert(&message(seq)).unwrap();
+        }
+        let mut out = Vec::new();
+        let mut seen = Vec::new();
+        assert_eq!(rx.consume_batch(&mut out, 3, |m| seen.push(m[0])), Ok(3));
+        assert_eq!(seen, [0, 1, 2]);
+        // Published: a consumer that takes over now starts after the batch.
+        let region = rx.region().clone();
+        drop(rx);
+        let mut next = Consumer::new(region, policy, 112).unwrap();
+        assert_eq!(next.consume_batch(&mut out, 0, |_| seen.push(99)), Ok(0));
+        assert_eq!(next.consume_batch(&mut out, 8, |m| seen.push(m[0])), Ok(2));
+        assert_eq!(seen, [0, 1, 2, 3, 4], "{policy:?}");
+        assert_eq!(next.consume_batch(&mut out, 8, |m| seen.push(m[0])), Ok(0));
+        assert_eq!(next.read(), 5);
+    }
+}
+
+#[test]
+fn consume_batch_counts_what_the_producer_evicted_meanwhile() {
+    let (mut tx, mut rx) = channel(256, Policy::DropOldest).unwrap();
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    // 8 records fit; 20 inserted: the first 12 are evicted before the consumer looks.
+    for seq in 0..20 {
+        tx.insert(&message(seq)).unwrap();
+    }
+    let taken = rx.consume_batch(&mut out, 64, |m| seen.push(m[0])).unwrap();
+    assert_eq!(seen, (20 - taken as u8..20).collect::<Vec<_>>());
+    assert_eq!(rx.read() + rx.dropped(), tx.written());
+    assert_eq!(rx.dropped(), tx.dropped());
+}
+
+#[test]
+fn a_batch_cut_short_by_a_panic_publishes_nothing() {
+    let (mut tx, mut rx) = channel(256, Policy::Reject).unwrap();
+    for seq in 0..4 {
+        tx.insert(&message(seq)).unwrap();
+    }
+    let region = rx.region().clone();
+    let cut = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut out = Vec::new();
+        rx.consume_batch(&mut out, 8, |m| assert!(m[0] < 2, "dies at the third"))
+    }));
+    assert!(cut.is_err());
+    // Like a consumer killed mid-batch: its successor gets the whole batch again.
+    let mut next = Consumer::new(region, Policy::Reject, 112).unwrap();
+    let again: Vec<u8> = std::iter::from_fn(|| next.try_consume().unwrap())
+        .map(|m| m[0])
+        .collect();
+    assert_eq!(again, [0, 1, 2, 3]);
+}
