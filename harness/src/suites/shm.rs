@@ -132,6 +132,33 @@ fn run_pinned(ctx: &Ctx) -> Body {
         ));
     }
 
+    ctx.step(format!("throughput, {} B, batches of {BATCH}", SIZES[0]));
+    ctx.step(format!("  {BATCHED}"));
+    match throughput_batched(ctx, SIZES[0], s.ops(2_000_000, 10_000), &reps) {
+        Ok(stats) => {
+            // The one-at-a-time rows of the same run beside it, for the ratios.
+            let single = body.group(&format!("shm_throughput_{}", SIZES[0]));
+            let mut entries = vec![Entry::new(BATCHED, true, stats)];
+            entries.extend(single.into_iter().flat_map(|g| {
+                [Kind::Shm, Kind::Zmq]
+                    .into_iter()
+                    .filter_map(|kind| g.entry(kind.name()).cloned())
+            }));
+            body.groups.push(Group::of(
+                &format!("shm_throughput_{}_batched", SIZES[0]),
+                &format!(
+                    "Two processes, {} B messages, lossless, mmring in batches of {BATCH} \
+                     (insert_batch / consume_batch) beside the one-at-a-time rows above",
+                    SIZES[0]
+                ),
+                "msg/s",
+                true,
+                entries,
+            ));
+        }
+        Err(e) => body.notes.push(format!("{BATCHED} failed: {e}")),
+    }
+
     let rounds = s.ops(50_000, 2_000);
     for size in SIZES {
         ctx.step(format!("round trip, {size} B"));
@@ -236,6 +263,9 @@ fn each_transport<E>(
     entries
 }
 
+/// The row of the batched run.
+const BATCHED: &str = "mmring shm, batches of 64 (insert_batch / consume_batch)";
+
 fn targets(body: &mut Body) {
     let throughput = Target::faster(
         "shm 64 B throughput ≥ 10× ZeroMQ ipc",
@@ -246,6 +276,14 @@ fn targets(body: &mut Body) {
         |a, b| format!("`shm_throughput_64`: {a:.3e} vs {b:.3e} msg/s"),
     );
     body.targets.push(throughput);
+    body.targets.push(Target::faster(
+        "shm 64 B throughput ≥ 25× ZeroMQ ipc (mmring in batches of 64, ZeroMQ one at a time)",
+        25.0,
+        body.group("shm_throughput_64_batched"),
+        |g| g.entry(BATCHED),
+        |g| g.entry(Kind::Zmq.name()),
+        |a, b| format!("`shm_throughput_64_batched`: {a:.3e} vs {b:.3e} msg/s"),
+    ));
     for producers in FANIN_PRODUCERS {
         let id = format!("shm_fanin_{producers}");
         body.targets.push(Target::faster(
@@ -566,6 +604,50 @@ fn throughput(ctx: &Ctx, kind: Kind, size: usize, n: u64, s: &Settings) -> Res<S
         for i in 0..n {
             msg[..8].copy_from_slice(&i.to_le_bytes());
             parent.send(&msg)?;
+        }
+        parent.expect_line("done")?;
+        if batch >= s.warmup as u64 {
+            samples.push(per_second(n, start.elapsed()));
+        }
+    }
+    parent.finish()?;
+    Ok(Stats::from_samples(samples))
+}
+
+/// Messages per `insert_batch` and at most per `consume_batch` in the batched run.
+const BATCH: usize = 64;
+
+/// [`throughput`] of the shm ring with messages written `BATCH` at a time
+/// (`insert_batch`: one commit each) and read by `consume_batch` (one published read
+/// position per call).
+fn throughput_batched(ctx: &Ctx, size: usize, n: u64, s: &Settings) -> Res<Stats> {
+    let batches = (s.warmup + s.reps) as u64;
+    let n = n.next_multiple_of(BATCH as u64);
+    let mut parent = Parent::start(ctx, Kind::Shm, "sink-batch", size, n, batches)?;
+    let mut messages = vec![vec![0x5Au8; size]; BATCH];
+    let mut samples = Vec::new();
+    let deadline = Instant::now() + budget(s);
+    for batch in 0..batches {
+        if !samples.is_empty() && Instant::now() > deadline {
+            return parent.abort().map(|()| Stats::from_samples(samples));
+        }
+        let Tx::Shm(producer) = &mut parent.tx else {
+            return Err("the batched run writes shm".into());
+        };
+        let start = Instant::now();
+        for first in (0..n).step_by(BATCH) {
+            for (i, msg) in (first..).zip(&mut messages) {
+                msg[..8].copy_from_slice(&i.to_le_bytes());
+            }
+            let refs: [&[u8]; BATCH] = std::array::from_fn(|i| messages[i].as_slice());
+            let mut waits = 0u32;
+            loop {
+                match producer.insert_batch(&refs) {
+                    Ok(()) => break,
+                    Err(InsertError::Full) => pause(&mut waits),
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         parent.expect_line("done")?;
         if batch >= s.warmup as u64 {
@@ -932,6 +1014,32 @@ pub fn child_main(args: &[String]) -> Result<(), Box<dyn Error>> {
                     recv(&mut rx, &mut buf, size)?;
                     if buf[..8] != i.to_le_bytes() {
                         return Err("message out of order".into());
+                    }
+                }
+                writeln!(control, "done")?;
+                control.flush()?;
+            }
+        }
+        "sink-batch" => {
+            let Rx::Shm(consumer) = &mut rx else {
+                return Err("batches are read from shm only".into());
+            };
+            for _ in 0..batches {
+                let mut next = 0u64;
+                let mut out_of_order = false;
+                let mut waits = 0u32;
+                while next < count {
+                    let taken = consumer.consume_batch(&mut buf, BATCH, |m| {
+                        out_of_order |= m.len() != size || m[..8] != next.to_le_bytes();
+                        next += 1;
+                    })?;
+                    if out_of_order {
+                        return Err("message out of order".into());
+                    }
+                    if taken == 0 {
+                        pause(&mut waits);
+                    } else {
+                        waits = 0;
                     }
                 }
                 writeln!(control, "done")?;

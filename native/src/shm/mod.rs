@@ -53,14 +53,17 @@
 //! (`yields` times), then parks ([`WaitStrategy`]). On Linux a parked consumer sleeps
 //! on a process-shared futex (the wake line's `parked` word): it announces itself,
 //! issues a `SeqCst` fence and re-checks before sleeping, and the producer, after
-//! every commit, issues a `SeqCst` fence and loads `parked`, calling `FUTEX_WAKE` only
-//! if it is set. So no wake-up is lost, and the producer pays a wake-up system call
-//! only while the consumer sleeps; otherwise one fence and one load per commit. On the
-//! project's AMD Zen 3 machines the fence adds about 6 ns to a commit (7.4 ns for
-//! store + fence + load against 1.0 ns without it; the commit's own stores are
-//! release stores, free on x86), out of about 40 ns for a 64-byte `insert`;
-//! [`insert_batch`](ShmProducer::insert_batch) pays it once per batch. Each sleep is
-//! bounded by `park` as a safety net. Elsewhere the consumer sleeps in bounded steps
+//! every commit, loads `parked`, calling `FUTEX_WAKE` only if it is set. The two
+//! sides' stores and loads must not pass each other, and the barrier that ensures it is
+//! asymmetric: a producer process registers for `membarrier`'s global expedited
+//! command, and a consumer about to sleep issues it, which makes every running thread
+//! of every registered process execute a full barrier; the producer then needs only a
+//! compiler fence per commit. Where the kernel lacks the command, the producer issues a
+//! `SeqCst` fence per commit instead (about 6 ns on the project's AMD Zen 3 machines,
+//! and it makes the producer wait for its stores to reach the cache). So no wake-up is
+//! lost, a producer pays a wake-up system call only while the consumer sleeps, and a
+//! consumer pays one `membarrier` (microseconds) each time it goes to sleep. Each
+//! sleep is bounded by `park` as a safety net. Elsewhere the consumer sleeps in bounded steps
 //! (50 µs doubling up to `park`).
 //!
 //! [`aconsume`](ShmConsumer::aconsume) does not block the executor thread and needs no

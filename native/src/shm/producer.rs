@@ -36,6 +36,10 @@ pub struct ShmProducer {
     unlink_on_close: bool,
     /// Reused by `insert_packed`.
     frame: Vec<u8>,
+    /// Whether this process is registered for the consumer's process-wide barrier, so
+    /// that a commit needs no fence before it looks for a sleeping consumer (see the
+    /// [module docs](super#waiting)).
+    asymmetric: bool,
     closed: bool,
 }
 
@@ -79,6 +83,7 @@ impl ShmProducer {
             inner,
             unlink_on_close: config.unlink_on_close,
             frame: Vec::new(),
+            asymmetric: wait::membarrier::register(),
             closed: false,
         })
     }
@@ -363,7 +368,7 @@ impl ShmProducer {
     fn committed(&self) {
         let header = self.inner.region().header();
         header.producer.last_ns.store(wait::now_ns(), Relaxed);
-        wait::notify(&header.wake.parked);
+        wait::notify(&header.wake.parked, self.asymmetric);
     }
 }
 

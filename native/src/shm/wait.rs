@@ -16,7 +16,7 @@
 //! sleep makes the wait return at once. The futex is shared (no `FUTEX_PRIVATE_FLAG`):
 //! the kernel keys it by file and offset, so it works across processes.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*, fence};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*, compiler_fence, fence};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 use std::thread::{self, JoinHandle};
@@ -52,11 +52,17 @@ pub(crate) fn now_ns() -> u64 {
 }
 
 /// The producer's side of the handshake, after every commit: wakes the consumer if
-/// (and only if) it is parked.
+/// (and only if) it is parked. `asymmetric`: the producer's process is registered for
+/// [`membarrier::others`], which a consumer issues before it sleeps, so a compiler
+/// fence orders the commit before the load of `parked` here; else a full fence does.
 #[inline]
-pub(crate) fn notify(parked: &AtomicU32) {
+pub(crate) fn notify(parked: &AtomicU32, asymmetric: bool) {
     if cfg!(target_os = "linux") {
-        fence(SeqCst);
+        if asymmetric {
+            compiler_fence(SeqCst);
+        } else {
+            fence(SeqCst);
+        }
         if parked.load(Relaxed) != 0 {
             wake_parked(parked);
         }
@@ -122,6 +128,9 @@ pub(crate) fn wait_until(
 fn park_on(parked: &AtomicU32, bound: Duration, ready: &impl Fn() -> bool) {
     parked.store(1, Relaxed);
     fence(SeqCst);
+    // A producer that only compiler-fences its commits executes a full barrier now, so
+    // either it sees `parked` or `ready()` sees its commit.
+    membarrier::others();
     if !ready() {
         futex::wait(parked, 1, bound);
     }
@@ -335,4 +344,61 @@ impl WaiterShared {
             }
         }
     }
+}
+
+/// The heavy side of the asymmetric handshake between processes: a producer process
+/// registers once, and a consumer about to sleep makes every running thread of every
+/// registered process execute a full memory barrier (`membarrier` with
+/// `MEMBARRIER_CMD_GLOBAL_EXPEDITED`). The producer then needs no fence per commit.
+#[cfg(target_os = "linux")]
+pub(crate) mod membarrier {
+    use std::sync::OnceLock;
+
+    const QUERY: libc::c_int = 0;
+    const GLOBAL_EXPEDITED: libc::c_int = 1 << 1;
+    const REGISTER_GLOBAL_EXPEDITED: libc::c_int = 1 << 2;
+
+    fn call(command: libc::c_int) -> libc::c_long {
+        // SAFETY: `membarrier(cmd, flags = 0, cpu_id = 0)` reads no memory of ours; an
+        // unknown command or a refusal is an error return, not undefined behaviour.
+        unsafe { libc::syscall(libc::SYS_membarrier, command, 0, 0) }
+    }
+
+    /// Whether the kernel offers the global expedited barrier (asked once).
+    fn supported() -> bool {
+        static SUPPORTED: OnceLock<bool> = OnceLock::new();
+        *SUPPORTED.get_or_init(|| {
+            let commands = call(QUERY);
+            commands >= 0 && commands & libc::c_long::from(GLOBAL_EXPEDITED) != 0
+        })
+    }
+
+    /// Registers this process as one whose threads [`others`] reaches (once); whether
+    /// it is.
+    pub(crate) fn register() -> bool {
+        static REGISTERED: OnceLock<bool> = OnceLock::new();
+        *REGISTERED.get_or_init(|| supported() && call(REGISTER_GLOBAL_EXPEDITED) == 0)
+    }
+
+    /// A full barrier on every running thread of every registered process. Without
+    /// kernel support nothing happens, and no producer skipped its fence: it could not
+    /// register either.
+    pub(crate) fn others() {
+        if supported() {
+            // An error leaves a registered producer unordered; the consumer's sleep is
+            // bounded (`park`), so a wake-up lost that way costs latency, not progress.
+            let _ = call(GLOBAL_EXPEDITED);
+        }
+    }
+}
+
+/// No process-wide barrier here: producers fence every commit.
+#[cfg(not(target_os = "linux"))]
+pub(crate) mod membarrier {
+    /// Never registered.
+    pub(crate) fn register() -> bool {
+        false
+    }
+
+    pub(crate) fn others() {}
 }
