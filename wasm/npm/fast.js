@@ -4,7 +4,8 @@
 // glue that wasm-bindgen generates for each build (node, web, bundler), so that it
 // sees the glue's module-level `wasm` (the instance's exports) and the classes.
 //
-// 1. NumericRingBuffer's hot methods call the hidden `__*` exports with plain numbers
+// 1. NumericRingBuffer's hot methods (insert, insertBatch, length, peekLeft/peekRight,
+//    get/at, view, unwrapped) call the hidden `__*` exports with plain numbers
 //    (no JsValue, no bigint, no array for a Result, no allocation). A `NaN` result is
 //    ambiguous: the status word in wasm memory says what it means (wasm/src/fast.rs),
 //    read through a view that is created again only when the memory has grown. When a
@@ -91,6 +92,7 @@ const mmringFast = (() => {
     get: proto.get,
     at: proto.at,
     view: proto.view,
+    unwrapped: proto.unwrapped,
     length: Object.getOwnPropertyDescriptor(proto, "length"),
   };
 
@@ -180,6 +182,22 @@ const mmringFast = (() => {
     if (kind < 0) return checked.view.call(this);
     const m = memory();
     return new KINDS[kind](m.buffer, m[windowAt], m[windowAt + 1]);
+  };
+
+  proto.unwrapped = function unwrapped() {
+    const kind = wasm.numericringbuffer___slices(handle(this));
+    if (kind < 0) return checked.unwrapped.call(this);
+    const view = viewOf(kind);
+    const size = view.BYTES_PER_ELEMENT;
+    const at = u32[windowAt] / size;
+    const len = u32[windowAt + 1];
+    const more = u32[windowAt + 3];
+    if (more === 0) return view.slice(at, at + len);
+    const out = new KINDS[kind](len + more);
+    out.set(view.subarray(at, at + len));
+    const from = u32[windowAt + 2] / size;
+    out.set(view.subarray(from, from + more), len);
+    return out;
   };
 
   Object.defineProperty(proto, "length", {

@@ -4,7 +4,7 @@
 //!
 //! The npm package appends `wasm/npm/fast.js` to each build's glue. It replaces the hot
 //! methods of `NumericRingBuffer` (`insert`, `insertBatch`, `length`, `peekLeft`,
-//! `peekRight`, `get`, `at`, `view`) with functions that call the hidden
+//! `peekRight`, `get`, `at`, `view`, `unwrapped`) with functions that call the hidden
 //! `NumericRingBuffer.__*` exports directly with plain numbers: no `JsValue`, no
 //! `bigint`, no array for a `Result`, no allocation. Each returns an `f64`; a `NaN`
 //! result is ambiguous, so then the JS reads [`Status`] from the scratch block, through
@@ -39,15 +39,16 @@ pub(crate) const STAGE_BYTES: usize = 8192;
 struct Scratch {
     /// A [`Status`], written only when a fast call returns `NaN`.
     status: Cell<u32>,
-    /// `view()`'s window: byte address, then length in elements.
-    window: [Cell<u32>; 2],
+    /// `view()`'s window (byte address, then length in elements), or `unwrapped()`'s
+    /// two slices (address and length of each, oldest first).
+    window: [Cell<u32>; 4],
 }
 
 thread_local! {
     static SCRATCH: Scratch = const {
         Scratch {
             status: Cell::new(0),
-            window: [Cell::new(0), Cell::new(0)],
+            window: [Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0)],
         }
     };
     /// Written by JS (a TypedArray `set`), read by Rust: `u64`s for an alignment that
@@ -93,9 +94,16 @@ pub(crate) fn value(value: f64) -> f64 {
 
 /// Stores `view()`'s window for the JS to read.
 pub(crate) fn set_window(address: u32, len: u32) {
+    set_slices([(address, len), (0, 0)]);
+}
+
+/// Stores two slices (byte address, length) for the JS to read, oldest first.
+pub(crate) fn set_slices(slices: [(u32, u32); 2]) {
     SCRATCH.with(|s| {
-        s.window[0].set(address);
-        s.window[1].set(len);
+        for (i, (address, len)) in slices.into_iter().enumerate() {
+            s.window[2 * i].set(address);
+            s.window[2 * i + 1].set(len);
+        }
     });
 }
 

@@ -29,7 +29,7 @@
 //! # Fast paths
 //! The npm package appends `wasm/npm/fast.js` to each build's glue: it replaces the hot
 //! methods of `NumericRingBuffer` (`insert`, `insertBatch`, `length`, `peekLeft`,
-//! `peekRight`, `get`, `at`, `view`) with one call each into the hidden static
+//! `peekRight`, `get`, `at`, `view`, `unwrapped`) with one call each into the hidden static
 //! `NumericRingBuffer.__*` exports, with plain numbers, falling back to the checked
 //! methods below when they say so; `fast.rs` holds the memory both sides share. It
 //! also makes every method throw an error naming itself after `free()`. The Rust API

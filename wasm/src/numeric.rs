@@ -519,6 +519,29 @@ impl NumericRingBuffer {
             },
         )
     }
+
+    /// `unwrapped()`: stores the address and length of the window's two slices (oldest
+    /// first; the second is empty unless the window wraps) in the scratch block, without
+    /// rotating, and returns the dtype's number; -1 when the ring is busy.
+    #[wasm_bindgen(js_name = __slices, skip_typescript)]
+    pub fn fast_slices(handle: u32) -> i32 {
+        with_handle(
+            handle,
+            || -1,
+            |shared| {
+                let Some(ring) = shared.try_ring() else {
+                    return -1;
+                };
+                dispatch!(&*ring, r => {
+                    let (first, second) = r.ring.as_slices();
+                    // wasm32 addresses and lengths fit `u32`.
+                    let place = |s: &[_]| (s.as_ptr() as usize as u32, s.len() as u32);
+                    fast::set_slices([place(first), place(second)]);
+                });
+                ring.dtype() as i32
+            },
+        )
+    }
 }
 
 /// Runs `f` on the shared state that `handle` (from `__handle()`) addresses, or

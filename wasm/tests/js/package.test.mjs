@@ -105,6 +105,7 @@ const expected = {
     uint8Range: cut("RangeError: NumericRingBuffer.insert: expected a whole number"),
     fraction: cut("RangeError: NumericRingBuffer.get: index must be a whole"),
     converted: [0.5, 1.5],
+    unwrapped: ["BigInt64Array", "2,3,4,5", "Float32Array", 0],
     handed: [4.5, 5.5, 1, 6.5],
   },
   grown: {

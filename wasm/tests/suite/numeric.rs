@@ -590,6 +590,31 @@ mod fast_paths {
     }
 
     #[wasm_bindgen_test]
+    fn slices_report_the_window_without_rotating_it() {
+        let r = ring(4.0, "u16");
+        for n in 1..=6 {
+            NumericRingBuffer::fast_insert(r.fast_handle(), f64::from(n));
+        }
+        assert_eq!(
+            NumericRingBuffer::fast_slices(r.fast_handle()),
+            Dtype::U16 as i32
+        );
+        let scratch = NumericRingBuffer::fast_layout()[0] as usize;
+        // SAFETY: words 1 to 4 of the scratch block are the two slices' addresses and
+        // lengths (wasm/src/fast.rs), in this module's own memory.
+        let words: Vec<u32> = (1..=4)
+            .map(|i| unsafe { (scratch as *const u32).add(i).read() })
+            .collect();
+        let slice = |address: u32, len: u32| {
+            // SAFETY: a slice of the ring's live u16s just reported, not changed since.
+            unsafe { core::slice::from_raw_parts(address as usize as *const u16, len as usize) }
+        };
+        assert_eq!(slice(words[0], words[1]), [3, 4]);
+        assert_eq!(slice(words[2], words[3]), [5, 6]);
+        assert_eq!(NumericRingBuffer::fast_slices(0), -1);
+    }
+
+    #[wasm_bindgen_test]
     fn view_reports_the_contiguous_window() {
         let r = ring(4.0, "f64");
         for n in 1..=6 {

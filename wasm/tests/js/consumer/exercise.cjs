@@ -117,6 +117,13 @@ module.exports = async function exercise(m) {
     uint8Range: thrown(() => bytes.insert(256)),
     fraction: thrown(() => bytes.get(0.5)),
     converted: Array.from(converted.unwrapped()),
+    unwrapped: (() => {
+      const wrapped = new m.NumericRingBuffer(4, "i64");
+      wrapped.insertBatch(new BigInt64Array([1n, 2n, 3n, 4n, 5n]));
+      const all = wrapped.unwrapped();
+      const empty = new m.NumericRingBuffer(4, "f32").unwrapped();
+      return [all.constructor.name, all.map(String).join(), empty.constructor.name, empty.length];
+    })(),
     handed: [await handedTo, await handedBatch, handed.length, handed.peekLeft()],
   };
   // Views stay right after wasm memory grows (the cached memory views are renewed).
