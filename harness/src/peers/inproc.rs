@@ -101,6 +101,42 @@ impl Ring64 for Box<HistoryBuf<u64, CAPACITY>> {
     }
 }
 
+/// The least an insert into a ring that hands back what it evicts can do: one array
+/// of `CAPACITY` values, a position and a length; when full, swap the new value with
+/// the oldest and return it. No consume, no counters, no other checks.
+pub struct EvictFloor {
+    slots: Box<[u64]>,
+    next: usize,
+    len: usize,
+}
+
+impl Ring64 for EvictFloor {
+    const NAME: &'static str = "floor: bare array, swap in the new value, return the old";
+    const CONSUMES: bool = false;
+    fn create() -> Self {
+        Self {
+            slots: vec![0; CAPACITY].into_boxed_slice(),
+            next: 0,
+            len: 0,
+        }
+    }
+    #[inline]
+    fn insert(&mut self, v: u64) -> Option<u64> {
+        let slot = &mut self.slots[self.next];
+        self.next = (self.next + 1) % CAPACITY;
+        if self.len == CAPACITY {
+            Some(std::mem::replace(slot, v))
+        } else {
+            *slot = v;
+            self.len += 1;
+            None
+        }
+    }
+    fn consume(&mut self) -> Option<u64> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +162,15 @@ mod tests {
         keeps_newest_in_order::<Box<FixedCircularBuffer<u64, CAPACITY>>>();
         keeps_newest_in_order::<HeapCircularBuffer<u64>>();
         keeps_newest_in_order::<Box<HistoryBuf<u64, CAPACITY>>>();
+    }
+
+    #[test]
+    fn the_floor_hands_back_the_oldest() {
+        let mut ring = EvictFloor::create();
+        for v in 0..CAPACITY as u64 {
+            assert_eq!(ring.insert(v), None);
+        }
+        assert_eq!(ring.insert(CAPACITY as u64), Some(0));
+        assert_eq!(ring.insert(CAPACITY as u64 + 1), Some(1));
     }
 }

@@ -21,8 +21,8 @@ use ringbuffer::AllocRingBuffer;
 use super::{Body, Ctx, SuiteDef};
 use crate::alloc::allocations;
 use crate::measure::{CONSUMER_CORE, Stats, ns_per_op, on_core, repeat};
-use crate::peers::inproc::{CAPACITY, Deque, Ring64};
-use crate::results::{Entry, Group, Target};
+use crate::peers::inproc::{CAPACITY, Deque, EvictFloor, Ring64};
+use crate::results::{Entry, FLOOR, Group, Target};
 
 /// The suite.
 pub const SUITE: SuiteDef = SuiteDef {
@@ -67,12 +67,25 @@ fn run_pinned(ctx: &Ctx) -> Body {
         .expect("measured above");
     let mmring = &insert.entries[0];
     let fastest = insert.fastest_peer().expect("peers ran");
+    let floor = insert
+        .entries
+        .iter()
+        .find(|e| e.name.starts_with(FLOOR))
+        .map_or(String::new(), |floor| {
+            format!(
+                "; an insert that hands back what it evicts costs at least {:.2} ns here \
+                 (`{}`), and 1.2× the fastest peer means {:.2} ns",
+                floor.stats.median,
+                floor.name,
+                fastest.stats.median / 1.2
+            )
+        });
     body.targets.push(Target::new(
         "Generic<u64> insert ≥ 1.2× the fastest in-process peer",
         1.2,
         Some(insert.ratio(mmring, fastest)),
         format!(
-            "`{}`: mmring {:.2} ns vs fastest peer {} {:.2} ns",
+            "`{}`: mmring {:.2} ns vs fastest peer {} {:.2} ns{floor}",
             insert.id, mmring.stats.median, fastest.name, fastest.stats.median
         ),
     ));
@@ -125,13 +138,14 @@ const RING_GROUPS: [(&str, &str, &str, RingWorkload); 2] = [
 type RingTimer = fn(&Ctx, u64, RingWorkload) -> Option<Entry>;
 
 /// The in-process rings of `u64`, mmring's first, in the order of the report's rows.
-const RINGS: [RingTimer; 6] = [
+const RINGS: [RingTimer; 7] = [
     time::<GenericRingBuffer<u64>>,
     time::<Deque>,
     time::<AllocRingBuffer<u64>>,
     time::<Box<FixedCircularBuffer<u64, CAPACITY>>>,
     time::<HeapCircularBuffer<u64>>,
     time::<Box<HistoryBuf<u64, CAPACITY>>>,
+    time::<EvictFloor>,
 ];
 
 /// `n` operations of `workload` on a ring of `R`; `None` when `R` cannot run it (a
@@ -411,6 +425,23 @@ impl MessageQueue for Fast {
     }
 }
 
+/// The least a ring that copies messages in and out can do: copy the payload into one
+/// slot and out into a reused buffer, and read it, with no ring around the slot.
+struct CopyFloor {
+    slot: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl MessageQueue for CopyFloor {
+    #[inline]
+    fn step(&mut self, payload: &[u8]) {
+        self.slot[..payload.len()].copy_from_slice(payload);
+        self.out.clear();
+        self.out.extend_from_slice(&self.slot[..payload.len()]);
+        black_box(touch(&self.out));
+    }
+}
+
 impl MessageQueue for BytesRingBuffer {
     #[inline]
     fn step(&mut self, payload: &[u8]) {
@@ -505,18 +536,36 @@ fn byte_rings(ctx: &Ctx, body: &mut Body) {
             message_entry(ctx, "mmring BytesRingBuffer", true, bytes_ring, payload, n),
             message_entry(ctx, "VecDeque<Vec<u8>>", false, vec_deque, payload, n),
             message_entry(ctx, "VecDeque<Bytes>", false, bytes_deque, payload, n),
+            message_entry(
+                ctx,
+                COPY_FLOOR,
+                false,
+                CopyFloor {
+                    slot: vec![0; size],
+                    out: Vec::with_capacity(size),
+                },
+                payload,
+                n,
+            ),
         ];
         if size == 256 {
             let fast = &group.entries[0];
             let deque = &group.entries[2];
+            let floor = &group.entries[4];
             let allocs = fast.allocs_per_op.unwrap_or(f64::NAN);
             let mut target = Target::new(
                 "BytesRingBufferFast 256 B insert+consume ≥ 3× VecDeque<Vec<u8>>, 0 allocations/message",
                 3.0,
                 Some(group.ratio(fast, deque)),
                 format!(
-                    "`{}`: {:.1} ns vs {:.1} ns per message; {allocs:.3} allocations/message",
-                    group.id, fast.stats.median, deque.stats.median
+                    "`{}`: {:.1} ns vs {:.1} ns per message; {allocs:.3} allocations/message; \
+                     the copy in, the copy out and the read alone (`{COPY_FLOOR}`) take \
+                     {:.1} ns, where 3× VecDeque<Vec<u8>> means {:.1} ns",
+                    group.id,
+                    fast.stats.median,
+                    deque.stats.median,
+                    floor.stats.median,
+                    deque.stats.median / 3.0
                 ),
             );
             target.also = Some(("0 allocations/message".into(), allocs == 0.0));
@@ -536,6 +585,9 @@ fn byte_rings(ctx: &Ctx, body: &mut Body) {
             .into(),
     );
 }
+
+/// The row of [`CopyFloor`].
+const COPY_FLOOR: &str = "floor: copy in, copy out, read (no ring)";
 
 /// `len` bytes of `pool` starting at an address ≡ `page_offset` (mod 4096).
 fn placed(pool: &mut [u8], page_offset: usize, len: usize) -> &[u8] {
