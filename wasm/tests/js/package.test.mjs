@@ -108,6 +108,13 @@ const expected = {
     unwrapped: ["BigInt64Array", "2,3,4,5", "Float32Array", 0],
     handed: [4.5, 5.5, 1, 6.5],
   },
+  interleaved: {
+    a: [5, 0, 15, "[1,2,3,4,5]", "1,2,3,4,5"],
+    b: [10, 1],
+    c: [0.5],
+    fill: [4000, 0, 39, 0],
+    later: [6, 2, 8],
+  },
   grown: {
     evicted: [null, null, null, 1.25],
     view: [2.5, 3.5, 4.5, 5.5],

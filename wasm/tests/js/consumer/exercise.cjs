@@ -126,6 +126,33 @@ module.exports = async function exercise(m) {
     })(),
     handed: [await handedTo, await handedBatch, handed.length, handed.peekLeft()],
   };
+  // Batches of several rings and dtypes through the one staging area, interleaved with
+  // reads, a long batch, a consumer and free().
+  const a = new m.NumericRingBuffer(8);
+  const b = new m.NumericRingBuffer(8);
+  const c = new m.NumericRingBuffer(4, "f32");
+  a.insertBatch(new Float64Array([1, 2]));
+  b.insertBatch(new Float64Array([10]));
+  a.insertBatch(new Float64Array([3]));
+  c.insertBatch(new Float32Array([0.5]));
+  a.insertBatch(new Float64Array([4, 5]));
+  const fill = new m.NumericRingBuffer(4096);
+  for (let i = 0; i < 40; i++) fill.insertBatch(new Float64Array(100).fill(i));
+  const later = new m.NumericRingBuffer(4);
+  later.insertBatch(new Float64Array([6, 7]));
+  const consumed = later.aconsume();
+  later.insertBatch(new Float64Array([8]));
+  const gone = new m.NumericRingBuffer(4);
+  gone.insertBatch(new Float64Array([1]));
+  gone.free();
+  seen.interleaved = {
+    a: [a.length, a.overwritten, a.sum(), JSON.stringify(a), [...a].join()],
+    b: [b.peekRight(), b.length],
+    c: Array.from(c.view()),
+    fill: [fill.length, fill.peekLeft(), fill.peekRight(), fill.overwritten],
+    later: [await consumed, later.length, later.peekRight()],
+  };
+
   // Views stay right after wasm memory grows (the cached memory views are renewed).
   const before = new m.NumericRingBuffer(4, "f64");
   before.insert(1.25);
