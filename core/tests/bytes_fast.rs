@@ -721,11 +721,16 @@ fn large_op() -> impl Strategy<Value = LargeOp> {
     ]
 }
 
+/// Operations per case of the large-slot test (fewer under Miri, which is slow).
+const LARGE_OPS: usize = if cfg!(miri) { 40 } else { 200 };
+
 proptest! {
+    #![proptest_config(support::config())]
+
     #[test]
     fn large_slots_keep_every_message_intact(
         capacity in prop::sample::select(vec![1usize, 2, 4, 8]),
-        ops in prop::collection::vec(large_op(), 0..200),
+        ops in prop::collection::vec(large_op(), 0..LARGE_OPS),
     ) {
         let mut ring = BytesRingBufferFast::builder(capacity)
             .expected_item_size(LARGE)
