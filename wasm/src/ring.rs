@@ -97,6 +97,19 @@ impl<R> Shared<R> {
     }
 }
 
+impl<R: JsRing> Shared<R> {
+    /// The item at a JS `index` (`0` the oldest, `-1` the newest) for `get` and `at`:
+    /// `undefined` out of range; a `TypeError` or `RangeError`, naming `context`, for
+    /// an index that is not a whole number.
+    pub(crate) fn item_at(&self, index: &JsValue, context: &str) -> Result<JsValue, JsValue> {
+        let Some(index) = crate::args::index(index, context)? else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let ring = self.ring(context)?;
+        Ok(or_undefined(ring.get_signed(index).map(R::view_to_js)))
+    }
+}
+
 impl<R: JsRing> Source for Shared<R> {
     fn take(&self, context: &str) -> Result<Option<JsValue>, JsValue> {
         Ok(self.ring_mut(context)?.consume_js())
@@ -254,15 +267,8 @@ macro_rules! ring_methods {
                 &self,
                 #[wasm_bindgen(unchecked_param_type = "number")] index: &wasm_bindgen::JsValue,
             ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
-                const CONTEXT: &str = concat!(stringify!($class), ".get");
-                let Some(index) = $crate::args::index(index, CONTEXT)? else {
-                    return Ok(wasm_bindgen::JsValue::UNDEFINED);
-                };
-                let ring = self.shared.ring(CONTEXT)?;
-                let item = mmring_core::Ring::get_signed(&*ring, index);
-                Ok($crate::ring::or_undefined(
-                    item.map(<$ring as $crate::ring::JsRing>::view_to_js),
-                ))
+                self.shared
+                    .item_at(index, concat!(stringify!($class), ".get"))
             }
 
             /// The item at `index`, exactly as `get(index)`: the name of
@@ -273,15 +279,8 @@ macro_rules! ring_methods {
                 &self,
                 #[wasm_bindgen(unchecked_param_type = "number")] index: &wasm_bindgen::JsValue,
             ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
-                const CONTEXT: &str = concat!(stringify!($class), ".at");
-                let Some(index) = $crate::args::index(index, CONTEXT)? else {
-                    return Ok(wasm_bindgen::JsValue::UNDEFINED);
-                };
-                let ring = self.shared.ring(CONTEXT)?;
-                let item = mmring_core::Ring::get_signed(&*ring, index);
-                Ok($crate::ring::or_undefined(
-                    item.map(<$ring as $crate::ring::JsRing>::view_to_js),
-                ))
+                self.shared
+                    .item_at(index, concat!(stringify!($class), ".at"))
             }
 
             /// The items, oldest → newest, as a plain `Array` for `JSON.stringify`

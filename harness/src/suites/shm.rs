@@ -406,22 +406,23 @@ fn unique(tag: &str) -> String {
     )
 }
 
+/// An iceoryx2 node over its inter-process service variant.
+type IceNode = iceoryx2::prelude::Node<iceoryx2::prelude::ipc::Service>;
+
+/// An iceoryx2 publish-subscribe service of `[u8]` samples.
+type IceService = iceoryx2::service::port_factory::publish_subscribe::PortFactory<
+    iceoryx2::prelude::ipc::Service,
+    [u8],
+    (),
+>;
+
 /// Queued samples per iceoryx2 subscriber: as deep as ZeroMQ's high-water mark allows
 /// for its sockets here, within what iceoryx2 preallocates per service.
 const ICE_BUFFER: usize = 1024;
 
 /// The iceoryx2 service named after `name`, for `[u8]` samples, lossless (no safe
 /// overflow), one publisher and one subscriber.
-fn ice_service(
-    node: &iceoryx2::prelude::Node<iceoryx2::prelude::ipc::Service>,
-    name: &str,
-) -> Res<
-    iceoryx2::service::port_factory::publish_subscribe::PortFactory<
-        iceoryx2::prelude::ipc::Service,
-        [u8],
-        (),
-    >,
-> {
+fn ice_service(node: &IceNode, name: &str) -> Res<IceService> {
     let name = format!("mmring-bench/{name}");
     Ok(node
         .service_builder(&name.as_str().try_into()?)
@@ -435,7 +436,7 @@ fn ice_service(
 }
 
 /// An iceoryx2 node quiet below errors (it warns that no config file was loaded).
-fn ice_node() -> Res<iceoryx2::prelude::Node<iceoryx2::prelude::ipc::Service>> {
+fn ice_node() -> Res<IceNode> {
     use iceoryx2::prelude::{LogLevel, NodeBuilder, ipc, set_log_level};
     set_log_level(LogLevel::Error);
     Ok(NodeBuilder::new().create::<ipc::Service>()?)
@@ -448,12 +449,8 @@ fn ice_node() -> Res<iceoryx2::prelude::Node<iceoryx2::prelude::ipc::Service>> {
 /// iceoryx2's adaptive wait, which measured slower here.)
 struct IcePublisher {
     publisher: iceoryx2::port::publisher::Publisher<iceoryx2::prelude::ipc::Service, [u8], ()>,
-    _service: iceoryx2::service::port_factory::publish_subscribe::PortFactory<
-        iceoryx2::prelude::ipc::Service,
-        [u8],
-        (),
-    >,
-    _node: iceoryx2::prelude::Node<iceoryx2::prelude::ipc::Service>,
+    _service: IceService,
+    _node: IceNode,
 }
 
 impl IcePublisher {
@@ -491,12 +488,8 @@ impl IcePublisher {
 /// sample out as the other transports do).
 struct IceSubscriber {
     subscriber: iceoryx2::port::subscriber::Subscriber<iceoryx2::prelude::ipc::Service, [u8], ()>,
-    _service: iceoryx2::service::port_factory::publish_subscribe::PortFactory<
-        iceoryx2::prelude::ipc::Service,
-        [u8],
-        (),
-    >,
-    _node: iceoryx2::prelude::Node<iceoryx2::prelude::ipc::Service>,
+    _service: IceService,
+    _node: IceNode,
 }
 
 impl IceSubscriber {
