@@ -4,7 +4,7 @@ use core::fmt;
 use core::iter::FusedIterator;
 use core::ops::{Index, Range};
 
-use crate::capacity::round_capacity;
+use crate::capacity::{filled, round_capacity};
 use crate::cursor::Cursor;
 use crate::generic::index_out_of_range;
 use crate::ring::{counts_from, inherent_ring_api};
@@ -120,14 +120,10 @@ impl BytesRingBufferFastBuilder {
         let slot_size = slot_size(self.expected_item_size, self.buffer_percent)?;
         let capacity = round_capacity(self.max_capacity)?;
         let slab = Slab::new(capacity, slot_size)?;
-        let mut lengths = Vec::new();
-        lengths
-            .try_reserve_exact(capacity)
-            .map_err(|_| CapacityError::Allocation {
-                capacity,
-                item_bytes: slot_size,
-            })?;
-        lengths.resize(capacity, 0u32);
+        let lens = filled(capacity, 0u32).ok_or(CapacityError::Allocation {
+            capacity,
+            item_bytes: slot_size,
+        })?;
         let unique = if self.only_insert_unique {
             Some(UniqueIndex::new(capacity)?)
         } else {
@@ -135,7 +131,7 @@ impl BytesRingBufferFastBuilder {
         };
         Ok(BytesRingBufferFast {
             slab,
-            lens: lengths.into_boxed_slice(),
+            lens,
             cursor: Cursor::new(capacity),
             unique,
         })
@@ -505,14 +501,6 @@ impl Slab {
         let (start, size) = (self.map[position] as usize * self.stride, self.size);
         &mut self.bytes_mut()[start..start + size]
     }
-}
-
-/// `len` copies of `value` in a new boxed slice; `None` when it cannot be allocated.
-fn filled<T: Copy>(len: usize, value: T) -> Option<Box<[T]>> {
-    let mut all = Vec::new();
-    all.try_reserve_exact(len).ok()?;
-    all.resize(len, value);
-    Some(all.into_boxed_slice())
 }
 
 inherent_ring_api! {

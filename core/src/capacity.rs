@@ -29,6 +29,14 @@ pub(crate) fn alloc_uninit<T>(len: usize) -> Result<Box<[MaybeUninit<T>]>, Capac
     Ok(storage.into_boxed_slice())
 }
 
+/// `len` copies of `value` in a new boxed slice; `None` when it cannot be allocated.
+pub(crate) fn filled<T: Copy>(len: usize, value: T) -> Option<Box<[T]>> {
+    let mut all = Vec::new();
+    all.try_reserve_exact(len).ok()?;
+    all.resize(len, value);
+    Some(all.into_boxed_slice())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
