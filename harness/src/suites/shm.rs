@@ -787,26 +787,15 @@ fn pause(waits: &mut u32) {
 /// `batches` of `n` messages; each figure is one batch's messages per second.
 fn throughput(ctx: &Ctx, kind: Kind, size: usize, n: u64, s: &Settings) -> Res<Stats> {
     let batches = (s.warmup + s.reps) as u64;
-    let mut parent = Parent::start(ctx, kind, "sink", size, n, batches)?;
+    let parent = Parent::start(ctx, kind, "sink", size, n, batches)?;
     let mut msg = vec![0x5Au8; size];
-    let mut samples = Vec::new();
-    let deadline = Instant::now() + budget(s);
-    for batch in 0..batches {
-        if !samples.is_empty() && Instant::now() > deadline {
-            return parent.abort().map(|()| Stats::from_samples(samples));
-        }
-        let start = Instant::now();
+    timed_batches(parent, n, s, |parent| {
         for i in 0..n {
             msg[..8].copy_from_slice(&i.to_le_bytes());
             parent.send(&msg)?;
         }
-        parent.expect_line("done")?;
-        if batch >= s.warmup as u64 {
-            samples.push(per_second(n, start.elapsed()));
-        }
-    }
-    parent.finish()?;
-    Ok(Stats::from_samples(samples))
+        Ok(())
+    })
 }
 
 /// Messages per `insert_batch` and at most per `consume_batch` in the batched run.
@@ -818,18 +807,12 @@ const BATCH: usize = 64;
 fn throughput_batched(ctx: &Ctx, size: usize, n: u64, s: &Settings) -> Res<Stats> {
     let batches = (s.warmup + s.reps) as u64;
     let n = n.next_multiple_of(BATCH as u64);
-    let mut parent = Parent::start(ctx, Kind::Shm, "sink-batch", size, n, batches)?;
+    let parent = Parent::start(ctx, Kind::Shm, "sink-batch", size, n, batches)?;
     let mut messages = vec![vec![0x5Au8; size]; BATCH];
-    let mut samples = Vec::new();
-    let deadline = Instant::now() + budget(s);
-    for batch in 0..batches {
-        if !samples.is_empty() && Instant::now() > deadline {
-            return parent.abort().map(|()| Stats::from_samples(samples));
-        }
+    timed_batches(parent, n, s, |parent| {
         let Tx::Shm(producer) = &mut parent.tx else {
             return Err("the batched run writes shm".into());
         };
-        let start = Instant::now();
         for first in (0..n).step_by(BATCH) {
             for (i, msg) in (first..).zip(&mut messages) {
                 msg[..8].copy_from_slice(&i.to_le_bytes());
@@ -844,6 +827,28 @@ fn throughput_batched(ctx: &Ctx, size: usize, n: u64, s: &Settings) -> Res<Stats
                 }
             }
         }
+        Ok(())
+    })
+}
+
+/// Times `send_all` (which sends one batch of `n` messages) until the child says
+/// `done`, for every warm-up and timed batch the child was started for, within the
+/// time [`budget`]; each timed batch's messages per second is one sample.
+fn timed_batches(
+    mut parent: Parent,
+    n: u64,
+    s: &Settings,
+    mut send_all: impl FnMut(&mut Parent) -> Res<()>,
+) -> Res<Stats> {
+    let batches = (s.warmup + s.reps) as u64;
+    let mut samples = Vec::new();
+    let deadline = Instant::now() + budget(s);
+    for batch in 0..batches {
+        if !samples.is_empty() && Instant::now() > deadline {
+            return parent.abort().map(|()| Stats::from_samples(samples));
+        }
+        let start = Instant::now();
+        send_all(&mut parent)?;
         parent.expect_line("done")?;
         if batch >= s.warmup as u64 {
             samples.push(per_second(n, start.elapsed()));

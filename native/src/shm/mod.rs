@@ -63,8 +63,8 @@
 //! and it makes the producer wait for its stores to reach the cache). So no wake-up is
 //! lost, a producer pays a wake-up system call only while the consumer sleeps, and a
 //! consumer pays one `membarrier` (microseconds) each time it goes to sleep. Each
-//! sleep is bounded by `park` as a safety net. Elsewhere the consumer sleeps in bounded steps
-//! (50 µs doubling up to `park`).
+//! sleep is bounded by `park` as a safety net. Elsewhere the consumer sleeps in
+//! bounded steps (50 µs doubling up to `park`).
 //!
 //! [`aconsume`](ShmConsumer::aconsume) does not block the executor thread and needs no
 //! particular runtime: a message already there is returned at the first poll;
