@@ -457,3 +457,45 @@ fn handles_and_the_aconsume_future_can_move_between_threads() {
     let mut rx = ShmConsumer::open(&config).unwrap();
     send(&rx.aconsume());
 }
+
+/// A ring closed by this process can be opened again at once, even while other threads
+/// start child processes: each child holds copies of our open files (and so their
+/// locks) from `fork` until `exec`, and `create` and `open` wait out such a handover
+/// instead of calling the ring taken.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn rings_reopen_at_once_while_other_threads_start_processes() {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spawners: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut started = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let status = std::process::Command::new("true").status();
+                    assert!(status.is_ok_and(|s| s.success()), "`true` failed");
+                    started += 1;
+                }
+                started
+            })
+        })
+        .collect();
+    let path = temp_path("reopen-while-spawning");
+    let _clean = Cleanup(path.clone());
+    let config = ShmConfig::at_path(&path, 4096);
+    for round in 0..300 {
+        let mut tx =
+            ShmProducer::create(&config).unwrap_or_else(|e| panic!("round {round}: create: {e}"));
+        tx.insert(b"m").unwrap();
+        for _ in 0..2 {
+            let mut rx =
+                ShmConsumer::open(&config).unwrap_or_else(|e| panic!("round {round}: open: {e}"));
+            let _ = rx.try_consume().unwrap();
+        }
+        drop(tx);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for spawner in spawners {
+        assert!(spawner.join().expect("a spawner panicked") > 0);
+    }
+}

@@ -101,17 +101,19 @@ impl MappedRegion {
     /// Takes the consumer's lock on this file (held until the mapping is dropped, or
     /// the process dies) and records our pid beside it.
     fn attach_consumer(&self) -> Result<(), OpenError> {
-        let taken =
-            try_lock_byte(&self.shared.file, header::CONSUMER_LOCK_BYTE).map_err(|source| {
-                OpenError::Io {
-                    path: self.path().to_path_buf(),
-                    source,
-                }
-            })?;
+        let consumer_pid = || self.header().meta.consumer_pid.load(Relaxed);
+        let taken = with_handover(
+            || try_lock_byte(&self.shared.file, header::CONSUMER_LOCK_BYTE),
+            consumer_pid,
+        )
+        .map_err(|source| OpenError::Io {
+            path: self.path().to_path_buf(),
+            source,
+        })?;
         if !taken {
             return Err(OpenError::ConsumerInUse {
                 path: self.path().to_path_buf(),
-                pid: self.header().meta.consumer_pid.load(Relaxed),
+                pid: consumer_pid(),
             });
         }
         let pid = std::process::id();
@@ -154,7 +156,7 @@ pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, OpenError> {
     for _ in 0..64 {
         match OpenOptions::new().read(true).write(true).open(path) {
             Ok(old) => {
-                if !try_lock(&old).map_err(io_err)? {
+                if !with_handover(|| try_lock(&old), || recorded_pid(&old)).map_err(io_err)? {
                     return Err(OpenError::InUse {
                         path: path.clone(),
                         pid: recorded_pid(&old),
@@ -331,6 +333,49 @@ fn try_lock(file: &File) -> io::Result<bool> {
             _ => return Err(err),
         }
     }
+}
+
+/// How long a lock may stay held after its recorded holder let go, before it counts as
+/// taken: see [`with_handover`].
+const HANDOVER: Duration = Duration::from_millis(100);
+
+/// Runs `try_take` (a non-blocking lock attempt) and, while it fails and `holder` (the
+/// pid the file records for the lock) is this process, no process (0) or a dead one,
+/// tries again for up to [`HANDOVER`].
+///
+/// A lock belongs to an open file, and the kernel keeps an open file alive while any
+/// descriptor or mapping of it exists, including the copies a child gets from `fork`
+/// (or `posix_spawn`) until it calls `exec` and sheds them. So a ring closed by this
+/// process, or by one that just died, can stay locked for a moment when any thread of
+/// the process starts a child at that time; and a new holder takes the lock a moment
+/// before it records its pid. Within the grace both clear up; a lock whose recorded
+/// holder is another live process is refused at once.
+fn with_handover(
+    mut try_take: impl FnMut() -> io::Result<bool>,
+    holder: impl Fn() -> u32,
+) -> io::Result<bool> {
+    let started = Instant::now();
+    loop {
+        if try_take()? {
+            return Ok(true);
+        }
+        let pid = holder();
+        let leaving = pid == 0 || pid == std::process::id() || !alive(pid);
+        if !leaving || started.elapsed() >= HANDOVER {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Whether a process with this pid exists (in our pid namespace); `true` when unsure.
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: signal 0 only checks that the process exists; it delivers nothing.
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// Allocates every page of the file's first `len` bytes, so that a full file system

@@ -110,6 +110,14 @@
 //!   consumer, in this process or another, is refused with
 //!   [`OpenError::ConsumerInUse`] naming that pid. The kernel drops the lock however
 //!   the holder ends, so the successor of a crashed consumer attaches at once.
+//! - Handover. A lock belongs to an open file, which lives while any descriptor or
+//!   mapping of it does, including the copies a child process holds from `fork` (or
+//!   `posix_spawn`) until its `exec`. So a ring just closed by this process, or by a
+//!   process that just died, may stay locked for a moment while some thread starts a
+//!   child. When the pid recorded for a held lock is this process's, 0 or a dead
+//!   one, `create` and `open` try again for up to 100 ms before they report
+//!   `InUse`/`ConsumerInUse`; a lock recorded for another live process is refused at
+//!   once.
 //! - Names. [`ShmConfig::new`] puts ring `name` at `/dev/shm/mmring-<name>`. A name
 //!   is one path component: 1 to [`MAX_NAME_LEN`] (248) bytes of `A-Z a-z 0-9 . _ -`,
 //!   not `.` or `..`; anything else is [`ConfigError::BadName`] at `create` and `open`,
