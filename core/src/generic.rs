@@ -12,6 +12,8 @@ use crate::cursor::Cursor;
 use crate::ring::{counts_from, inherent_ring_api};
 use crate::{CapacityError, Fifo, Ring};
 
+mod append;
+
 /// A fixed-capacity ring of any `T` that overwrites its oldest item when full.
 ///
 /// The capacity is rounded up to a power of two. `insert` never fails for lack of room:

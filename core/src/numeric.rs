@@ -10,6 +10,8 @@ use crate::generic::{GenericRingBuffer, Iter};
 use crate::ring::{counts_from, inherent_ring_api};
 use crate::{CapacityError, Fifo, Ring};
 
+mod append;
+
 mod sealed {
     /// The operations [`Numeric`](super::Numeric) needs; private so the set of types
     /// stays closed.

@@ -6,7 +6,9 @@
 //
 // 1. NumericRingBuffer's hot methods (insert, insertBatch, length, peekLeft/peekRight,
 //    get/at, view, unwrapped) call the hidden `__*` exports with plain numbers
-//    (no JsValue, no bigint, no array for a Result, no allocation). A `NaN` result is
+//    (no JsValue, no bigint, no array for a Result, no allocation). insertBatch of a
+//    TypedArray of the ring's dtype asks wasm where the values go (one call, which
+//    makes room) and copies them there with at most two `set`s. A `NaN` result is
 //    ambiguous: the status word in wasm memory says what it means (wasm/src/fast.rs),
 //    read through a view that is created again only when the memory has grown. When a
 //    fast export says "slow" it has changed nothing, and the checked method runs.
@@ -20,32 +22,22 @@ const mmringFast = (() => {
     Uint16Array, Uint32Array, BigUint64Array, Float32Array, Float64Array,
   ];
   const F64 = 9;
+  const SPLIT = -2; // __append: two pieces, in the scratch block (wasm/src/numeric.rs)
   const NONE = 0;
   const VALUE = 1;
   let instance = null; // the `wasm` the cached state belongs to (web: init() may run again)
   let u32 = new Uint32Array(0);
   let f64 = new Float64Array(0); // the hot dtype's view, kept apart from `views`
   let views = new Array(KINDS.length).fill(null);
-  let f64Stage = 0; // the staging area's index in `f64`
-  let f64Chunk = 0; // how many f64s it holds (0 until the layout is read)
   let statusAt = 0; // index of the status word in `u32`
-  let windowAt = 0; // index of view()'s [address, length] in `u32`
-  const stageAt = new Int32Array(KINDS.length); // per dtype: the staging area's index
-  const chunkOf = new Int32Array(KINDS.length); // per dtype: how many values it holds
+  let windowAt = 0; // index of the [address, length] pairs in `u32`
 
   /** The u32 view of wasm memory, created again after the memory grew (or a new init). */
   function memory() {
     if (u32.byteLength === 0 || instance !== wasm) {
       if (instance !== wasm) {
-        const layout = NumericRingBuffer.__layout();
-        statusAt = layout[0] >>> 2;
+        statusAt = NumericRingBuffer.__layout()[0] >>> 2;
         windowAt = statusAt + 1;
-        for (let k = 0; k < KINDS.length; k++) {
-          stageAt[k] = layout[1] / KINDS[k].BYTES_PER_ELEMENT;
-          chunkOf[k] = layout[2] / KINDS[k].BYTES_PER_ELEMENT;
-        }
-        f64Stage = stageAt[F64];
-        f64Chunk = chunkOf[F64];
         instance = wasm;
       }
       u32 = new Uint32Array(wasm.memory.buffer);
@@ -108,44 +100,44 @@ const mmringFast = (() => {
   };
 
   proto.insertBatch = function insertBatch(values) {
-    // The hot case, kept short so that it stays cheap: a Float64Array that fits the
-    // staging area (f64Chunk is 0 until the first call has read the layout).
+    // The hot case, kept short so that it stays cheap: a Float64Array. One call makes
+    // room (evicting as the checked method does) and says where the values go; one
+    // `set` copies them there, straight from the caller's array (nothing else runs in
+    // wasm in between). -2: two pieces (wrapped, or longer than the capacity).
     if (values instanceof Float64Array) {
-      const n = values.length;
-      if (n <= f64Chunk) {
+      const at = wasm.numericringbuffer___append(handle(this), F64, values.length);
+      if (at >= 0) {
         if (f64.byteLength === 0 || instance !== wasm) memory();
-        f64.set(values, f64Stage);
-        if (wasm.numericringbuffer___commit(handle(this), F64, n) === NONE) return;
-        return checked.insertBatch.call(this, values);
+        f64.set(values, at);
+        return;
       }
+      if (at === SPLIT) return place(viewOf(F64), values);
+      return checked.insertBatch.call(this, values);
     }
     return anyBatch(this, values);
   };
 
-  /** insertBatch of any other TypedArray, a long one, or any iterable. */
+  /**
+   * Copies the newest values of a batch into the two slices that `__append` reported
+   * (the second is the part that wrapped to the start of the storage); `view` is the
+   * batch's dtype's view of wasm memory.
+   */
+  function place(view, values) {
+    const size = view.BYTES_PER_ELEMENT;
+    const first = u32[windowAt + 1];
+    const second = u32[windowAt + 3];
+    const kept = values.length - first - second; // values older than the capacity
+    view.set(values.subarray(kept, kept + first), u32[windowAt] / size);
+    if (second > 0) view.set(values.subarray(kept + first), u32[windowAt + 2] / size);
+  }
+
+  /** insertBatch of any other TypedArray, or any iterable. */
   function anyBatch(ring, values) {
     const kind = kindOf(values);
     if (kind >= 0) {
-      const view = viewOf(kind);
-      const chunk = chunkOf[kind];
-      const at = stageAt[kind];
-      const n = values.length;
-      if (n <= chunk) {
-        view.set(values, at);
-        if (wasm.numericringbuffer___commit(handle(ring), kind, n) === NONE) return;
-      } else {
-        // The first chunk decides (same dtype, no pending aconsume()); no user code
-        // runs between chunks, so the rest take the same path.
-        view.set(values.subarray(0, chunk), at);
-        if (wasm.numericringbuffer___commit(handle(ring), kind, chunk) === NONE) {
-          for (let start = chunk; start < n; start += chunk) {
-            const end = Math.min(n, start + chunk);
-            viewOf(kind).set(values.subarray(start, end), at);
-            wasm.numericringbuffer___commit(handle(ring), kind, end - start);
-          }
-          return;
-        }
-      }
+      const at = wasm.numericringbuffer___append(handle(ring), kind, values.length);
+      if (at >= 0) return viewOf(kind).set(values, at);
+      if (at === SPLIT) return place(viewOf(kind), values);
     }
     return checked.insertBatch.call(ring, values);
   }

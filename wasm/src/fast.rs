@@ -1,6 +1,6 @@
 //! The memory the JavaScript fast paths share with Rust: a scratch block for what a
-//! fast call returns besides its `number`, and a staging area that `insertBatch`
-//! copies a TypedArray into before one call commits it to the ring.
+//! fast call returns besides its `number` (a status, or the places of a window or of
+//! the slots that `insertBatch` writes a TypedArray straight into).
 //!
 //! The npm package appends `wasm/npm/fast.js` to each build's glue. It replaces the hot
 //! methods of `NumericRingBuffer` (`insert`, `insertBatch`, `length`, `peekLeft`,
@@ -13,11 +13,11 @@
 //! the dtype cannot hold) changes nothing and says [`Status::Slow`]: the JS then calls
 //! the checked method, which does the work or throws the error that names the method.
 //!
-//! wasm is single-threaded here (no `atomics` target feature), so the blocks are
-//! `thread_local!`s with constant initialisers: on `wasm32-unknown-unknown` those are
-//! plain statics, at addresses that never change.
+//! wasm is single-threaded here (no `atomics` target feature), so the block is a
+//! `thread_local!` with a constant initialiser: on `wasm32-unknown-unknown` that is a
+//! plain static, at an address that never changes.
 
-use core::cell::{Cell, UnsafeCell};
+use core::cell::Cell;
 
 /// What a fast call's `NaN` result means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,16 +31,14 @@ pub(crate) enum Status {
     Slow = 2,
 }
 
-/// Bytes in the staging area: 1024 `f64`s.
-pub(crate) const STAGE_BYTES: usize = 8192;
-
 /// The scratch block, as the JS reads it (`u32` words).
 #[repr(C)]
 struct Scratch {
     /// A [`Status`], written only when a fast call returns `NaN`.
     status: Cell<u32>,
-    /// `view()`'s window (byte address, then length in elements), or `unwrapped()`'s
-    /// two slices (address and length of each, oldest first).
+    /// `view()`'s window (byte address, then length in elements), or the two slices
+    /// (address and length of each, oldest first) of `unwrapped()`'s window or of the
+    /// slots `insertBatch` writes.
     window: [Cell<u32>; 4],
 }
 
@@ -51,19 +49,11 @@ thread_local! {
             window: [Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0)],
         }
     };
-    /// Written by JS (a TypedArray `set`), read by Rust: `u64`s for an alignment that
-    /// suits every dtype.
-    static STAGE: UnsafeCell<[u64; STAGE_BYTES / 8]> = const {
-        UnsafeCell::new([0; STAGE_BYTES / 8])
-    };
 }
 
-/// The byte addresses of the scratch block and of the staging area, and the staging
-/// area's size, for the JS layer to read once.
-pub(crate) fn layout() -> [u32; 3] {
-    let scratch = SCRATCH.with(|s| core::ptr::from_ref(s) as usize as u32);
-    let stage = STAGE.with(|s| s.get() as usize as u32);
-    [scratch, stage, STAGE_BYTES as u32]
+/// The byte address of the scratch block, for the JS layer to read once.
+pub(crate) fn layout() -> [u32; 1] {
+    [SCRATCH.with(|s| core::ptr::from_ref(s) as usize as u32)]
 }
 
 /// The `NaN` that stands for `status`.
@@ -107,26 +97,6 @@ pub(crate) fn set_slices(slices: [(u32, u32); 2]) {
     });
 }
 
-/// Runs `f` on the first `n` values of the staging area, read as `T`s; `None` if they
-/// do not fit in it.
-///
-/// `T` must be a primitive number (every bit pattern a valid value, alignment ≤ 8): the
-/// callers pass the element types of `NumericRingBuffer`.
-pub(crate) fn with_stage<T: Copy, R>(n: usize, f: impl FnOnce(&[T]) -> R) -> Option<R> {
-    if n.checked_mul(size_of::<T>())? > STAGE_BYTES || align_of::<T>() > 8 {
-        return None;
-    }
-    Some(STAGE.with(|stage| {
-        // SAFETY: the staging area is `STAGE_BYTES` bytes aligned to 8, so `n` `T`s
-        // (checked above to fit, alignment ≤ 8) lie inside it, and every bit pattern is
-        // a valid `T` (a primitive number). Only JavaScript writes it, between calls
-        // into wasm; Rust never makes a `&mut` to it, and wasm runs one thread, so
-        // nothing writes it while this shared slice lives.
-        let values = unsafe { core::slice::from_raw_parts(stage.get().cast::<T>(), n) };
-        f(values)
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,28 +114,9 @@ mod tests {
     }
 
     #[test]
-    fn the_stage_holds_what_fits() {
-        assert_eq!(with_stage::<f64, _>(0, <[f64]>::len), Some(0));
-        assert_eq!(
-            with_stage::<f64, _>(STAGE_BYTES / 8, <[f64]>::len),
-            Some(1024)
-        );
-        assert_eq!(
-            with_stage::<f64, _>(STAGE_BYTES / 8 + 1, <[f64]>::len),
-            None
-        );
-        assert_eq!(
-            with_stage::<u8, _>(STAGE_BYTES, <[u8]>::len),
-            Some(STAGE_BYTES)
-        );
-        assert_eq!(with_stage::<u8, _>(usize::MAX, <[u8]>::len), None);
-    }
-
-    #[test]
-    fn the_layout_names_the_blocks() {
-        let [scratch, stage, bytes] = layout();
-        assert_eq!(bytes as usize, STAGE_BYTES);
-        assert_eq!(stage % 8, 0);
+    fn the_layout_names_the_scratch_block() {
+        let [scratch] = layout();
+        assert_ne!(scratch, 0);
         assert_eq!(scratch % 4, 0);
     }
 }

@@ -387,8 +387,7 @@ impl NumericRingBuffer {
 /// cost. Handle 0 (what fast.js holds after `free()`) takes the slow path.
 #[wasm_bindgen]
 impl NumericRingBuffer {
-    /// The byte addresses of the fast paths' scratch block and staging area, and the
-    /// staging area's size in bytes.
+    /// The byte address of the fast paths' scratch block.
     #[wasm_bindgen(js_name = __layout, skip_typescript)]
     pub fn fast_layout() -> Vec<u32> {
         fast::layout().to_vec()
@@ -421,32 +420,42 @@ impl NumericRingBuffer {
         })
     }
 
-    /// `insertBatch` of the first `n` values in the staging area, a TypedArray of the
-    /// dtype numbered `kind` (the order of `Dtype::ALL`). 0 when done, else the slow
-    /// status (another dtype, a pending `aconsume()`, a batch longer than the stage).
-    #[wasm_bindgen(js_name = __commit, skip_typescript)]
-    pub fn fast_commit(handle: u32, kind: u32, n: u32) -> u32 {
-        const SLOW: u32 = fast::Status::Slow as u32;
+    /// `insertBatch` of `n` values of the dtype numbered `kind` (the order of
+    /// `Dtype::ALL`), which the JS then writes in place: makes room for them as
+    /// `insertBatch` would (evicting the oldest; only the newest `capacity` of a longer
+    /// batch stay) and says where the newest `min(n, capacity)` of them go, oldest
+    /// first. The JS must write them there before any other call into wasm.
+    ///
+    /// Returns the element index in wasm memory (the byte address divided by the
+    /// dtype's size) where all `n` go when they fit in one piece; -2 when
+    /// they do not (they wrap around the end of the storage, or `n` exceeds the
+    /// capacity), with the two slices' byte addresses and lengths in the scratch block;
+    /// or -1, having done nothing (another dtype, a pending `aconsume()`,
+    /// a busy ring, handle 0).
+    #[wasm_bindgen(js_name = __append, skip_typescript)]
+    pub fn fast_append(handle: u32, kind: u32, n: u32) -> f64 {
         with_handle(
             handle,
-            || SLOW,
+            || APPEND_SLOW,
             |shared| {
                 let Some(mut ring) = shared.try_ring_mut() else {
-                    return SLOW;
+                    return APPEND_SLOW;
                 };
                 // One dispatch: the arm checks the dtype, then (consumers wait only on
-                // an empty ring) the waiters, then copies.
-                let done = dispatch!(&mut *ring, r => {
-                    kind == r.dtype() as u32
-                        && !(r.ring.is_empty() && shared.waiters.any())
-                        && fast::with_stage(n as usize, |values| r.ring.insert_batch(values))
-                            .is_some()
-                });
-                if done {
-                    fast::Status::None as u32
-                } else {
-                    SLOW
-                }
+                // an empty ring) the waiters, then makes room.
+                dispatch!(&mut *ring, r => {
+                    if kind != r.dtype() as u32 || (r.ring.is_empty() && shared.waiters.any()) {
+                        return APPEND_SLOW;
+                    }
+                    let (first, second) = r.ring.append_slots(n as usize);
+                    if first.len() == n as usize {
+                        return element_index(first);
+                    }
+                    // wasm32 addresses and lengths fit `u32`.
+                    let place = |s: &[_]| (s.as_ptr() as usize as u32, s.len() as u32);
+                    fast::set_slices([place(first), place(second)]);
+                    APPEND_SPLIT
+                })
             },
         )
     }
@@ -542,6 +551,17 @@ impl NumericRingBuffer {
             },
         )
     }
+}
+
+/// `__append`: nothing was done; take the checked path.
+const APPEND_SLOW: f64 = -1.0;
+/// `__append`: the values go in two pieces, reported in the scratch block.
+const APPEND_SPLIT: f64 = -2.0;
+
+/// The index of `slice`'s first element in wasm memory viewed as `T`s (its byte
+/// address divided by `T`'s size; exact in an `f64`, as wasm32 addresses fit `u32`).
+fn element_index<T>(slice: &[T]) -> f64 {
+    (slice.as_ptr() as usize / size_of::<T>()) as f64
 }
 
 /// Runs `f` on the shared state that `handle` (from `__handle()`) addresses, or

@@ -129,9 +129,9 @@ fn run(ctx: &Ctx) -> Body {
     body.notes.push(format!(
         "Node {}; package {}. mmring's hot methods (insert, insertBatch, length, \
          peekLeft/peekRight, get/at, view) are the package's fast paths (wasm/npm/fast.js): \
-         one call into wasm with plain numbers each. insertBatch copies the \
-         Float64Array into a staging area in wasm memory, then the ring copies it in \
-         (inside wasm). view() rotates the storage only when the window wraps (on the \
+         one call into wasm with plain numbers each. insertBatch makes room with one \
+         call into wasm, which says where the values go, and copies the Float64Array \
+         straight into the ring's storage with one TypedArray set. view() rotates the storage only when the window wraps (on the \
          first call here); the JS rings' windows are copies.",
         parsed.node,
         package.display()

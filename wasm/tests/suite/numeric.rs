@@ -528,8 +528,8 @@ mod fast_paths {
         assert_eq!(NumericRingBuffer::fast_len(0), -1);
         assert_eq!(NumericRingBuffer::fast_view(0), -1);
         assert_eq!(
-            NumericRingBuffer::fast_commit(0, Dtype::F64 as u32, 0),
-            SLOW
+            NumericRingBuffer::fast_append(0, Dtype::F64 as u32, 0),
+            -1.0
         );
     }
 
@@ -542,49 +542,90 @@ mod fast_paths {
             Err(())
         );
         assert_eq!(
-            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F64 as u32, 0),
-            SLOW
+            NumericRingBuffer::fast_append(r.fast_handle(), Dtype::F64 as u32, 1),
+            -1.0
         );
         assert_eq!(NumericRingBuffer::fast_len(r.fast_handle()), 0);
     }
 
-    #[wasm_bindgen_test]
-    fn commit_inserts_the_staged_values_of_the_rings_dtype() {
-        let [_, stage, bytes] = NumericRingBuffer::fast_layout()[..] else {
-            panic!("layout")
+    /// The two slices `__append` reported in the scratch block: (address, length) each.
+    fn reported_slices() -> [(u32, u32); 2] {
+        let scratch = NumericRingBuffer::fast_layout()[0] as usize;
+        // SAFETY: words 1 to 4 of the scratch block are the two slices' addresses and
+        // lengths (wasm/src/fast.rs), in this module's own memory.
+        let word = |i: usize| unsafe { (scratch as *const u32).add(i).read() };
+        [(word(1), word(2)), (word(3), word(4))]
+    }
+
+    /// What fast.js does with `__append`'s answer `at`: writes the batch's newest
+    /// values where it says, oldest first (in one piece at element `at`, or in the two
+    /// slices of the scratch block).
+    fn write_reported(at: f64, values: &[f64]) {
+        let [(first, n1), (second, n2)] = if at >= 0.0 {
+            [((at * 8.0) as u32, values.len() as u32), (0, 0)]
+        } else {
+            assert_eq!(at, -2.0);
+            reported_slices()
         };
-        assert_eq!(bytes, 8192);
-        let staged = |values: &[f64]| {
-            // SAFETY: the staging area is `bytes` bytes at `stage` in this module's own
-            // memory, aligned to 8, and only the JS layer (here: this test) writes it.
+        let kept = &values[values.len() - (n1 + n2) as usize..];
+        for ((address, n), part) in [(first, n1), (second, n2)]
+            .into_iter()
+            .zip([&kept[..n1 as usize], &kept[n1 as usize..]])
+        {
+            assert_eq!(part.len(), n as usize);
+            // SAFETY: `__append` just reported `n` slots of the ring's f64 storage at
+            // `address`, in this module's own memory; nothing has run since.
             unsafe {
                 core::ptr::copy_nonoverlapping(
-                    values.as_ptr(),
-                    stage as usize as *mut f64,
-                    values.len(),
+                    part.as_ptr(),
+                    address as usize as *mut f64,
+                    part.len(),
                 );
             }
-        };
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn append_reports_where_a_batch_goes_and_evicts_like_insert_batch() {
         let r = ring(4.0, "f64");
-        staged(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
-        assert_eq!(
-            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F64 as u32, 6),
-            NONE
-        );
+        let checked = ring(4.0, "f64");
+        // Batches that fit, wrap, fill and overflow the ring, compared with the
+        // checked insertBatch after each.
+        let batches: [&[f64]; 6] = [
+            &[1.0, 2.0, 3.0],
+            &[4.0, 5.0],
+            &[],
+            &[6.0],
+            &[7.0, 8.0, 9.0, 10.0, 11.0, 12.0],
+            &[13.0],
+        ];
+        let mut pieces = Vec::new();
+        for batch in batches {
+            let handle = r.fast_handle();
+            let at = NumericRingBuffer::fast_append(handle, Dtype::F64 as u32, batch.len() as u32);
+            pieces.push(at >= 0.0);
+            write_reported(at, batch);
+            checked
+                .insert_batch(&Float64Array::from(batch).into())
+                .unwrap();
+            assert_eq!(
+                elements(&r.unwrapped().unwrap()),
+                elements(&checked.unwrapped().unwrap()),
+                "after {batch:?}"
+            );
+            assert_eq!(r.overwritten().unwrap(), checked.overwritten().unwrap());
+        }
         assert_eq!(
             elements(&r.unwrapped().unwrap()),
-            [3.0, 4.0, 5.0, 6.0].map(num)
+            [10.0, 11.0, 12.0, 13.0].map(num)
         );
-        assert_eq!(r.overwritten().unwrap(), 2.0);
+        assert_eq!(r.overwritten().unwrap(), 9.0);
+        // One piece, then wrapped, one piece (empty), one, longer than the capacity, one.
+        assert_eq!(pieces, [true, false, true, true, false, true]);
         assert_eq!(
-            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F32 as u32, 1),
-            SLOW,
+            NumericRingBuffer::fast_append(r.fast_handle(), Dtype::F32 as u32, 1),
+            -1.0,
             "another dtype"
-        );
-        assert_eq!(
-            NumericRingBuffer::fast_commit(r.fast_handle(), Dtype::F64 as u32, 1025),
-            SLOW,
-            "more than the stage"
         );
         assert_eq!(NumericRingBuffer::fast_len(r.fast_handle()), 4);
     }
