@@ -62,7 +62,7 @@ components:
 # Loom models of the shared ring's wait/notify protocol, the SPSC record protocol and
 # the split halves (own target dir: --cfg loom rebuilds every dependency).
 loom:
-    RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --release --test loom_shared --test loom_spsc --test loom_split
+    RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p mmring-core --release --test loom_shared --test loom_spsc --test loom_split --test loom_broadcast
 
 # Interop of the ipc ring with a real Python pyzmq peer (a venv under target/).
 interop:

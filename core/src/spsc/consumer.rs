@@ -2,19 +2,21 @@
 
 #[cfg(not(loom))]
 use std::sync::atomic::{
-    Ordering::{Acquire, Relaxed, Release},
+    AtomicU64,
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
     fence,
 };
 
 #[cfg(loom)]
 use loom::sync::atomic::{
-    Ordering::{Acquire, Relaxed, Release},
+    AtomicU64,
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
     fence,
 };
 
 use super::record::{KIND_MESSAGE, KIND_PADDING, decode_head, load_bytes, record_bytes};
-use super::region::{Region, check_layout};
-use super::{ConsumeError, LayoutError, Policy};
+use super::region::{HOLD, ReaderLine, Region, check_layout};
+use super::{AttachError, ConsumeError, LayoutError, Policy, StartAt};
 
 /// The one reader of a ring. See the [module docs](super) for the protocol.
 ///
@@ -48,6 +50,13 @@ pub struct Consumer<M: Region> {
     /// `written` read just after `write_cache`: every record below `write_cache` has a
     /// smaller sequence number.
     written_cache: u64,
+    /// The broadcast reader line this reader holds; `None` for the one consumer.
+    slot: Option<usize>,
+    /// `read` when a broadcast reader attached (0 for the one consumer).
+    base: u64,
+    /// Whether `read_seq` is known: false for a broadcast reader that attached at the
+    /// end of a ring whose newest record was gone, until it reads its first message.
+    synced: bool,
     /// Loom only: skip the seqlock re-check, to prove the model catches torn reads.
     #[cfg(loom)]
     skip_seqlock_check: bool,
@@ -61,6 +70,11 @@ pub struct Consumer<M: Region> {
 /// most four (refresh, skip evicted records, padding, message); more happen only while
 /// the producer keeps evicting the record being read.
 const MAX_PASSES: usize = 1024;
+
+/// How many times an attaching reader looks for a consistent starting point before it
+/// starts at the end of the stream instead (a producer far faster than the ring is
+/// large keeps moving it). Fewer in loom models, which explore every pass.
+const ATTACH_PASSES: usize = if cfg!(loom) { 4 } else { 64 };
 
 /// Where to stop after finding a message.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -128,12 +142,241 @@ impl<M: Region> Consumer<M> {
             read,
             write_cache: write_pos,
             written_cache: written,
+            slot: None,
+            base: 0,
+            synced: true,
             region,
             #[cfg(loom)]
             skip_seqlock_check: false,
             #[cfg(any(test, loom))]
             crash_after_stores: None,
         })
+    }
+
+    /// Attaches a broadcast reader to `region` (made with reader lines, e.g. by
+    /// [`broadcast`](super::broadcast)): it claims a free line and receives every
+    /// message from `start` on, independently of the other readers. Dropping it
+    /// detaches it and frees the line.
+    ///
+    /// Attaching is a handshake with the producer: the reader raises a hold on its
+    /// line (under [`Policy::Reject`] the producer evicts nothing while it sees one),
+    /// issues a full barrier, and only then reads where the ring starts, so the
+    /// producer either sees the hold or the reader sees the producer's newest
+    /// eviction. Its counters start at zero.
+    ///
+    /// # Errors
+    /// [`AttachError::ReadersFull`] when every line is taken (a region without reader
+    /// lines admits none); [`AttachError::Layout`] as for [`new`](Self::new);
+    /// [`AttachError::Corrupt`] for invalid indices.
+    ///
+    /// ```
+    /// use mmring_core::spsc::{self, AttachError, Consumer, Policy, StartAt};
+    ///
+    /// let (mut tx, region) = spsc::broadcast(1024, Policy::Reject, 1)?;
+    /// let max = tx.max_message();
+    /// let mut only = Consumer::attach(region.clone(), Policy::Reject, max, StartAt::Oldest)?;
+    /// assert_eq!(
+    ///     Consumer::attach(region.clone(), Policy::Reject, max, StartAt::Oldest).err(),
+    ///     Some(AttachError::ReadersFull { limit: 1 })
+    /// );
+    /// tx.insert(b"fill")?;
+    /// assert_eq!(only.try_consume()?, Some(b"fill".to_vec()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn attach(
+        region: M,
+        policy: Policy,
+        max_message: usize,
+        start: StartAt,
+    ) -> Result<Self, AttachError> {
+        let capacity = check_layout(&region, max_message)?;
+        let limit = region.readers().len();
+        let slot = region
+            .claim_reader()
+            .filter(|&slot| slot < limit)
+            .ok_or(AttachError::ReadersFull { limit })?;
+        let line = &region.readers()[slot];
+        let state = line.state.load(Relaxed);
+        // A new odd number: a producer that found the line's last reader dead (at the
+        // old number) looks at this one again.
+        line.state
+            .store(state.wrapping_add(1 + (state & 1)) | 1, Relaxed);
+        line.read_pos.store(HOLD, Relaxed);
+        // The hold (and the state) before anything this reader reads about the ring:
+        // pairs with the producer's barrier between publishing an eviction and
+        // looking for holds (see `Producer::make_room_for_readers`).
+        fence(SeqCst);
+        let mut reader = Self {
+            policy,
+            mask: capacity - 1,
+            max_message,
+            read_pos: 0,
+            read_seq: 0,
+            read: 0,
+            write_cache: 0,
+            written_cache: 0,
+            slot: Some(slot),
+            base: 0,
+            synced: true,
+            region,
+            #[cfg(loom)]
+            skip_seqlock_check: false,
+            #[cfg(any(test, loom))]
+            crash_after_stores: None,
+        };
+        // From here on, an error drops `reader`, which detaches it.
+        let (pos, seq) = reader.start_point(start)?;
+        // Not known: the producer had evicted everything and not yet committed the
+        // next record. Until the first message says, count from what was written.
+        reader.synced = seq.is_some();
+        let seq = seq.unwrap_or_else(|| latest(&reader.region.control().producer.written));
+        reader.read_pos = pos;
+        reader.read_seq = seq;
+        reader.read = seq;
+        reader.base = seq;
+        // Equal to `read_pos`: the first consume re-reads the producer's position.
+        reader.write_cache = pos;
+        reader.written_cache = seq;
+        reader.line().first.store(seq, Relaxed);
+        reader.commit();
+        Ok(reader)
+    }
+
+    /// Where a reader attaching at `start` begins: a record position and the sequence
+    /// number of the message there (or of the next message written, at the end); no
+    /// number when the end is all the ring holds and its newest record is gone, or
+    /// when the producer kept moving the start while we looked (then: its end).
+    fn start_point(&self, start: StartAt) -> Result<(u64, Option<u64>), AttachError> {
+        let control = self.region.control();
+        let data = self.region.data();
+        let capacity = self.mask + 1;
+        for pass in 0..ATTACH_PASSES {
+            if pass > 0 {
+                // The producer is in the middle of a commit or an eviction: let it on.
+                #[cfg(loom)]
+                loom::thread::yield_now();
+                #[cfg(not(loom))]
+                std::hint::spin_loop();
+            }
+            if start == StartAt::Newest {
+                if let Some(found) = self.newest_point()? {
+                    return Ok((found.0, Some(found.1)));
+                }
+                continue;
+            }
+            let mut pos = latest(&control.cold.oldest);
+            let write_pos = latest(&control.producer.write_pos);
+            if write_pos > super::MAX_POSITION || write_pos % 8 != 0 || pos % 8 != 0 {
+                return Err(self.corrupt(pos, "position outside the stream").into());
+            }
+            if pos > write_pos {
+                return Err(self
+                    .corrupt(pos, "oldest position past the write position")
+                    .into());
+            }
+            if write_pos - pos > capacity {
+                // Evicted further since we loaded `oldest`.
+                continue;
+            }
+            // At most two records to look at: a padding marker, then a message.
+            for _ in 0..2 {
+                if pos == write_pos {
+                    break;
+                }
+                let (len, kind) = decode_head(data[((pos & self.mask) / 8) as usize].load(Relaxed));
+                let next = match kind {
+                    KIND_PADDING if pos & self.mask != 0 => (pos | self.mask) + 1,
+                    KIND_MESSAGE if (len as usize) <= self.max_message => {
+                        let seq = data[((pos & self.mask) / 8) as usize + 1].load(Relaxed);
+                        if self.still_there(pos) {
+                            return Ok((pos, Some(seq)));
+                        }
+                        break;
+                    }
+                    _ if self.still_there(pos) => {
+                        return Err(self
+                            .corrupt(pos, "invalid record at the oldest position")
+                            .into());
+                    }
+                    _ => break,
+                };
+                if !self.still_there(pos) || next > write_pos {
+                    break;
+                }
+                pos = next;
+            }
+            if pos == write_pos {
+                if let Some(found) = self.newest_point()? {
+                    return Ok((found.0, Some(found.1)));
+                }
+                // Everything was evicted, the newest record too: the next record
+                // committed starts at the end, and tells its number.
+                if latest(&control.cold.oldest) == write_pos {
+                    return Ok((write_pos, None));
+                }
+            }
+        }
+        Ok((latest(&control.producer.write_pos), None))
+    }
+
+    /// The end of the stream and the number of the next message, when the newest record
+    /// ends exactly there and was intact while read; `None` to look again (the producer
+    /// was between two stores of a commit, or overwrote the record).
+    fn newest_point(&self) -> Result<Option<(u64, u64)>, AttachError> {
+        let producer = &self.region.control().producer;
+        let write_pos = latest(&producer.write_pos);
+        if write_pos == 0 {
+            return Ok(Some((0, 0)));
+        }
+        let newest = latest(&producer.newest);
+        if write_pos > super::MAX_POSITION || write_pos % 8 != 0 || newest % 8 != 0 {
+            return Err(self.corrupt(newest, "position outside the stream").into());
+        }
+        if newest >= write_pos || write_pos - newest > self.mask + 1 {
+            // A newer commit's `newest`, or an older one's: look again.
+            return Ok(None);
+        }
+        let data = self.region.data();
+        let word = ((newest & self.mask) / 8) as usize;
+        let (len, kind) = decode_head(data[word].load(Relaxed));
+        let seq = data[word + 1].load(Relaxed);
+        if !self.still_there(newest) {
+            return Ok(None);
+        }
+        if kind != KIND_MESSAGE || len as usize > self.max_message {
+            return Err(self
+                .corrupt(newest, "the newest record is not a message")
+                .into());
+        }
+        let ends_at_write = newest + record_bytes(len as usize) as u64 == write_pos;
+        Ok((ends_at_write && seq < u64::MAX).then_some((write_pos, seq + 1)))
+    }
+
+    /// Whether the record at `pos` was not evicted while we read it, whatever the
+    /// policy: a broadcast producer publishes `oldest` before overwriting under both.
+    fn still_there(&self, pos: u64) -> bool {
+        fence(Acquire);
+        self.region.control().cold.oldest.load(Relaxed) <= pos
+    }
+
+    /// A broadcast reader that attached without knowing the number of its first
+    /// message learns it from the first message it finds.
+    #[cold]
+    fn sync(&mut self, seq: u64) {
+        self.read_seq = seq;
+        self.read = seq;
+        self.base = seq;
+        self.line().first.store(seq, Relaxed);
+        self.synced = true;
+    }
+
+    /// The line this reader publishes its progress on.
+    #[inline]
+    fn line(&self) -> &ReaderLine {
+        match self.slot {
+            None => &self.region.control().consumer,
+            Some(slot) => &self.region.readers()[slot],
+        }
     }
 
     /// A consumer that trusts its copies without re-checking `oldest`: broken on
@@ -312,9 +555,30 @@ impl<M: Region> Consumer<M> {
         (self.read_seq - self.read).saturating_add(pending)
     }
 
-    /// Messages consumed since the region was created.
+    /// Messages consumed since the region was created (by a broadcast reader: since
+    /// it attached).
     pub fn read(&self) -> u64 {
-        self.read
+        self.read - self.base
+    }
+
+    /// Whether a message may be there to read (a snapshot, cheap enough to poll: three
+    /// loads, two of lines that change only when there is news). A waiting reader
+    /// checks it before and after announcing that it sleeps.
+    ///
+    /// ```
+    /// use mmring_core::spsc::{self, Policy};
+    ///
+    /// let (mut tx, rx) = spsc::channel(64, Policy::Reject)?;
+    /// assert!(!rx.has_data());
+    /// tx.insert(b"x")?;
+    /// assert!(rx.has_data());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn has_data(&self) -> bool {
+        let control = self.region.control();
+        let write_pos = control.producer.write_pos.load(Acquire);
+        let oldest = control.cold.oldest.load(Relaxed);
+        write_pos > self.read_pos.max(oldest)
     }
 
     /// The size of the data area in bytes.
@@ -362,6 +626,9 @@ impl<M: Region> Consumer<M> {
                 Record::Padding { next } => pos = next,
                 Record::Overtaken => {}
                 Record::Message { seq, next } => {
+                    if !self.synced {
+                        self.sync(seq);
+                    }
                     if seq < self.read_seq {
                         return Err(self.corrupt(pos, "sequence number went backwards"));
                     }
@@ -394,7 +661,7 @@ impl<M: Region> Consumer<M> {
     /// number go backwards, and counts the message it was taking as read or, when the
     /// kill fell between the stores, as dropped (`read + dropped = read_seq` always).
     fn commit(&self) {
-        let line = &self.region.control().consumer;
+        let line = self.line();
         let stores = [
             (&line.read_pos, self.read_pos, Release),
             (&line.read_seq, self.read_seq, Relaxed),
@@ -514,6 +781,24 @@ impl<M: Region> Consumer<M> {
 
     fn corrupt(&self, position: u64, reason: &'static str) -> ConsumeError {
         ConsumeError::Corrupt { position, reason }
+    }
+}
+
+/// An acquire load of `word`, for the attach path. (A reader never writes the
+/// producer's lines, not even with a read-modify-write that changes nothing: a mapping
+/// may be read-only there one day, and the lines stay the producer's own.)
+fn latest(word: &AtomicU64) -> u64 {
+    word.load(Acquire)
+}
+
+impl<M: Region> Drop for Consumer<M> {
+    /// A broadcast reader detaches: its line's state moves to the next even number,
+    /// which frees the line and releases the producer from waiting for it.
+    fn drop(&mut self) {
+        if self.slot.is_some() {
+            let state = &self.line().state;
+            state.store((state.load(Relaxed) | 1).wrapping_add(1), Release);
+        }
     }
 }
 

@@ -39,6 +39,11 @@
 //!
 //! Positions are byte positions in the stream, multiples of 8 that only grow.
 //!
+//! A broadcast reader's line has the consumer line's three fields, then `state` (24:
+//! odd while a reader is attached; each attach moves it to a new odd number, each
+//! detach to the next even one), `owner` (32: what the transport records, the pid for
+//! shared memory) and `first` (40: `read` when the reader attached).
+//!
 //! # Crash consistency
 //! Either side may die at any instruction. The producer commits a batch with one
 //! store of `write_pos`; what it wrote but did not commit is invisible. The consumer
@@ -59,6 +64,34 @@
 //! discarded (a seqlock read). A consumer that finds `oldest` ahead of its position
 //! was overtaken; it resumes at `oldest` and counts the gap in sequence numbers as
 //! dropped. It therefore never returns a torn, duplicated or reordered message.
+//!
+//! # Broadcast
+//! A region may carry reader lines ([`Region::readers`]): then any number of readers
+//! up to their count attach and detach at any time ([`Consumer::attach`]), each with
+//! its own cursor and counters on its own line, each receiving every message from
+//! where it attached ([`StartAt`]). The single consumer's line goes unused.
+//! - Under [`Policy::DropOldest`] nothing changes for the producer: it never reads a
+//!   reader's line, and each reader detects its own overruns with the seqlock check
+//!   above and counts its own drops.
+//! - Under [`Policy::Reject`] the producer evicts only records every live reader has
+//!   passed, and reports [`InsertError::Full`] while one has not; with no reader
+//!   attached it never waits. It evicts half a ring ahead when it can, so it looks at
+//!   the readers' lines once per half ring, not once per message. A reader that died
+//!   without detaching is recognised by the region ([`Region::reader_alive`]: a lock
+//!   that dies with its process, for shared memory) and holds nobody.
+//! - Attaching is a handshake: the reader raises a hold on its line (the producer
+//!   evicts nothing while it sees one), issues a full barrier and only then reads
+//!   where the ring starts; the producer publishes a new `oldest`, issues a full
+//!   barrier and looks for holds again, taking the eviction back if it finds one.
+//!   Either it sees the reader, or the reader sees the eviction. A loom model checks
+//!   it, with a producer that skips the second look as the broken variant
+//!   (`core/tests/loom_broadcast.rs`).
+//! - The reader learns the number of its first message from the record it starts at
+//!   (or from the newest one, when it starts at the end), so its counters are exact
+//!   from the start: `read + dropped` = messages written since it attached. (When the
+//!   producer has just evicted everything, its newest record too, the reader learns
+//!   the number from the first message it reads; it may then miss counting drops
+//!   that happen before that read.)
 //!
 //! Every access to the region is an atomic load or store of a `u64`, so the other
 //! process can change any byte at any time without undefined behaviour here. Every
@@ -86,7 +119,7 @@ mod region;
 pub use consumer::Consumer;
 pub use producer::Producer;
 pub use record::{HEADER_BYTES, record_bytes};
-pub use region::{Control, HeapRegion, Region};
+pub use region::{Control, HeapRegion, ReaderLine, Region};
 
 use thiserror::Error;
 
@@ -117,6 +150,53 @@ impl Policy {
             _ => None,
         }
     }
+}
+
+/// Where a broadcast reader starts when it attaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StartAt {
+    /// At the oldest message still in the ring: it receives what the ring holds, then
+    /// everything after.
+    #[default]
+    Oldest,
+    /// After the newest message: it receives only what is written from now on.
+    Newest,
+}
+
+/// A broadcast reader could not attach.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum AttachError {
+    /// Every reader line is taken by a live reader.
+    #[error(
+        "all {limit} reader slots of this ring are taken; detach a reader or create the ring with more"
+    )]
+    ReadersFull {
+        /// How many readers the ring admits.
+        limit: usize,
+    },
+    /// The region cannot carry the protocol.
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    /// The ring's indices or records are invalid.
+    #[error(transparent)]
+    Corrupt(#[from] ConsumeError),
+}
+
+/// One attached broadcast reader, as the producer sees it (a snapshot, from the
+/// reader's own line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// The reader's line.
+    pub slot: usize,
+    /// What the transport recorded for it (the pid, for shared memory).
+    pub owner: u64,
+    /// Messages it has received since it attached.
+    pub read: u64,
+    /// Messages written that it has not passed yet.
+    pub lag: u64,
+    /// Messages it lost to eviction.
+    pub dropped: u64,
 }
 
 /// A region cannot carry the protocol.
@@ -222,6 +302,43 @@ pub fn channel(
         Producer::new(region.clone(), policy, max)?,
         Consumer::new(region, policy, max)?,
     ))
+}
+
+/// A heap-backed broadcast ring: one producer, up to `readers` readers that each
+/// receive every message from where they attach. Attach readers (from any thread) with
+/// [`Consumer::attach`] on a clone of the region.
+///
+/// Under [`Policy::DropOldest`] the producer never looks at the readers: each one
+/// detects its own overruns and counts its drops. Under [`Policy::Reject`] the producer
+/// reports [`InsertError::Full`] while the slowest attached reader has not read enough;
+/// with no reader attached it never waits, and old messages make room.
+///
+/// # Errors
+/// [`LayoutError::Capacity`] unless `capacity` is a power of two ≥ 32 bytes.
+///
+/// ```
+/// use mmring_core::spsc::{self, Consumer, Policy, StartAt};
+///
+/// let (mut tx, region) = spsc::broadcast(4096, Policy::DropOldest, 4)?;
+/// let max = tx.max_message();
+/// let mut a = Consumer::attach(region.clone(), Policy::DropOldest, max, StartAt::Oldest)?;
+/// tx.insert(b"tick 1")?;
+/// let mut b = Consumer::attach(region.clone(), Policy::DropOldest, max, StartAt::Newest)?;
+/// tx.insert(b"tick 2")?;
+/// assert_eq!(a.try_consume()?, Some(b"tick 1".to_vec()));
+/// assert_eq!(a.try_consume()?, Some(b"tick 2".to_vec()));
+/// assert_eq!(b.try_consume()?, Some(b"tick 2".to_vec()));
+/// assert_eq!(tx.readers().len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn broadcast(
+    capacity: usize,
+    policy: Policy,
+    readers: usize,
+) -> Result<(Producer<HeapRegion>, HeapRegion), LayoutError> {
+    let region = HeapRegion::with_readers(capacity, readers)?;
+    let max = max_message_for(capacity as u64) as usize;
+    Ok((Producer::new(region.clone(), policy, max)?, region))
 }
 
 #[cfg(test)]

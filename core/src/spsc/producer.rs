@@ -2,21 +2,21 @@
 
 #[cfg(not(loom))]
 use std::sync::atomic::{
-    Ordering::{Acquire, Relaxed, Release},
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
     fence,
 };
 
 #[cfg(loom)]
 use loom::sync::atomic::{
-    Ordering::{Acquire, Relaxed, Release},
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
     fence,
 };
 
 use super::record::{
     KIND_MESSAGE, KIND_PADDING, decode_head, encode_head, record_bytes, store_bytes,
 };
-use super::region::{Region, check_layout};
-use super::{InsertError, LayoutError, Policy};
+use super::region::{HOLD, Region, check_layout};
+use super::{InsertError, LayoutError, Policy, ReaderStats};
 
 /// The one writer of a ring. See the [module docs](super) for the protocol.
 ///
@@ -47,6 +47,13 @@ pub struct Producer<M: Region> {
     seq: u64,
     /// Last `read_pos` seen (`Reject`); stale, re-read only when it says "full".
     read_cache: u64,
+    /// Per broadcast reader line, the `state` at which its reader was found dead (0:
+    /// none); empty for a ring with one consumer.
+    dead: Vec<u64>,
+    /// Loom only: skip the look for holds after publishing an eviction, to prove the
+    /// model catches a reader attaching on overwritten records.
+    #[cfg(loom)]
+    skip_rescan: bool,
 }
 
 impl<M: Region> Producer<M> {
@@ -97,8 +104,20 @@ impl<M: Region> Producer<M> {
             oldest_seq,
             seq,
             read_cache: read_pos,
+            dead: vec![0; region.readers().len()],
             region,
+            #[cfg(loom)]
+            skip_rescan: false,
         })
+    }
+
+    /// A producer that publishes evictions without looking for attaching readers
+    /// again: broken on purpose, for the loom model to catch. Never use it.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn without_attach_rescan(mut self) -> Self {
+        self.skip_rescan = true;
+        self
     }
 
     /// Appends one message.
@@ -135,7 +154,8 @@ impl<M: Region> Producer<M> {
             return Err(self.too_large(needed as usize));
         }
         match self.policy {
-            Policy::Reject => self.ensure_read_up_to(end)?,
+            Policy::Reject if self.dead.is_empty() => self.ensure_read_up_to(end)?,
+            Policy::Reject => self.make_room_for_readers(end)?,
             Policy::DropOldest => self.evict_up_to(end),
         }
         let data = self.region.data();
@@ -166,9 +186,15 @@ impl<M: Region> Producer<M> {
         Ok(())
     }
 
-    /// Messages written and neither read nor evicted (a snapshot).
+    /// Messages written and neither read nor evicted (a snapshot). With broadcast
+    /// readers: those the slowest attached reader has still to read (0 with none).
     pub fn len(&self) -> usize {
-        let read_seq = self.region.control().consumer.read_seq.load(Acquire);
+        let read_seq = if self.dead.is_empty() {
+            self.region.control().consumer.read_seq.load(Acquire)
+        } else {
+            let lag = self.readers().iter().map(|r| r.lag).max().unwrap_or(0);
+            self.seq.saturating_sub(lag)
+        };
         self.seq.saturating_sub(read_seq.max(self.oldest_seq)) as usize
     }
 
@@ -179,12 +205,61 @@ impl<M: Region> Producer<M> {
 
     /// Messages lost to eviction before the consumer read them: those the consumer
     /// has skipped, plus those evicted since it last read (a snapshot).
+    /// With broadcast readers: the sum of the attached readers' drops.
     pub fn dropped(&self) -> u64 {
+        if !self.dead.is_empty() {
+            return self.readers().iter().map(|r| r.dropped).sum();
+        }
         let consumer = &self.region.control().consumer;
         // Counters from the consumer's line: saturating, they may be anything.
         let read_seq = consumer.read_seq.load(Acquire);
         let skipped = read_seq.saturating_sub(consumer.read.load(Relaxed));
         skipped.saturating_add(self.oldest_seq.saturating_sub(read_seq))
+    }
+
+    /// The broadcast readers attached now, each with its counters (a snapshot; empty
+    /// for a ring with one consumer). A reader that died without detaching is left out
+    /// once the region says so ([`Region::reader_alive`]).
+    ///
+    /// ```
+    /// use mmring_core::spsc::{self, Consumer, Policy, StartAt};
+    ///
+    /// let (mut tx, region) = spsc::broadcast(1024, Policy::DropOldest, 2)?;
+    /// let max = tx.max_message();
+    /// let mut rx = Consumer::attach(region.clone(), Policy::DropOldest, max, StartAt::Newest)?;
+    /// tx.insert_batch(&[b"a", b"b", b"c"])?;
+    /// rx.try_consume()?;
+    /// let stats = tx.readers();
+    /// assert_eq!((stats.len(), stats[0].read, stats[0].lag, stats[0].dropped), (1, 1, 2, 0));
+    /// drop(rx);
+    /// assert!(tx.readers().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn readers(&self) -> Vec<ReaderStats> {
+        let lines = self.region.readers();
+        let mut stats = Vec::new();
+        for (slot, line) in lines.iter().enumerate() {
+            let state = line.state.load(Acquire);
+            let dead = self.dead.get(slot) == Some(&state) || !self.region.reader_alive(slot);
+            if state & 1 == 0 || dead {
+                continue;
+            }
+            // From the reader's line: saturating, they may be anything.
+            let read_seq = line.read_seq.load(Acquire);
+            let read = line.read.load(Relaxed);
+            let pending = match self.policy {
+                Policy::DropOldest => self.oldest_seq.saturating_sub(read_seq),
+                Policy::Reject => 0,
+            };
+            stats.push(ReaderStats {
+                slot,
+                owner: line.owner.load(Relaxed),
+                read: read.saturating_sub(line.first.load(Relaxed)),
+                lag: self.seq.saturating_sub(read_seq),
+                dropped: read_seq.saturating_sub(read).saturating_add(pending),
+            });
+        }
+        stats
     }
 
     /// Messages written since the region was created.
@@ -250,15 +325,87 @@ impl<M: Region> Producer<M> {
         Ok(())
     }
 
+    /// `Reject` with broadcast readers: evicts what every attached reader has passed,
+    /// until the stream can reach `end`; [`InsertError::Full`] when a live reader has
+    /// not read that far.
+    ///
+    /// The handshake with an attaching reader, which raises a hold, issues a full
+    /// barrier and then loads `oldest`: the producer publishes the new `oldest`,
+    /// issues a full barrier and looks for holds again. Either it sees the hold, and
+    /// takes the eviction back before writing anything, or the reader sees the new
+    /// `oldest` and starts there.
+    fn make_room_for_readers(&mut self, end: u64) -> Result<(), InsertError> {
+        let capacity = self.mask + 1;
+        let needed = end.saturating_sub(capacity);
+        if self.oldest >= needed {
+            return Ok(());
+        }
+        let floor = self.reader_floor(needed, self.oldest)?;
+        // Room for half a ring more than this commit needs, as far as the readers allow:
+        // the scans and the barrier come once per half ring, not once per message.
+        let target = needed.max(floor.min(end.saturating_sub(capacity / 2)));
+        let before = (self.oldest, self.oldest_seq);
+        self.advance_oldest(target);
+        #[cfg(loom)]
+        if self.skip_rescan {
+            return Ok(());
+        }
+        fence(SeqCst);
+        if self.reader_floor(self.oldest, before.0).is_err() {
+            // A reader attached meanwhile from the old `oldest`; nothing was overwritten.
+            (self.oldest, self.oldest_seq) = before;
+            self.publish_oldest();
+            return Err(InsertError::Full);
+        }
+        Ok(())
+    }
+
+    /// The lowest position of an attached, live broadcast reader (the write position
+    /// when there is none); [`InsertError::Full`] when one is below `need`. A reader
+    /// still attaching counts as at `hold_at`; a position outside `hold_at ..=
+    /// write_pos` is none a live reader can hold (a line being reused, or scribbled
+    /// on), and is passed over.
+    fn reader_floor(&mut self, need: u64, hold_at: u64) -> Result<u64, InsertError> {
+        let mut floor = self.write_pos;
+        for (slot, line) in self.region.readers().iter().enumerate() {
+            let state = line.state.load(Acquire);
+            if state & 1 == 0 || self.dead[slot] == state {
+                continue;
+            }
+            let pos = match line.read_pos.load(Acquire) {
+                HOLD => hold_at,
+                pos => pos,
+            };
+            if pos < hold_at || pos > self.write_pos {
+                continue;
+            }
+            if pos < need {
+                if self.region.reader_alive(slot) {
+                    return Err(InsertError::Full);
+                }
+                self.dead[slot] = state;
+                continue;
+            }
+            floor = floor.min(pos);
+        }
+        Ok(floor)
+    }
+
     /// `DropOldest`: evicts whole oldest records until the stream can reach `end`, and
     /// publishes the new oldest position before anything is written over.
     fn evict_up_to(&mut self, end: u64) {
         let capacity = self.mask + 1;
-        if end - self.oldest <= capacity {
-            return;
+        if end - self.oldest > capacity {
+            self.advance_oldest(end - capacity);
         }
+    }
+
+    /// Evicts whole oldest records until `oldest` reaches `target` (or the write
+    /// position), and publishes the new oldest position before anything is written
+    /// over.
+    fn advance_oldest(&mut self, target: u64) {
         let data = self.region.data();
-        while end - self.oldest > capacity {
+        while self.oldest < target {
             let (len, kind) = decode_head(data[self.word(self.oldest)].load(Relaxed));
             let next = match kind {
                 KIND_MESSAGE => {
@@ -272,8 +419,15 @@ impl<M: Region> Producer<M> {
             self.oldest = next.min(self.write_pos);
             if self.oldest == self.write_pos {
                 self.oldest_seq = self.seq;
+                break;
             }
         }
+        self.publish_oldest();
+    }
+
+    /// Publishes `oldest` and `oldest_seq`, ordered before every data store that
+    /// follows.
+    fn publish_oldest(&self) {
         let line = &self.region.control().cold;
         // Release: a consumer that sees this `oldest` (always at most the committed
         // `write_pos`) also sees that `write_pos`.

@@ -6,7 +6,7 @@ use std::sync::{
     Arc,
     atomic::{
         AtomicU64,
-        Ordering::{Acquire, Relaxed},
+        Ordering::{AcqRel, Acquire, Relaxed},
     },
 };
 
@@ -15,7 +15,7 @@ use loom::sync::{
     Arc,
     atomic::{
         AtomicU64,
-        Ordering::{Acquire, Relaxed},
+        Ordering::{AcqRel, Acquire, Relaxed},
     },
 };
 
@@ -37,22 +37,54 @@ pub(super) struct ProducerLine {
     reserved: Reserved<13>,
 }
 
-/// The consumer's 128-byte line, stored on every consume (`read_pos` first, then
-/// `read_seq`, then `read`). Only the consumer stores to it; the producer reads it
-/// only under [`Policy::Reject`](super::Policy::Reject) when its cached read position
-/// says the ring is full. The consumer dropped `read_seq - read` messages: derived
-/// rather than stored, so that a consumer killed between its stores cannot leave its
-/// counters inconsistent.
+/// A reader's 128-byte line: the consumer's in [`Control`], and each broadcast reader's
+/// in [`Region::readers`]. Stored by its reader on every consume (`read_pos` first, then
+/// `read_seq`, then `read`); the producer reads it only under
+/// [`Policy::Reject`](super::Policy::Reject) when its cached position says the ring is
+/// full. The reader dropped `read_seq - read` messages: derived rather than stored, so
+/// that a reader killed between its stores cannot leave its counters inconsistent.
+///
+/// A broadcast reader's line also carries `state`, odd while a reader is attached (each
+/// attach moves it to a new odd number, each detach to the next even one), and `owner`,
+/// a number the transport records for the reader (the pid, for shared memory). The
+/// consumer's line in [`Control`] leaves both zero.
 #[repr(C, align(128))]
 #[derive(Debug, Default)]
-pub(super) struct ConsumerLine {
-    /// Position of the next record to read.
+pub struct ReaderLine {
+    /// Position of the next record to read; [`HOLD`] while a broadcast reader attaches.
     pub(super) read_pos: AtomicU64,
-    /// Sequence number the consumer expects next.
+    /// Sequence number the reader expects next.
     pub(super) read_seq: AtomicU64,
-    /// Messages consumed so far.
+    /// Messages consumed so far (a broadcast reader starts it at its first `read_seq`).
     pub(super) read: AtomicU64,
-    reserved: Reserved<13>,
+    /// Odd while attached; see above.
+    pub(super) state: AtomicU64,
+    /// Recorded by the transport for whoever holds the line.
+    pub(super) owner: AtomicU64,
+    /// `read` when the broadcast reader attached: it has received `read - first`.
+    pub(super) first: AtomicU64,
+    reserved: Reserved<10>,
+}
+
+/// The `read_pos` of a broadcast reader that is attaching: the producer evicts nothing
+/// while it sees it.
+pub(super) const HOLD: u64 = u64::MAX;
+
+impl ReaderLine {
+    /// The number the transport recorded for the reader on this line (0 when none).
+    pub fn owner(&self) -> u64 {
+        self.owner.load(Relaxed)
+    }
+
+    /// Records `owner` for the reader on this line.
+    pub fn set_owner(&self, owner: u64) {
+        self.owner.store(owner, Relaxed);
+    }
+
+    /// Whether a reader is attached (or was, and died without detaching).
+    pub fn is_attached(&self) -> bool {
+        self.state.load(Acquire) & 1 == 1
+    }
 }
 
 /// A 128-byte line of fields stored only on eviction. Kept apart from the two hot
@@ -99,7 +131,7 @@ pub struct Control {
     /// Stored by the producer on every commit.
     pub(super) producer: ProducerLine,
     /// Stored by the consumer on every consume.
-    pub(super) consumer: ConsumerLine,
+    pub(super) consumer: ReaderLine,
     /// Stored on eviction.
     pub(super) cold: ColdLine,
 }
@@ -115,14 +147,17 @@ const _: () = {
     assert!(offset_of!(ProducerLine, write_pos) == 0);
     assert!(offset_of!(ProducerLine, newest) == 8);
     assert!(offset_of!(ProducerLine, written) == 16);
-    assert!(offset_of!(ConsumerLine, read_pos) == 0);
-    assert!(offset_of!(ConsumerLine, read_seq) == 8);
-    assert!(offset_of!(ConsumerLine, read) == 16);
+    assert!(offset_of!(ReaderLine, read_pos) == 0);
+    assert!(offset_of!(ReaderLine, read_seq) == 8);
+    assert!(offset_of!(ReaderLine, read) == 16);
+    assert!(offset_of!(ReaderLine, state) == 24);
+    assert!(offset_of!(ReaderLine, owner) == 32);
+    assert!(offset_of!(ReaderLine, first) == 40);
     assert!(offset_of!(ColdLine, oldest) == 0);
     assert!(offset_of!(ColdLine, oldest_seq) == 8);
     assert!(size_of::<Control>() == Control::SIZE);
     // No padding: every byte is inside an atomic.
-    assert!(size_of::<ProducerLine>() == 128 && size_of::<ConsumerLine>() == 128);
+    assert!(size_of::<ProducerLine>() == 128 && size_of::<ReaderLine>() == 128);
     assert!(size_of::<ColdLine>() == 128);
     assert!(align_of::<Control>() == 128);
 };
@@ -157,7 +192,8 @@ impl Control {
 }
 
 /// Memory that carries one ring: a [`Control`] block and a data area of
-/// `capacity / 8` words, where `capacity` is a power of two.
+/// `capacity / 8` words, where `capacity` is a power of two; for broadcast, also one
+/// [`ReaderLine`] per reader that may attach.
 ///
 /// Implementations hand out the same memory for as long as they live; the protocol
 /// checks the data length itself and never trusts the contents.
@@ -166,6 +202,33 @@ pub trait Region {
     fn control(&self) -> &Control;
     /// The data area as 8-byte words.
     fn data(&self) -> &[AtomicU64];
+    /// The broadcast readers' lines; none (the default) for a ring with one consumer.
+    fn readers(&self) -> &[ReaderLine] {
+        &[]
+    }
+    /// Claims a free reader line for a reader about to attach through this region, and
+    /// returns its index; `None` when all are taken. The claim must be exclusive: no
+    /// other live reader may hold the line until this one detaches or dies.
+    ///
+    /// The default suits readers that cannot die without detaching (threads of one
+    /// process): it takes a line whose `state` is even by moving it to odd.
+    fn claim_reader(&self) -> Option<usize> {
+        self.readers().iter().position(|line| {
+            let state = line.state.load(Relaxed);
+            state & 1 == 0
+                && line
+                    .state
+                    .compare_exchange(state, state + 1, AcqRel, Relaxed)
+                    .is_ok()
+        })
+    }
+    /// Whether the reader attached on line `slot` still lives. The producer asks only
+    /// when that reader is the one holding it back. The default says yes: readers of
+    /// one process detach when dropped.
+    fn reader_alive(&self, slot: usize) -> bool {
+        let _ = slot;
+        true
+    }
 }
 
 /// A ring's memory on the heap, shared by cloning (for threads of one process).
@@ -178,6 +241,7 @@ pub struct HeapRegion {
 struct HeapInner {
     control: Control,
     data: Box<[AtomicU64]>,
+    readers: Box<[ReaderLine]>,
 }
 
 impl HeapRegion {
@@ -186,12 +250,22 @@ impl HeapRegion {
     /// # Errors
     /// [`LayoutError::Capacity`] unless `capacity` is a power of two ≥ 32.
     pub fn new(capacity: usize) -> Result<Self, LayoutError> {
+        Self::with_readers(capacity, 0)
+    }
+
+    /// Zeroed memory for a data area of `capacity` bytes and `readers` broadcast reader
+    /// lines (see [`broadcast`](super::broadcast)).
+    ///
+    /// # Errors
+    /// [`LayoutError::Capacity`] unless `capacity` is a power of two ≥ 32.
+    pub fn with_readers(capacity: usize, readers: usize) -> Result<Self, LayoutError> {
         check_capacity(capacity as u64)?;
         let data = (0..capacity / 8).map(|_| AtomicU64::new(0)).collect();
         Ok(Self {
             inner: Arc::new(HeapInner {
                 control: Control::default(),
                 data,
+                readers: (0..readers).map(|_| ReaderLine::default()).collect(),
             }),
         })
     }
@@ -204,6 +278,10 @@ impl Region for HeapRegion {
 
     fn data(&self) -> &[AtomicU64] {
         &self.inner.data
+    }
+
+    fn readers(&self) -> &[ReaderLine] {
+        &self.inner.readers
     }
 }
 
