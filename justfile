@@ -24,7 +24,7 @@ bench-core:
     cargo bench -p mmring-core --bench rings
 
 # Every check CI runs.
-test: fmt-check clippy test-workspace doc wasm-check wasm-test npm-test example-test miri loom interop hostile fuzz-shm
+test: fmt-check clippy test-workspace doc wasm-check wasm-test shared-ring-test npm-test example-test miri loom interop hostile fuzz-shm
 
 # Formatting.
 fmt-check: components
@@ -90,6 +90,12 @@ wasm-tools:
 wasm-test: wasm-tools
     cargo test -p mmring-wasm --target wasm32-unknown-unknown
     cargo clippy -p mmring-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+# SharedRing (`mmring/shared`, wasm/npm/shared-ring.js) in Node with worker_threads:
+# its errors, both policies, producer and consumer workers, Atomics.wait/waitAsync.
+# (`cargo test` runs its differential test against mmring_core::spsc.)
+shared-ring-test:
+    node --test --test-concurrency=1 wasm/tests/js/shared-ring.test.mjs
 
 # Build the npm package `mmring` (nodejs, web, bundler) into target/npm/mmring, each
 # wasm optimised by binaryen's wasm-opt, and pack it to target/npm/mmring-<version>.tgz.

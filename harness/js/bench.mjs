@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `wasm` suite of mmring-harness: mmring's npm build (NumericRingBuffer, f64)
-// against a plain JavaScript Float64Array ring, `denque` and `ringbuf.js`, in Node.
+// against a plain JavaScript Float64Array ring, `denque` and `ringbuf.js`, in Node; and
+// mmring's SharedRing between two worker threads against ringbuf.js and postMessage
+// (workers.mjs).
 //
 //   node harness/js/bench.mjs PACKAGE_DIR [--quick]
 //
@@ -10,6 +12,8 @@
 
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
+
+import { workerGroup } from "./workers.mjs";
 
 const CAPACITY = 1024;
 const BATCH = 64;
@@ -61,6 +65,11 @@ function measure(max, work) {
     work(n);
     samples.push(Number(process.hrtime.bigint() - start) / n);
   }
+  return summarize(samples);
+}
+
+/** Median, extremes and the samples themselves. */
+function summarize(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -298,6 +307,12 @@ for (const [name, , make] of rings) {
     higher_is_better: false,
     entries,
   });
+}
+
+{
+  // Two threads: a producer worker and a consumer worker (workers.mjs).
+  log("worker ring");
+  groups.push(await workerGroup({ packageDir, quick, log, stats: summarize, entry }));
 }
 
 process.stdout.write(JSON.stringify({ node: process.version, groups }) + "\n");

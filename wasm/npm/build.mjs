@@ -18,6 +18,9 @@
 //   web/      --target web: `import init, { … } from "mmring/web"; await init();`
 //   bundler/  --target bundler: the default for bundlers (webpack, Vite with a wasm
 //             plugin…), which instantiate the wasm as an ES module
+//   shared/   `mmring/shared`: SharedRing, the ring in a SharedArrayBuffer shared by
+//             worker threads (wasm/npm/shared-ring.js, plain JavaScript: no wasm), as
+//             shared-ring.mjs and a CommonJS shared-ring.cjs, with declarations
 
 import { execFileSync } from "node:child_process";
 import {
@@ -128,6 +131,24 @@ for (const dir of ["node", "web", "bundler"]) {
   rmSync(join(out, dir, ".gitignore"), { force: true });
   rmSync(join(out, dir, "package.json"), { force: true });
 }
+
+// mmring/shared: the ES module as written, and a CommonJS copy of it.
+const shared = join(out, "shared");
+mkdirSync(shared, { recursive: true });
+const sharedCode = readFileSync(join(here, "shared-ring.js"), "utf8");
+const exported = [...sharedCode.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
+if (exported.join() !== "SharedRingError,SharedRing") {
+  console.error(`wasm/npm/shared-ring.js exports ${exported.join(", ")}; update build.mjs`);
+  process.exit(1);
+}
+writeFileSync(join(shared, "shared-ring.mjs"), sharedCode);
+writeFileSync(
+  join(shared, "shared-ring.cjs"),
+  `"use strict";\n${sharedCode.replace(/^export class /gm, "class ")}\n` +
+    `module.exports = { ${exported.join(", ")} };\n`,
+);
+const sharedTypes = readFileSync(join(here, "shared-ring.d.ts"), "utf8");
+for (const ext of ["d.ts", "d.mts", "d.cts"]) writeFileSync(join(shared, `shared-ring.${ext}`), sharedTypes);
 
 const pkg = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
 pkg.version = version;

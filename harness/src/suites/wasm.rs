@@ -1,5 +1,6 @@
 //! `wasm`: mmring's npm build in Node against JavaScript rings. The workloads are in
-//! `harness/js/bench.mjs`; this suite finds the package, installs the JS peers
+//! `harness/js/bench.mjs` (and the worker-thread ring in `harness/js/workers.mjs`);
+//! this suite finds the package, installs the JS peers
 //! (`npm ci` in `harness/js`, from its committed lock file) when missing, runs the
 //! script and reads its JSON.
 
@@ -18,13 +19,16 @@ pub const SUITE: SuiteDef = SuiteDef {
     about: "The npm package `mmring` (NumericRingBuffer, dtype f64, the wasm build for \
             Node) against a plain JavaScript Float64Array ring, `denque` and `ringbuf.js` \
             (both with eviction by hand), measured by harness/js/bench.mjs in one Node \
-            process (not pinned).",
+            process (not pinned); and its SharedRing (`mmring/shared`) carrying 64-byte \
+            messages between two worker threads against ringbuf.js and postMessage.",
     run,
 };
 
-/// The peers the targets compare with, as `bench.mjs` names them.
+/// The peers the targets compare with, as `bench.mjs` and `workers.mjs` name them.
 const JS_RING: &str = "plain JS Float64Array ring";
 const DENQUE: &str = "denque (manual eviction)";
+const RINGBUF_JS: &str = "ringbuf.js";
+const POST_MESSAGE: &str = "postMessage (MessageChannel)";
 
 /// What `bench.mjs` prints.
 #[derive(Deserialize)]
@@ -126,13 +130,46 @@ fn run(ctx: &Ctx) -> Body {
         );
         body.targets.push(target);
     }
+    // Issue 15's worker ring: 64-byte messages between two worker threads, messages/s.
+    for (text, threshold, peer) in [
+        (
+            "wasm SharedRing between two Node workers ≥ 2× ringbuf.js",
+            2.0,
+            RINGBUF_JS,
+        ),
+        (
+            "wasm SharedRing between two Node workers ≥ 10× postMessage",
+            10.0,
+            POST_MESSAGE,
+        ),
+    ] {
+        let group = "wasm_worker_ring";
+        let target = Target::faster(
+            text,
+            threshold,
+            body.group(group),
+            |g| g.subjects().next(),
+            |g| g.entry(peer),
+            |m, p| {
+                format!(
+                    "`{group}`: {:.2} vs {:.2} M messages/s (64 bytes each)",
+                    m / 1e6,
+                    p / 1e6
+                )
+            },
+        );
+        body.targets.push(target);
+    }
     body.notes.push(format!(
         "Node {}; package {}. mmring's hot methods (insert, insertBatch, length, \
          peekLeft/peekRight, get/at, view) are the package's fast paths (wasm/npm/fast.js): \
          one call into wasm with plain numbers each. insertBatch makes room with one \
          call into wasm, which says where the values go, and copies the Float64Array \
          straight into the ring's storage with one TypedArray set. view() rotates the storage only when the window wraps (on the \
-         first call here); the JS rings' windows are copies.",
+         first call here); the JS rings' windows are copies. The worker ring \
+         (harness/js/workers.mjs): fresh producer and consumer worker threads per \
+         run, released together, both spinning (ringbuf.js has no wait); the \
+         consumer checks every message's number and times the stream.",
         parsed.node,
         package.display()
     ));
