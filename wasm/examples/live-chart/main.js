@@ -1,7 +1,13 @@
 // The live chart: ticks arrive in batches (as from a WebSocket `onmessage`), go into a
 // NumericRingBuffer, and the canvas draws the ring's window. The page reports the
 // ring's state in `window.mmringState` and in the #state element, for the e2e test.
+//
+// With `source=worker`, a Web Worker (worker.js) produces the ticks into a SharedRing
+// (mmring/shared) in a SharedArrayBuffer, and this thread only consumes them (with
+// `consume()`, which waits through Atomics.waitAsync) into the NumericRingBuffer. That
+// needs a cross-origin-isolated page: serve.mjs sends the COOP/COEP headers.
 import init, { NumericRingBuffer } from "/mmring/web/mmring.js";
+import { SharedRing } from "/mmring/shared/shared-ring.mjs";
 import { createTicker } from "./ticks.js";
 
 const params = new URLSearchParams(location.search);
@@ -9,6 +15,7 @@ const capacity = Number(params.get("capacity") ?? 256);
 const seed = Number(params.get("seed") ?? 42);
 const burst = Number(params.get("burst") ?? 300);
 const live = params.get("live") !== "0";
+const fromWorker = params.get("source") === "worker";
 
 await init();
 const ring = new NumericRingBuffer(capacity, "float64");
@@ -75,9 +82,47 @@ function draw() {
   ctx.setLineDash([]);
 }
 
+/** The worker mode's bookkeeping: what arrived through the SharedRing, and from whom. */
+const shared = {
+  ring: null,
+  producer: null, // what the worker said about itself: { id, worker }
+  records: 0,
+  fromOthers: 0, // records not stamped with the worker's id, or not written in a worker
+  gaps: 0, // records whose sequence number was not the next one
+  nextSeq: 0,
+};
+
+/** A record from the worker: [worker id, sequence number, price, written in a worker]. */
+function onRecord(bytes) {
+  const [id, seq, price, inWorker] = new Float64Array(bytes.buffer, bytes.byteOffset, 4);
+  if (id !== shared.producer.id || inWorker !== 1) shared.fromOthers += 1;
+  if (seq !== shared.nextSeq) shared.gaps += 1;
+  shared.nextSeq = seq + 1;
+  shared.records += 1;
+  ring.insert(price);
+  ticks += 1;
+}
+
+async function startWorker() {
+  shared.ring = SharedRing.create({ capacityBytes: 1 << 16, policy: "dropOldest" });
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const hello = new Promise((ok) => worker.addEventListener("message", (e) => ok(e.data), { once: true }));
+  worker.postMessage({ buffer: shared.ring.buffer, seed, burst, every: 50, perTick: live ? 5 : 0 });
+  shared.producer = await hello;
+  // This thread never inserts into the SharedRing: it only consumes.
+  for (;;) {
+    const bytes = await shared.ring.consume();
+    if (bytes === undefined) break;
+    onRecord(bytes);
+    messages = shared.records;
+  }
+}
+
 function report() {
   const state = {
     ready: true,
+    source: fromWorker ? "worker" : "page",
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
     dtype: ring.dtype,
     capacity: ring.capacity,
     length: ring.length,
@@ -90,15 +135,38 @@ function report() {
     max: ring.max(),
     mean: ring.mean(),
   };
+  if (fromWorker) {
+    state.shared = {
+      producer: shared.producer,
+      records: shared.records,
+      fromOthers: shared.fromOthers,
+      gaps: shared.gaps,
+      written: shared.ring.written,
+      read: shared.ring.read,
+      dropped: shared.ring.dropped,
+    };
+  }
   window.mmringState = state;
   document.getElementById("state").textContent = JSON.stringify(state, null, 1);
 }
 
-// The opening burst arrives as messages of 25 ticks, then the feed goes on live.
-for (let left = burst; left > 0; left -= 25) onMessage(ticker.next(Math.min(25, left)));
+if (fromWorker) {
+  // The worker sends the burst, then 5 ticks every 50 ms; frames draw what arrived.
+  startWorker().catch((e) => console.error(e));
+} else {
+  // The opening burst arrives as messages of 25 ticks, then the feed goes on live.
+  for (let left = burst; left > 0; left -= 25) onMessage(ticker.next(Math.min(25, left)));
+}
 draw();
 report();
-if (live) {
+if (fromWorker) {
+  const frame = () => {
+    draw();
+    report();
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+} else if (live) {
   setInterval(() => onMessage(ticker.next(5)), 50);
   const frame = () => {
     draw();

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // A tiny static server for the live-chart example: the page from this folder, the
-// built npm package (target/npm/mmring, made by `just npm`) under /mmring/.
+// built npm package (target/npm/mmring, made by `just npm`) under /mmring/. Every
+// response carries the COOP/COEP headers that make the page cross-origin isolated, so
+// that it may create a SharedArrayBuffer (the `source=worker` mode).
 //
 //   node wasm/examples/live-chart/serve.mjs [port]     (default 8080; 0 picks a free one)
 //
@@ -51,6 +53,9 @@ export function serve(port = 8080, host = "127.0.0.1") {
       "content-type": types[extname(file)] ?? "application/octet-stream",
       "content-length": stat.size,
       "cache-control": "no-store",
+      // Cross-origin isolation, which SharedArrayBuffer needs (the worker mode).
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp",
     });
     createReadStream(file).pipe(res);
   });

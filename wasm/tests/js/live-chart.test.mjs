@@ -159,3 +159,81 @@ test("the package's fast paths and array-like methods work in Chromium", async (
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("source=worker: a Web Worker produces the ticks into a SharedRing the page consumes", async () => {
+  const { page, problems } = await open("source=worker&capacity=128&seed=5&burst=40");
+  await page.waitForFunction(() => window.mmringState.shared?.records >= 40, null, { timeout: 15000 });
+  const first = await page.evaluate(() => window.mmringState);
+  assert.equal(first.crossOriginIsolated, true, "served with COOP/COEP");
+  assert.equal(first.source, "worker");
+  // Every record carries the id the worker drew and posted, and was written in a
+  // worker's global scope: another thread produced them, not this page.
+  assert.equal(first.shared.producer.worker, 1);
+  assert.ok(first.shared.producer.id > 0);
+  assert.equal(first.shared.fromOthers, 0);
+  assert.equal(first.shared.gaps, 0, "every sequence number, in order");
+  assert.equal(first.shared.dropped, 0);
+  // Ticks keep arriving while this thread only consumes.
+  await page.waitForFunction((n) => window.mmringState.shared.records >= n + 20, first.shared.records, {
+    timeout: 15000,
+  });
+  const later = await page.evaluate(() => window.mmringState);
+  assert.equal(later.shared.fromOthers, 0);
+  assert.equal(later.shared.gaps, 0);
+  assert.equal(later.ticks, later.shared.records);
+  assert.equal(later.shared.read, later.shared.records);
+  assert.equal(later.length, Math.min(later.ticks, 128));
+  // The worker's series, computed here: the same seeded ticks, in order.
+  assert.equal(later.last, createTicker(5).next(later.ticks)[later.ticks - 1]);
+  const { ink, blue } = await inkOnCanvas(page);
+  assert.ok(ink > 1000 && blue > 100, `canvas looks blank: ${ink} pixels drawn, ${blue} blue`);
+  await page.screenshot({ path: join(artifacts, "live-chart-worker.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("SharedRing in Chromium: a worker sleeps in consumeBlocking until the page inserts", async () => {
+  const { page, problems } = await open("capacity=16&seed=1&burst=10&live=0");
+  const seen = await page.evaluate(async () => {
+    const { SharedRing } = await import("/mmring/shared/shared-ring.mjs");
+    const ring = SharedRing.create({ capacityBytes: 1024, policy: "reject" });
+    const source = `
+      import { SharedRing } from "${location.origin}/mmring/shared/shared-ring.mjs";
+      self.onmessage = ({ data }) => {
+        const ring = SharedRing.attach(data);
+        const got = [];
+        for (;;) {
+          const m = ring.consumeBlocking(10000);
+          if (m === undefined) break;
+          got.push(new TextDecoder().decode(m));
+        }
+        self.postMessage(got);
+      };`;
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    const worker = new Worker(url, { type: "module" });
+    const done = new Promise((ok, fail) => {
+      worker.onmessage = (e) => ok(e.data);
+      worker.onerror = (e) => fail(new Error(e.message));
+    });
+    worker.postMessage(ring.buffer);
+    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    for (const word of ["bid", "ask", "trade"]) {
+      await pause(50);
+      ring.insert(new TextEncoder().encode(word));
+    }
+    ring.close();
+    const got = await Promise.race([done, pause(10000).then(() => "timed out")]);
+    worker.terminate();
+    // The main thread may not block: consumeBlocking throws there (consume() waits).
+    let mainThread = null;
+    try {
+      SharedRing.create({ capacityBytes: 64 }).consumeBlocking(10);
+    } catch (e) {
+      mainThread = e.constructor.name;
+    }
+    return { got, mainThread, isolated: crossOriginIsolated, read: ring.read };
+  });
+  assert.deepEqual(seen, { got: ["bid", "ask", "trade"], mainThread: "TypeError", isolated: true, read: 3 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
