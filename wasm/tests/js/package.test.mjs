@@ -1,6 +1,7 @@
 // The npm package as a user gets it: built and packed (wasm/npm/build.mjs), the
 // tarball installed into a fresh project, then used from CommonJS, from ESM, through
-// the `web` and `bundler` builds, and type-checked with TypeScript.
+// the `web` and `bundler` builds, and type-checked with TypeScript; and mmring/shared
+// (SharedRing) from ESM and CommonJS with a producer in a worker thread.
 //
 //   node --test --test-concurrency=1 wasm/tests/js/package.test.mjs   (`just npm-test`)
 
@@ -160,6 +161,11 @@ test("the tarball holds the three builds, the declarations and the README", () =
     "package/bundler/mmring_bg.js",
     "package/bundler/mmring.d.ts",
     "package/bundler/mmring_bg.wasm",
+    "package/shared/shared-ring.mjs",
+    "package/shared/shared-ring.cjs",
+    "package/shared/shared-ring.d.ts",
+    "package/shared/shared-ring.d.mts",
+    "package/shared/shared-ring.d.cts",
   ]) {
     assert.ok(files.includes(file), `${file} missing from ${files.join(", ")}`);
   }
@@ -185,11 +191,26 @@ test("the bundler build instantiates its wasm as an ES module", () => {
   assert.deepEqual(exercise(["--experimental-wasm-modules", "--no-warnings", "bundler.mjs"]), expected);
 });
 
+test("mmring/shared: a producer worker streams to this thread's consume() (ESM)", () => {
+  assert.deepEqual(exercise(["shared.mjs"]), {
+    count: 5000,
+    inOrder: true,
+    fromWorker: true,
+    end: true,
+    counters: [5001, 5001, 0],
+    notRing: "NOT_A_RING",
+  });
+});
+
+test("mmring/shared from CommonJS, with the worker on the ES module", () => {
+  assert.deepEqual(exercise(["shared.cjs"]), { seen: [0, 1, 2], closed: true, policy: "dropOldest" });
+});
+
 test("the TypeScript declarations type-check a user's code with tsc --strict", () => {
   const tsc = join(here, "node_modules", "typescript", "bin", "tsc");
   assert.ok(existsSync(tsc), "typescript is not installed: run `npm ci` in wasm/tests/js");
   const args = [tsc, "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext",
-    "--target", "es2022", "--lib", "es2022,dom", "typed.ts", "typed.mts"];
+    "--target", "es2022", "--lib", "es2022,dom", "typed.ts", "typed.mts", "shared-typed.ts"];
   try {
     execFileSync("node", args, { cwd: project, stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
