@@ -118,6 +118,7 @@ example-test: wasm-tools
 hostile:
     cargo test --profile hostile -p mmring-core --lib --test spsc
     cargo test --profile hostile -p mmring-native --no-default-features --test shm_hostile --test shm_proptest --test shm_files --test shm_fuzz_regressions
+    MMRING_SHM_STRESS_MESSAGES=10000000 cargo test --profile hostile -p mmring-native --no-default-features --test shm_broadcast
 
 # Fuzz the shm ring-file reader: arbitrary bytes as a ring file through ShmConsumer::open
 # and every read call, built with overflow checks and debug assertions. Each input must

@@ -581,6 +581,11 @@ impl<M: Region> Consumer<M> {
         write_pos > self.read_pos.max(oldest)
     }
 
+    /// The reader line this broadcast reader holds; `None` for the one consumer.
+    pub fn slot(&self) -> Option<usize> {
+        self.slot
+    }
+
     /// The size of the data area in bytes.
     pub fn capacity(&self) -> usize {
         (self.mask + 1) as usize

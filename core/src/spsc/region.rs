@@ -38,7 +38,8 @@ pub(super) struct ProducerLine {
 }
 
 /// A reader's 128-byte line: the consumer's in [`Control`], and each broadcast reader's
-/// in [`Region::readers`]. Stored by its reader on every consume (`read_pos` first, then
+/// in [`Region::readers`]. Exactly 128 bytes, every one inside an atomic (`repr(C)`,
+/// no padding), so a transport may lay an array of them over shared memory. Stored by its reader on every consume (`read_pos` first, then
 /// `read_seq`, then `read`); the producer reads it only under
 /// [`Policy::Reject`](super::Policy::Reject) when its cached position says the ring is
 /// full. The reader dropped `read_seq - read` messages: derived rather than stored, so
@@ -63,7 +64,9 @@ pub struct ReaderLine {
     pub(super) owner: AtomicU64,
     /// `read` when the broadcast reader attached: it has received `read - first`.
     pub(super) first: AtomicU64,
-    reserved: Reserved<10>,
+    /// Kept by the transport (the time of the last consume, for shared memory).
+    pub(super) stamp: AtomicU64,
+    reserved: Reserved<9>,
 }
 
 /// The `read_pos` of a broadcast reader that is attaching: the producer evicts nothing
@@ -84,6 +87,16 @@ impl ReaderLine {
     /// Whether a reader is attached (or was, and died without detaching).
     pub fn is_attached(&self) -> bool {
         self.state.load(Acquire) & 1 == 1
+    }
+
+    /// The number the transport keeps beside the reader's cursor (0 when none).
+    pub fn stamp(&self) -> u64 {
+        self.stamp.load(Relaxed)
+    }
+
+    /// Stores the number the transport keeps beside the reader's cursor.
+    pub fn set_stamp(&self, stamp: u64) {
+        self.stamp.store(stamp, Relaxed);
     }
 }
 
@@ -153,6 +166,7 @@ const _: () = {
     assert!(offset_of!(ReaderLine, state) == 24);
     assert!(offset_of!(ReaderLine, owner) == 32);
     assert!(offset_of!(ReaderLine, first) == 40);
+    assert!(offset_of!(ReaderLine, stamp) == 48);
     assert!(offset_of!(ColdLine, oldest) == 0);
     assert!(offset_of!(ColdLine, oldest_seq) == 8);
     assert!(size_of::<Control>() == Control::SIZE);
@@ -185,9 +199,31 @@ impl Control {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn has_data(&self) -> bool {
+        self.has_data_for(&self.consumer)
+    }
+
+    /// [`has_data`](Self::has_data) for the reader on `line` (a broadcast reader's, of
+    /// the same region).
+    ///
+    /// ```
+    /// use mmring_core::spsc::{self, Consumer, Policy, Region, StartAt};
+    ///
+    /// let (mut tx, region) = spsc::broadcast(64, Policy::DropOldest, 1)?;
+    /// let rx = Consumer::attach(region.clone(), Policy::DropOldest, 16, StartAt::Oldest)?;
+    /// let line = &region.readers()[rx.slot().unwrap()];
+    /// assert!(!region.control().has_data_for(line));
+    /// tx.insert(b"x")?;
+    /// assert!(region.control().has_data_for(line));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn has_data_for(&self, line: &ReaderLine) -> bool {
         let write_pos = self.producer.write_pos.load(Acquire);
         let oldest = self.cold.oldest.load(Relaxed);
-        write_pos > self.consumer.read_pos.load(Relaxed).max(oldest)
+        let read_pos = match line.read_pos.load(Relaxed) {
+            HOLD => return false,
+            pos => pos,
+        };
+        write_pos > read_pos.max(oldest)
     }
 }
 

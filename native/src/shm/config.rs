@@ -3,16 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mmring_core::spsc::{Policy, max_message_for};
+use mmring_core::spsc::{Policy, StartAt, max_message_for};
 
 use super::{ConfigError, header};
 
 /// Where a ring lives and how it behaves.
 ///
 /// [`ShmProducer::create`](super::ShmProducer::create) uses every field;
-/// [`ShmConsumer::open`](super::ShmConsumer::open) uses `path`, `wait` and
-/// `open_timeout` and takes the capacity, largest message and policy from the file's
-/// header (the producer's choice is authoritative).
+/// [`ShmConsumer::open`](super::ShmConsumer::open) uses `path`, `wait`,
+/// `open_timeout` and `start_at` and takes the capacity, largest message, policy and
+/// number of readers from the file's header (the producer's choice is authoritative).
 ///
 /// ```
 /// use std::time::Duration;
@@ -54,6 +54,14 @@ pub struct ShmConfig {
     /// How long [`ShmConsumer::open`](super::ShmConsumer::open) waits for a producer to
     /// finish initialising the file (default 1 s).
     pub open_timeout: Duration,
+    /// Broadcast: how many readers may attach at once (set with
+    /// [`readers`](Self::readers)); 0 (the default) for a ring with one consumer. The
+    /// file grows by 128 bytes a reader.
+    pub readers: usize,
+    /// Broadcast: where a reader opening the ring starts (default
+    /// [`StartAt::Oldest`]); ignored by a ring with one consumer, which resumes where
+    /// the last one stopped.
+    pub start_at: StartAt,
     /// The name given to [`ShmConfig::new`], checked by `create` and `open`.
     name: Option<String>,
 }
@@ -107,6 +115,8 @@ impl ShmConfig {
             wait: WaitStrategy::default(),
             unlink_on_close: false,
             open_timeout: Duration::from_secs(1),
+            readers: 0,
+            start_at: StartAt::Oldest,
             name: None,
         }
     }
@@ -151,6 +161,33 @@ impl ShmConfig {
         /// assert_eq!(config.open_timeout, Duration::ZERO);
         /// ```
         with_open_timeout => open_timeout: Duration;
+        /// Sets [`start_at`](Self::start_at).
+        ///
+        /// ```
+        /// use mmring_native::shm::{ShmConfig, StartAt};
+        ///
+        /// let config = ShmConfig::new("ticks", 4096).with_start_at(StartAt::Newest);
+        /// assert_eq!(config.start_at, StartAt::Newest);
+        /// ```
+        with_start_at => start_at: StartAt;
+    }
+
+    /// Makes the ring a broadcast ring for up to `n` readers at once: each reader that
+    /// opens it receives every message from where it attached
+    /// ([`start_at`](Self::start_at)), with its own cursor and counters; the `n+1`th is
+    /// refused with [`OpenError::ReadersFull`](super::OpenError::ReadersFull). 0 (the
+    /// default) makes a ring with one consumer. At most [`MAX_READERS`](super::MAX_READERS).
+    ///
+    /// ```
+    /// use mmring_native::shm::ShmConfig;
+    ///
+    /// let config = ShmConfig::new("md", 1 << 20).readers(4);
+    /// assert_eq!(config.readers, 4);
+    /// ```
+    #[must_use]
+    pub fn readers(mut self, n: usize) -> Self {
+        self.readers = n;
+        self
     }
 
     /// Sets [`max_message_size`](Self::max_message_size).
@@ -189,7 +226,7 @@ impl ShmConfig {
     ///
     /// # Errors
     /// [`ConfigError::BadName`], [`ConfigError::BadCapacity`],
-    /// [`ConfigError::BadMaxMessage`].
+    /// [`ConfigError::BadMaxMessage`], [`ConfigError::TooManyReaders`].
     ///
     /// ```
     /// use mmring_native::shm::{ConfigError, ShmConfig};
@@ -204,9 +241,18 @@ impl ShmConfig {
     pub fn validate(&self) -> Result<u64, ConfigError> {
         self.check_name()?;
         let capacity = self.capacity_bytes as u64;
-        let len = header::check_capacity(capacity).ok_or_else(|| ConfigError::BadCapacity {
-            path: self.path.clone(),
-            capacity,
+        if self.readers > header::MAX_READERS {
+            return Err(ConfigError::TooManyReaders {
+                path: self.path.clone(),
+                readers: self.readers,
+                limit: header::MAX_READERS,
+            });
+        }
+        let len = header::check_capacity(capacity, self.readers).ok_or_else(|| {
+            ConfigError::BadCapacity {
+                path: self.path.clone(),
+                capacity,
+            }
         })?;
         let limit = max_message_for(capacity);
         let max = self.max_message() as u64;

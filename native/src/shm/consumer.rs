@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use mmring_core::packed;
-use mmring_core::spsc::{Consumer, Policy, Region};
+use mmring_core::spsc::{AttachError, Consumer, LayoutError, Policy, ReaderLine, Region};
 
 use super::file::{self, MappedRegion};
 use super::header::FileHeader;
@@ -56,10 +56,13 @@ impl ShmConsumer {
     /// that is still initialising the file.
     ///
     /// One consumer reads a ring at a time: while this one lives (until it is dropped,
-    /// or its process dies) another `open` of the file is refused.
+    /// or its process dies) another `open` of the file is refused. A
+    /// [broadcast](super#broadcast) ring instead attaches a new reader at
+    /// `config.start_at`, up to the ring's number of readers.
     ///
     /// # Errors
     /// [`OpenError::ConsumerInUse`] while another consumer is attached;
+    /// [`OpenError::ReadersFull`] when every reader slot of a broadcast ring is taken;
     /// [`OpenError::Config`] for a name [`ShmConfig::new`] does not accept;
     /// [`OpenError::Missing`], [`OpenError::TooShort`], [`OpenError::BadMagic`],
     /// [`OpenError::UnknownVersion`], [`OpenError::NotReady`], [`OpenError::HeaderSize`],
@@ -80,8 +83,18 @@ impl ShmConsumer {
     pub fn open(config: &ShmConfig) -> Result<Self, OpenError> {
         let (region, fields) = file::open(config)?;
         let path = region.path().to_path_buf();
-        let inner = Consumer::new(region, fields.policy, fields.max_message)
-            .map_err(|source| OpenError::Layout { path, source })?;
+        let inner = if fields.readers == 0 {
+            Consumer::new(region, fields.policy, fields.max_message)
+                .map_err(|source| OpenError::Layout { path, source })?
+        } else {
+            let reader =
+                Consumer::attach(region, fields.policy, fields.max_message, config.start_at)
+                    .map_err(|e| attach_error(path, e))?;
+            if let Some(line) = reader.slot().and_then(|s| reader.region().readers().get(s)) {
+                line.set_owner(u64::from(std::process::id()));
+            }
+            reader
+        };
         Ok(Self {
             inner,
             wait: config.wait,
@@ -138,8 +151,7 @@ impl ShmConsumer {
     pub fn consume_into(&mut self, out: &mut Vec<u8>) -> Result<bool, ConsumeError> {
         let got = self.inner.try_consume_into(out)?;
         if got {
-            let stamp = &self.header().consumer.last_ns;
-            stamp.store(wait::now_ns(), Relaxed);
+            self.stamp();
         }
         Ok(got)
     }
@@ -178,8 +190,7 @@ impl ShmConsumer {
     ) -> Result<usize, ConsumeError> {
         let taken = self.inner.consume_batch(out, max, each);
         if matches!(taken, Ok(1..)) {
-            let stamp = &self.header().consumer.last_ns;
-            stamp.store(wait::now_ns(), Relaxed);
+            self.stamp();
         }
         Ok(taken?)
     }
@@ -546,7 +557,10 @@ impl ShmConsumer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn latest_consume_time_ns(&self) -> u64 {
-        self.header().consumer.last_ns.load(Relaxed)
+        match self.line() {
+            Some(line) => line.stamp(),
+            None => self.header().consumer.last_ns.load(Relaxed),
+        }
     }
 
     /// The size of the data area in bytes (from the file's header).
@@ -637,6 +651,25 @@ impl ShmConsumer {
         self.inner.region().header()
     }
 
+    /// A broadcast reader's own line in the file.
+    fn line(&self) -> Option<&ReaderLine> {
+        let slot = self.inner.slot()?;
+        self.inner.region().readers().get(slot)
+    }
+
+    /// Records the time of a consume: on the reader's own line for a broadcast reader
+    /// (the readers would fight over one shared line), else in the header.
+    fn stamp(&self) {
+        match self.line() {
+            Some(line) => line.set_stamp(wait::now_ns()),
+            None => self
+                .header()
+                .consumer
+                .last_ns
+                .store(wait::now_ns(), Relaxed),
+        }
+    }
+
     /// Consumes into `out`, waiting until `deadline` (`None`: forever).
     fn wait_into(
         &mut self,
@@ -650,17 +683,21 @@ impl ShmConsumer {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(ConsumeError::Timeout);
             }
-            let control = self.inner.region().control();
+            let inner = &self.inner;
             wait::wait_until(&self.wait, &self.header().wake.parked, deadline, || {
-                control.has_data()
+                inner.has_data()
             });
         }
     }
 
     fn waiter(&mut self) -> Result<&AsyncWaiter, ConsumeError> {
         if self.waiter.is_none() {
-            let waiter = AsyncWaiter::start(self.inner.region().clone(), self.wait.park)
-                .map_err(ConsumeError::Waiter)?;
+            let waiter = AsyncWaiter::start(
+                self.inner.region().clone(),
+                self.inner.slot(),
+                self.wait.park,
+            )
+            .map_err(ConsumeError::Waiter)?;
             self.waiter = Some(waiter);
         }
         Ok(self.waiter.as_ref().expect("just started"))
@@ -703,6 +740,21 @@ impl Drop for Aconsume<'_> {
             waiter.withdraw();
         }
     }
+}
+
+/// What a failed broadcast attach means for `open`.
+fn attach_error(path: std::path::PathBuf, error: AttachError) -> OpenError {
+    let source = match error {
+        AttachError::ReadersFull { limit } => return OpenError::ReadersFull { limit },
+        AttachError::Layout(source) => source,
+        AttachError::Corrupt(mmring_core::spsc::ConsumeError::Corrupt { reason, .. }) => {
+            LayoutError::Indices { reason }
+        }
+        _ => LayoutError::Indices {
+            reason: "the ring's indices are invalid",
+        },
+    };
+    OpenError::Layout { path, source }
 }
 
 fn unpack(frame: &[u8]) -> Result<Vec<Vec<u8>>, ConsumeError> {

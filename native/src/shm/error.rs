@@ -64,6 +64,16 @@ pub enum ConfigError {
         /// The largest valid value for this capacity.
         limit: u64,
     },
+    /// More broadcast readers asked for than a ring admits.
+    #[error("{readers} readers for {path} is too many: a broadcast ring admits at most {limit}")]
+    TooManyReaders {
+        /// The ring file.
+        path: PathBuf,
+        /// The count asked for.
+        readers: usize,
+        /// [`MAX_READERS`](super::MAX_READERS).
+        limit: usize,
+    },
 }
 
 /// Why [`ShmProducer::create`](super::ShmProducer::create) or
@@ -108,6 +118,15 @@ pub enum OpenError {
         path: PathBuf,
         /// The pid the attached consumer recorded (0 if it has not recorded it yet).
         pid: u32,
+    },
+    /// Every reader slot of a broadcast ring is held by a live reader.
+    #[error(
+        "all {limit} reader slots of the broadcast ring are taken by live readers: \
+         detach one, or create the ring with more (ShmConfig::readers)"
+    )]
+    ReadersFull {
+        /// How many readers the ring admits ([`ShmConfig::readers`](super::ShmConfig::readers)).
+        limit: usize,
     },
     /// The file system has no room for the ring file: free space (for `/dev/shm`,
     /// memory) or ask for a smaller capacity. Checked when the ring is created, so

@@ -13,16 +13,16 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use memmap2::{MmapOptions, MmapRaw};
-use mmring_core::spsc::{Control, Region};
+use mmring_core::spsc::{Control, ReaderLine, Region};
 
-use super::header::{self, Fields, FileHeader, HEADER_SIZE, Init, MAGIC, VERSION};
+use super::header::{self, Fields, FileHeader, HEADER_SIZE, Init, MAGIC, READER_LINE, VERSION};
 use super::{OpenError, ShmConfig, wait};
 
 /// A mapped ring file: header, control block and data area, shared with the other
 /// process.
 #[derive(Debug)]
 pub(crate) struct SharedFile {
-    /// Exactly `HEADER_SIZE + capacity` bytes, mapped shared and read-write.
+    /// Exactly `header_size(readers) + capacity` bytes, mapped shared and read-write.
     map: MmapRaw,
     /// The header at the start of `map`, checked once when it was mapped (every
     /// protocol step reaches the control block through it).
@@ -30,6 +30,8 @@ pub(crate) struct SharedFile {
     /// Kept open: the producer's `flock` lives as long as this descriptor.
     file: File,
     capacity: usize,
+    /// Broadcast reader lines between the header and the data area.
+    readers: usize,
     path: PathBuf,
 }
 
@@ -53,23 +55,75 @@ impl Region for MappedRegion {
 
     #[inline]
     fn data(&self) -> &[AtomicU64] {
-        // SAFETY: `HEADER_SIZE..HEADER_SIZE + capacity` is inside the mapping (as
-        // above), 8-aligned (HEADER_SIZE is a multiple of 8 and the mapping
-        // page-aligned), and lives as long as `self`. Any bit pattern is a valid
-        // `AtomicU64`, and both processes access the data area only atomically.
+        // SAFETY: `header_size(readers)..+ capacity` is the end of the mapping (whose
+        // length `map` was given), 8-aligned (the header size is a multiple of 128 and
+        // the mapping page-aligned), and lives as long as `self`. Any bit pattern is a
+        // valid `AtomicU64`, and both processes access the data area only atomically.
         unsafe {
             slice::from_raw_parts(
-                self.shared.map.as_ptr().add(HEADER_SIZE) as *const AtomicU64,
+                self.shared
+                    .map
+                    .as_ptr()
+                    .add(header::header_size(self.shared.readers))
+                    as *const AtomicU64,
                 self.shared.capacity / 8,
             )
         }
     }
+
+    #[inline]
+    fn readers(&self) -> &[ReaderLine] {
+        // SAFETY: `HEADER_SIZE..header_size(readers)` is inside the mapping (`map` was
+        // given its length), 128-aligned (HEADER_SIZE is a multiple of 128 and the
+        // mapping page-aligned), and lives as long as `self`. `ReaderLine` is 128 bytes
+        // of atomics without padding (const-asserted in core and in `header`), so any
+        // bit pattern is valid, and every process touches these lines only atomically.
+        unsafe {
+            slice::from_raw_parts(
+                self.shared.map.as_ptr().add(HEADER_SIZE) as *const ReaderLine,
+                self.shared.readers,
+            )
+        }
+    }
+
+    /// Takes the first reader line whose lock byte (its first byte) no other open file
+    /// holds: the lock lasts as long as this mapping, and dies with its process.
+    fn claim_reader(&self) -> Option<usize> {
+        (0..self.shared.readers).find(|&slot| {
+            matches!(
+                try_lock_byte(&self.shared.file, reader_lock_byte(slot)),
+                Ok(true)
+            )
+        })
+    }
+
+    /// Whether some open file still holds the lock of line `slot`: a reader that died
+    /// lost it with its process. When the kernel cannot tell, it counts as alive.
+    fn reader_alive(&self, slot: usize) -> bool {
+        lock_held_elsewhere(&self.shared.file, reader_lock_byte(slot)).unwrap_or(true)
+    }
+}
+
+/// The byte of the file that broadcast reader `slot`'s lock covers: the first of its
+/// line.
+fn reader_lock_byte(slot: usize) -> u64 {
+    (HEADER_SIZE + slot * READER_LINE) as u64
 }
 
 impl MappedRegion {
     /// Maps the whole of `file`, which the caller has checked is exactly `len` =
-    /// `HEADER_SIZE + capacity` bytes long (a shorter file would fault on access).
-    fn map(file: File, len: u64, capacity: usize, path: PathBuf) -> io::Result<Self> {
+    /// `header_size(readers) + capacity` bytes long (a shorter file would fault on
+    /// access).
+    fn map(
+        file: File,
+        len: u64,
+        capacity: usize,
+        readers: usize,
+        path: PathBuf,
+    ) -> io::Result<Self> {
+        if len != (header::header_size(readers) + capacity) as u64 {
+            return Err(io::Error::other("a ring file of the wrong length"));
+        }
         let map = MmapOptions::new().len(len as usize).map_raw(&file)?;
         let header = FileHeader::of(&map)
             .map(NonNull::from)
@@ -80,6 +134,7 @@ impl MappedRegion {
                 header,
                 file,
                 capacity,
+                readers,
                 path,
             }),
         })
@@ -151,6 +206,7 @@ pub(crate) fn create(config: &ShmConfig) -> Result<MappedRegion, OpenError> {
         policy: config.policy,
         pid: std::process::id(),
         created_ns: wait::now_ns(),
+        readers: config.readers,
     };
     // Each pass either finishes or saw another producer move a file into place.
     for _ in 0..64 {
@@ -247,8 +303,12 @@ pub(crate) fn open(config: &ShmConfig) -> Result<(MappedRegion, Fields), OpenErr
         let fields = header.check(path, len)?;
         drop(head);
         // The whole file, whose length `check` found equal to header plus capacity.
-        let region = MappedRegion::map(file, len, fields.capacity, path.clone()).map_err(io_err)?;
-        region.attach_consumer()?;
+        let region = MappedRegion::map(file, len, fields.capacity, fields.readers, path.clone())
+            .map_err(io_err)?;
+        // A broadcast reader claims a line of its own when it attaches.
+        if fields.readers == 0 {
+            region.attach_consumer()?;
+        }
         return Ok((region, fields));
     }
 }
@@ -297,8 +357,8 @@ impl Fresh {
             _ => io_err(e),
         })?;
         // The file was just given this exact length, and nobody else knows its name.
-        let region =
-            MappedRegion::map(file, len, init.capacity, path.to_path_buf()).map_err(io_err)?;
+        let region = MappedRegion::map(file, len, init.capacity, init.readers, path.to_path_buf())
+            .map_err(io_err)?;
         // A new file reads as zeros: the control block and data area are initialised.
         region.header().write(init);
         region.header().publish();
@@ -432,6 +492,28 @@ fn try_lock_byte(file: &File, at: u64) -> io::Result<bool> {
             _ => return Err(err),
         }
     }
+}
+
+/// Whether an open file other than `file` holds a lock on byte `at` (an "open file
+/// description" lock query on Linux; elsewhere a classic one, which cannot see locks
+/// of this process).
+fn lock_held_elsewhere(file: &File, at: u64) -> io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    const GET_LOCK: libc::c_int = libc::F_OFD_GETLK;
+    #[cfg(not(target_os = "linux"))]
+    const GET_LOCK: libc::c_int = libc::F_GETLK;
+    // SAFETY: `flock` is a plain C struct for which all zeros is a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as _;
+    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_start = at as libc::off_t;
+    lock.l_len = 1;
+    // SAFETY: `lock` is a valid, initialised `flock` that outlives the call, which
+    // writes the conflicting lock (or F_UNLCK) into it.
+    if unsafe { libc::fcntl(file.as_raw_fd(), GET_LOCK, &mut lock as *mut libc::flock) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(lock.l_type != libc::F_UNLCK as _)
 }
 
 /// Whether `path` still names the file open as `file`.

@@ -9,7 +9,7 @@ use std::sync::atomic::{
 };
 
 use memmap2::MmapRaw;
-use mmring_core::spsc::{Control, Policy, max_message_for};
+use mmring_core::spsc::{Control, Policy, ReaderLine, max_message_for};
 
 use super::OpenError;
 
@@ -17,8 +17,17 @@ use super::OpenError;
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"MMRINGSH");
 /// The layout version this code writes and reads.
 pub(crate) const VERSION: u32 = 2;
-/// Bytes before the data area.
+/// Bytes before the reader lines (broadcast) or the data area.
 pub(crate) const HEADER_SIZE: usize = size_of::<FileHeader>();
+/// Bytes of one broadcast reader's line, right after the header.
+pub(crate) const READER_LINE: usize = size_of::<ReaderLine>();
+/// The most readers a broadcast ring admits.
+pub const MAX_READERS: usize = 1024;
+
+/// Bytes before the data area of a ring with `readers` broadcast reader lines.
+pub(crate) const fn header_size(readers: usize) -> usize {
+    HEADER_SIZE + readers * READER_LINE
+}
 /// The byte the consumer's lock covers: the first of its own line. The lock on it, not
 /// its contents, says that a consumer is attached.
 pub(crate) const CONSUMER_LOCK_BYTE: u64 = offset_of!(FileHeader, consumer) as u64;
@@ -67,7 +76,9 @@ pub(crate) struct Meta {
     /// The pid the attached consumer recorded (that of the last consumer, or 0, when
     /// none is attached: the lock, not this field, says whether one is).
     pub(crate) consumer_pid: AtomicU32,
-    reserved: [AtomicU32; 19],
+    /// Broadcast reader lines after the header (0: one consumer).
+    pub(crate) readers: AtomicU32,
+    reserved: [AtomicU32; 18],
 }
 
 /// A line holding one side's clock stamp: ns since the Unix epoch of its last commit
@@ -92,6 +103,9 @@ const _: () = {
     assert!(offset_of!(Meta, max_message) == 24 && offset_of!(Meta, policy) == 32);
     assert!(offset_of!(Meta, producer_pid) == 36 && offset_of!(Meta, created_ns) == 40);
     assert!(offset_of!(Meta, consumer_pid) == 48 && size_of::<Meta>() == 128);
+    assert!(offset_of!(Meta, readers) == 52);
+    // Reader lines are laid over the file right after the header.
+    assert!(READER_LINE == 128 && align_of::<ReaderLine>() == 128);
     assert!(size_of::<Stamp>() == 128 && size_of::<Wake>() == 128);
     assert!(offset_of!(FileHeader, producer) == 128);
     assert!(offset_of!(FileHeader, consumer) == 256);
@@ -107,6 +121,7 @@ pub(crate) struct Fields {
     pub(crate) capacity: usize,
     pub(crate) max_message: usize,
     pub(crate) policy: Policy,
+    pub(crate) readers: usize,
 }
 
 /// The fields a producer writes once, at creation.
@@ -117,6 +132,7 @@ pub(crate) struct Init {
     pub(crate) policy: Policy,
     pub(crate) pid: u32,
     pub(crate) created_ns: u64,
+    pub(crate) readers: usize,
 }
 
 impl FileHeader {
@@ -148,7 +164,10 @@ impl FileHeader {
     pub(crate) fn write(&self, init: Init) {
         let meta = &self.meta;
         meta.magic.store(MAGIC, Relaxed);
-        meta.header_size.store(HEADER_SIZE as u32, Relaxed);
+        // Both fit: `readers <= MAX_READERS` (checked by the config).
+        meta.header_size
+            .store(header_size(init.readers) as u32, Relaxed);
+        meta.readers.store(init.readers as u32, Relaxed);
         meta.capacity.store(init.capacity as u64, Relaxed);
         meta.max_message.store(init.max_message as u64, Relaxed);
         meta.policy.store(init.policy.to_u32(), Relaxed);
@@ -165,15 +184,16 @@ impl FileHeader {
     /// The magic and version are checked by the caller (which waits on the version).
     pub(crate) fn check(&self, path: &Path, file_len: u64) -> Result<Fields, OpenError> {
         let path = || path.to_path_buf();
-        let header_size = self.meta.header_size.load(Relaxed);
-        if header_size as usize != HEADER_SIZE {
+        let found = self.meta.header_size.load(Relaxed);
+        let readers = self.meta.readers.load(Relaxed) as usize;
+        if readers > MAX_READERS || found as usize != header_size(readers) {
             return Err(OpenError::HeaderSize {
                 path: path(),
-                found: header_size,
+                found,
             });
         }
         let capacity = self.meta.capacity.load(Relaxed);
-        let expected = check_capacity(capacity).ok_or_else(|| OpenError::BadCapacity {
+        let expected = check_capacity(capacity, readers).ok_or_else(|| OpenError::BadCapacity {
             path: path(),
             capacity,
         })?;
@@ -210,14 +230,15 @@ impl FileHeader {
             capacity: capacity as usize,
             max_message: max as usize,
             policy,
+            readers,
         })
     }
 }
 
-/// The file length for a data area of `capacity` bytes, if that capacity is valid (a
-/// power of two ≥ 32 whose file fits the address space).
-pub(crate) fn check_capacity(capacity: u64) -> Option<u64> {
-    let valid = capacity.is_power_of_two() && capacity >= 32;
-    let len = capacity.checked_add(HEADER_SIZE as u64)?;
+/// The file length for a data area of `capacity` bytes after `readers` reader lines, if
+/// that capacity is valid (a power of two ≥ 32 whose file fits the address space).
+pub(crate) fn check_capacity(capacity: u64, readers: usize) -> Option<u64> {
+    let valid = capacity.is_power_of_two() && capacity >= 32 && readers <= MAX_READERS;
+    let len = capacity.checked_add(header_size(readers.min(MAX_READERS)) as u64)?;
     (valid && isize::try_from(len).is_ok()).then_some(len)
 }

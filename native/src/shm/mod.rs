@@ -1,5 +1,6 @@
-//! `shm`: a single-producer single-consumer ring of byte messages between two
-//! processes of one host, in a memory-mapped file.
+//! `shm`: a ring of byte messages between processes of one host, in a memory-mapped
+//! file: one producer and one consumer, or one producer and up to
+//! [`ShmConfig::readers`] broadcast readers that each receive every message.
 //!
 //! ```
 //! use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
@@ -29,6 +30,7 @@
 //! | write | [`insert`](ShmProducer::insert), [`insert_batch`](ShmProducer::insert_batch), [`insert_packed`](ShmProducer::insert_packed) |
 //! | read, never waiting | [`try_consume`](ShmConsumer::try_consume), [`consume_into`](ShmConsumer::consume_into), [`consume_all`](ShmConsumer::consume_all), [`try_consume_packed`](ShmConsumer::try_consume_packed), [`peekleft`](ShmConsumer::peekleft), [`peekright`](ShmConsumer::peekright) |
 //! | read, waiting | [`consume`](ShmConsumer::consume), [`consume_timeout`](ShmConsumer::consume_timeout), [`consume_packed`](ShmConsumer::consume_packed), [`aconsume`](ShmConsumer::aconsume) |
+//! | one producer, many readers | [`ShmConfig::readers`], [`ShmConfig::start_at`], [`ShmProducer::readers`] (see [Broadcast](#broadcast)) |
 //! | many producers, one consumer | [`ShmFanIn`]: every ring of a name prefix, read in turn |
 //! | state | `len`, `is_empty`, `dropped`, [`latest_insert_time_ns`](ShmConsumer::latest_insert_time_ns), [`latest_consume_time_ns`](ShmConsumer::latest_consume_time_ns), `capacity`, `max_message_size`, `policy`, `path` |
 //!
@@ -47,6 +49,49 @@
 //! In both, a message longer than the largest message (default `capacity / 2 - 16`, see
 //! [`max_message_for`](mmring_core::spsc::max_message_for)) is
 //! [`InsertError::TooLarge`], and a batch is written all or nothing in one commit.
+//!
+//! # Broadcast
+//! A ring created with [`ShmConfig::readers`]`(n)` takes up to `n` readers at once:
+//! every [`ShmConsumer::open`] of it attaches a new reader (the `n+1`th is
+//! [`OpenError::ReadersFull`]), which receives every message from where it attached
+//! ([`ShmConfig::start_at`]: the oldest message in the ring, or only new ones), with
+//! its own cursor and counters on its own 128-byte line of the file. Readers attach
+//! and detach at any time; dropping one detaches it.
+//! - Liveness is a lock on the first byte of the reader's line (an open file
+//!   description lock on Linux), which dies with its process: a crashed reader's line
+//!   is free for the next reader at once, and never holds the producer.
+//! - [`Policy::DropOldest`]: the producer never waits and never reads a reader's line;
+//!   each reader detects its own overruns and counts its own drops
+//!   ([`ShmConsumer::dropped`]), so delivered + dropped = messages written since it
+//!   attached.
+//! - [`Policy::Reject`]: `insert` returns [`InsertError::Full`] while the slowest live
+//!   reader has not read enough; a dead reader releases it. With no reader attached
+//!   the producer never waits (old messages make room). The producer looks at the
+//!   readers' lines only when its last look says the ring is full, and then frees
+//!   half a ring at once.
+//! - [`ShmProducer::readers`] lists the attached readers with their pids, lag and
+//!   drops.
+//! - Waiting readers share the wake line: the producer wakes them all with one
+//!   `FUTEX_WAKE`, only when one sleeps.
+//!
+//! The protocol, including the handshake that lets a reader attach while the producer
+//! evicts, is [`mmring_core::spsc`]'s (see [its broadcast
+//! section](mmring_core::spsc#broadcast)), checked there by loom and Miri.
+//!
+//! ```
+//! use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer, StartAt};
+//!
+//! let path = std::env::temp_dir().join(format!("mmring-doc-bcast-{}", std::process::id()));
+//! let config = ShmConfig::at_path(&path, 1 << 16).readers(4).with_unlink_on_close(true);
+//! let mut feed = ShmProducer::create(&config)?;           // the feed handler
+//! let mut strategy_a = ShmConsumer::open(&config)?;       // one process per strategy
+//! let mut strategy_b = ShmConsumer::open(&config.clone().with_start_at(StartAt::Newest))?;
+//! feed.insert(b"AAPL 189.5")?;
+//! assert_eq!(strategy_a.consume()?, b"AAPL 189.5");
+//! assert_eq!(strategy_b.consume()?, b"AAPL 189.5");    // every reader gets every message
+//! assert_eq!(feed.readers().len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Waiting
 //! A blocking consume first checks in a busy loop (`spin` times), then yields the CPU
@@ -105,9 +150,10 @@
 //!   compile. A blocking consume does not notice that the producer went away: use
 //!   [`consume_timeout`](ShmConsumer::consume_timeout), and re-open to follow a new
 //!   producer.
-//! - One consumer per ring. `open` takes a lock on one byte of the file (an open
-//!   file description lock on Linux) and records its pid in the header; a second
-//!   consumer, in this process or another, is refused with
+//! - One consumer per ring (unless it is a [broadcast](#broadcast) ring). `open` takes
+//!   a lock on one byte of the file (an open file description lock on Linux) and
+//!   records its pid in the header; a second consumer, in this process or another, is
+//!   refused with
 //!   [`OpenError::ConsumerInUse`] naming that pid. The kernel drops the lock however
 //!   the holder ends, so the successor of a crashed consumer attaches at once.
 //! - Handover. A lock belongs to an open file, which lives while any descriptor or
@@ -167,31 +213,34 @@
 //!
 //! # File layout, version 2
 //! All integers are native-endian (little-endian on every supported target). The
-//! file is exactly `1024 + capacity` bytes: a header of eight 128-byte lines, then
-//! the data area. Each line is stored by one side only (or rarely), so that neither
+//! file is exactly `1024 + 128 × readers + capacity` bytes: a header of eight
+//! 128-byte lines, one line per broadcast reader (none for a ring with one consumer),
+//! then the data area. Each line is stored by one side only (or rarely), so that neither
 //! side's per-message stores invalidate a line the other reads per message.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 8 | magic: the bytes `MMRINGSH` (`u64::from_le_bytes(*b"MMRINGSH")`) |
 //! | 8 | 4 | layout version `u32` = 2; 0 while the producer initialises, stored last (release) |
-//! | 12 | 4 | header size `u32` = 1024: where the data area starts |
+//! | 12 | 4 | header size `u32` = 1024 + 128 × readers: where the data area starts |
 //! | 16 | 8 | capacity `u64`: bytes in the data area, a power of two ≥ 32 |
 //! | 24 | 8 | largest message `u64`, ≤ `max_message_for(capacity)` = capacity / 2 − 16 |
 //! | 32 | 4 | policy `u32`: 1 `DropOldest`, 2 `Reject` |
 //! | 36 | 4 | producer pid `u32` |
 //! | 40 | 8 | creation time `u64`, ns since the Unix epoch |
 //! | 48 | 4 | consumer pid `u32`, recorded by the consumer holding the lock on byte 256 (stale once it has gone) |
-//! | 52 | 76 | reserved, zero |
+//! | 52 | 4 | broadcast readers `u32` (0: one consumer), at most [`MAX_READERS`] |
+//! | 56 | 72 | reserved, zero |
 //! | 128 | 8 | the producer's line: `last_insert_ns`, time of the last commit (stored on every commit) |
 //! | 256 | 8 | the consumer's line: `last_consume_ns`, time of the last consume (stored on every consume); its first byte carries the consumer's lock |
 //! | 384 | 4 | the wake line: `parked` `u32`, 1 while the consumer sleeps (the futex word; see [Waiting](#waiting)) |
 //! | 512 | 384 | the record protocol's control block: `write_pos`, `newest`, `written` at 512; `read_pos`, `read_seq`, `read` at 640; `oldest`, `oldest_seq` at 768 (the [table in `spsc`](mmring_core::spsc#control-block), shifted by 512) |
 //! | 896 | 128 | reserved, zero |
-//! | 1024 | capacity | data area: records (see [`mmring_core::spsc`]) |
+//! | 1024 + 128 i | 128 | broadcast reader `i`'s line: `read_pos`, `read_seq`, `read`, `state`, `owner` (its pid), `first`, `last_consume_ns` (the [reader line](mmring_core::spsc#control-block)); its first byte carries the reader's lock |
+//! | 1024 + 128 × readers | capacity | data area: records (see [`mmring_core::spsc`]) |
 //!
 //! The rest of each line is reserved and zero. A record at stream position `p` sits
-//! at `1024 + (p mod capacity)`, 8-aligned and never crossing the end of the data
+//! at `header size + (p mod capacity)`, 8-aligned and never crossing the end of the data
 //! area: length `u32` and kind `u32` (1 message, 2 padding to the end of the lap),
 //! sequence number `u64`, then the payload padded to 8 bytes.
 
@@ -209,5 +258,6 @@ pub use consumer::{Aconsume, ShmConsumer};
 pub use error::{ConfigError, ConsumeError, InsertError, OpenError};
 pub use fanin::{FanInError, ShmFanIn, SourceId, SourceInfo};
 /// The overflow policies, chosen at creation.
-pub use mmring_core::spsc::Policy;
-pub use producer::ShmProducer;
+pub use header::MAX_READERS;
+pub use mmring_core::spsc::{Policy, StartAt};
+pub use producer::{ShmProducer, ShmReader};

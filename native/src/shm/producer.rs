@@ -10,6 +10,22 @@ use mmring_core::spsc::{Policy, Producer};
 use super::file::{self, MappedRegion};
 use super::{InsertError, OpenError, ShmConfig, wait};
 
+/// One attached reader of a broadcast ring, as [`ShmProducer::readers`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShmReader {
+    /// Its slot in the file (0-based).
+    pub slot: usize,
+    /// The pid it recorded (0 while it attaches).
+    pub pid: u32,
+    /// Messages it has received since it attached.
+    pub read: u64,
+    /// Messages written that it has not passed yet.
+    pub lag: u64,
+    /// Messages it lost to eviction ([`Policy::DropOldest`]).
+    pub dropped: u64,
+}
+
 /// The one writer of a shared-memory ring. See the [module docs](super) for the file
 /// layout, the policies and the guarantees.
 ///
@@ -232,6 +248,41 @@ impl ShmProducer {
     /// ```
     pub fn dropped(&self) -> u64 {
         self.inner.dropped()
+    }
+
+    /// The broadcast readers attached now, each with its pid, lag and drops (a
+    /// snapshot; empty for a ring with one consumer). A reader whose process died is
+    /// left out: its slot's lock died with it.
+    ///
+    /// ```
+    /// use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer, StartAt};
+    ///
+    /// let path = std::env::temp_dir().join(format!("mmring-doc-readers-{}", std::process::id()));
+    /// let config = ShmConfig::at_path(&path, 4096).readers(4).with_unlink_on_close(true);
+    /// let mut tx = ShmProducer::create(&config)?;
+    /// let mut early = ShmConsumer::open(&config)?;
+    /// tx.insert_batch(&[b"a", b"b"])?;
+    /// let _late = ShmConsumer::open(&config.clone().with_start_at(StartAt::Newest))?;
+    /// early.try_consume()?;
+    /// let readers = tx.readers();
+    /// assert_eq!(readers.len(), 2);
+    /// assert!(readers.iter().all(|r| r.pid == std::process::id()));
+    /// assert_eq!((readers[0].read, readers[0].lag, readers[1].lag), (1, 1, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn readers(&self) -> Vec<ShmReader> {
+        self.inner
+            .readers()
+            .into_iter()
+            .map(|r| ShmReader {
+                slot: r.slot,
+                // Recorded by the reader as its pid; from the file, so checked.
+                pid: u32::try_from(r.owner).unwrap_or(0),
+                read: r.read,
+                lag: r.lag,
+                dropped: r.dropped,
+            })
+            .collect()
     }
 
     /// Messages written since the file was created.

@@ -212,6 +212,9 @@ pub(crate) struct AsyncWaiter {
 #[derive(Debug)]
 struct WaiterShared {
     region: MappedRegion,
+    /// The broadcast reader line of the consumer it waits for; `None` for the one
+    /// consumer.
+    slot: Option<usize>,
     park: Duration,
     /// Set (under `state`'s lock) to make an active helper stop waiting.
     cancel: AtomicBool,
@@ -229,10 +232,16 @@ struct WaiterState {
 }
 
 impl AsyncWaiter {
-    /// Starts the helper thread for `region`.
-    pub(crate) fn start(region: MappedRegion, park: Duration) -> std::io::Result<Self> {
+    /// Starts the helper thread for the consumer of `region` (on reader line `slot`, if
+    /// a broadcast reader).
+    pub(crate) fn start(
+        region: MappedRegion,
+        slot: Option<usize>,
+        park: Duration,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(WaiterShared {
             region,
+            slot,
             park: park.max(Duration::from_micros(1)),
             cancel: AtomicBool::new(false),
             state: Mutex::new(WaiterState::default()),
@@ -329,7 +338,11 @@ impl WaiterShared {
     /// Parks until there is data or the registration is withdrawn.
     fn wait_for_data(&self) {
         let control = self.region.control();
-        let ready = || self.cancel.load(SeqCst) || control.has_data();
+        let line = self.slot.and_then(|slot| self.region.readers().get(slot));
+        let ready = || {
+            self.cancel.load(SeqCst)
+                || line.map_or_else(|| control.has_data(), |l| control.has_data_for(l))
+        };
         let mut sleep = Duration::from_micros(50).min(self.park);
         while !ready() {
             if cfg!(target_os = "linux") {

@@ -223,6 +223,21 @@ impl ChildProc {
         }
     }
 
+    /// Reads the child's output until a line starting with `prefix` (returned without
+    /// its newline); `None` when the output ends first.
+    pub fn line_starting(&mut self, prefix: &str) -> Option<String> {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.stdout.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            if line.starts_with(prefix) {
+                return Some(line.trim_end().to_string());
+            }
+        }
+    }
+
     /// Sends the go-ahead line to the child.
     pub fn go(&mut self) {
         let stdin = self.stdin.as_mut().expect("stdin still open");
