@@ -350,8 +350,9 @@ export class SharedRing {
     if (!(out instanceof Uint8Array)) {
       throw new TypeError(`SharedRing.consumeInto: expected a Uint8Array (got ${describe(out)})`);
     }
+    if (this.readPos !== this.writeCache && !this.dropOldest) return this.takeInto(out);
     this.into = out;
-    const r = this.readPos !== this.writeCache && !this.dropOldest ? this.takeInto(out) : this.next(SINK_INTO);
+    const r = this.next(SINK_INTO);
     this.into = null;
     return r === NONE ? -1 : r;
   }
@@ -367,14 +368,21 @@ export class SharedRing {
     const offset = pos & this.mask;
     const w = I_DATA + (offset >> 2);
     const len = i32[w] >>> 0;
-    if (i32[w + 1] !== KIND_MESSAGE || len > this.max || len > out.length) return this.next(SINK_INTO);
+    if (i32[w + 1] !== KIND_MESSAGE || len > this.max || len > out.length) return this.slowInto(out);
     const next = pos + RECORD_HEADER + ((len + 7) & ~7);
-    if (offset + (next - pos) > this.cap || next > this.writeCache) return this.next(SINK_INTO);
+    if (offset + (next - pos) > this.cap || next > this.writeCache) return this.slowInto(out);
     const seq = (i32[w + 3] >>> 0) * TWO_32 + (i32[w + 2] >>> 0);
-    if (seq < this.readSeq || seq >= this.writtenCache) return this.next(SINK_INTO);
-    this.copyOut(HEADER_SIZE + offset + RECORD_HEADER, len);
+    if (seq < this.readSeq || seq >= this.writtenCache) return this.slowInto(out);
+    this.copyOut(out, HEADER_SIZE + offset + RECORD_HEADER, len);
     this.publishRead(next, seq + 1, this.readCount + 1);
     return len;
+  }
+
+  slowInto(out) {
+    this.into = out;
+    const r = this.next(SINK_INTO);
+    this.into = null;
+    return r === NONE ? -1 : r;
   }
 
   /**
@@ -686,12 +694,11 @@ export class SharedRing {
   }
 
   /**
-   * Copies `len` bytes from `start` in the buffer into consumeInto's array: 4 bytes at
+   * Copies `len` bytes from `start` in the buffer into `out`: 4 bytes at
    * a time where it is aligned (through an Int32Array view of it, kept while the same
    * array comes back), then the rest bytewise.
    */
-  copyOut(start, len) {
-    const out = this.into;
+  copyOut(out, start, len) {
     const u8 = this.u8;
     if ((out.byteOffset & 3) !== 0 || len < 16) {
       for (let i = 0; i < len; i++) out[i] = u8[start + i];
@@ -785,7 +792,7 @@ export class SharedRing {
                 `SharedRing.consumeInto: the next message is ${len} bytes, longer than the ${out.length}-byte array`,
               );
             }
-            this.copyOut(start, len);
+            this.copyOut(out, start, len);
             value = len;
           } else {
             if (len !== 8) {

@@ -20,11 +20,10 @@ use mmring_core::spsc::{self, Control, InsertError, Policy, Region};
 #[derive(Debug, Clone, Copy)]
 enum Op {
     /// Insert `len` bytes, byte k being `(fill + k) & 255`.
-    Insert {
-        len: usize,
-        fill: u8,
-    },
-    Consume,
+    Insert { len: usize, fill: u8 },
+    /// Consume one message: in JavaScript with `tryConsume()` or, when `into`, with
+    /// `consumeInto(array)`.
+    Consume { into: bool },
 }
 
 /// A seeded xorshift64*: the scripts are the same on every run.
@@ -65,7 +64,9 @@ fn script(rng: &mut Rng, capacity: usize, ops: usize) -> Vec<Op> {
                     fill: rng.next() as u8,
                 }
             } else {
-                Op::Consume
+                Op::Consume {
+                    into: rng.below(2) == 0,
+                }
             });
         }
     }
@@ -119,13 +120,15 @@ fn expected(capacity: usize, policy: Policy, ops: &[Op]) -> Vec<String> {
                 Err(InsertError::TooLarge { .. }) => "too_large".into(),
                 Err(other) => panic!("unexpected {other:?}"),
             },
-            Op::Consume => match rx.try_consume().expect("core's ring is never corrupt here") {
-                None => "none".into(),
-                Some(m) => m.iter().fold("m".to_string(), |mut s, b| {
-                    write!(s, "{b:02x}").expect("writing to a String cannot fail");
-                    s
-                }),
-            },
+            Op::Consume { .. } => {
+                match rx.try_consume().expect("core's ring is never corrupt here") {
+                    None => "none".into(),
+                    Some(m) => m.iter().fold("m".to_string(), |mut s, b| {
+                        write!(s, "{b:02x}").expect("writing to a String cannot fail");
+                        s
+                    }),
+                }
+            }
         };
         push(result, &tx, &rx);
     }
@@ -180,7 +183,8 @@ fn shared_ring_js_writes_the_same_bytes_as_core() {
             for op in &ops {
                 match op {
                     Op::Insert { len, fill } => writeln!(input, "insert {len} {fill}"),
-                    Op::Consume => writeln!(input, "consume"),
+                    Op::Consume { into: false } => writeln!(input, "consume"),
+                    Op::Consume { into: true } => writeln!(input, "into"),
                 }
                 .expect("writing to a String cannot fail");
             }

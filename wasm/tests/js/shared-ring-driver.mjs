@@ -6,6 +6,7 @@
 //   ring CAPACITY POLICY      a new ring (POLICY dropOldest | reject)
 //   insert LEN FILL           insert LEN bytes: byte k is (FILL + k) & 255
 //   consume                   tryConsume()
+//   into                      consumeInto() with a 4096-byte array
 // Output, one line per command:
 //   RESULT WRITTEN READ DROPPED LENGTH HEX
 // where RESULT is "new", "ok", "full", "too_large", "none" or the consumed bytes in hex,
@@ -24,6 +25,7 @@ const CONTROL = 256;
 const hex = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 
 let ring = null;
+const scratch = new Uint8Array(4096);
 const out = [];
 for (const line of readFileSync(0, "utf8").split("\n")) {
   const [cmd, a, b] = line.trim().split(/\s+/);
@@ -45,6 +47,9 @@ for (const line of readFileSync(0, "utf8").split("\n")) {
   } else if (cmd === "consume") {
     const message = ring.tryConsume();
     result = message === undefined ? "none" : `m${hex(message)}`;
+  } else if (cmd === "into") {
+    const len = ring.consumeInto(scratch);
+    result = len < 0 ? "none" : `m${hex(scratch.subarray(0, len))}`;
   } else {
     throw new Error(`unknown command ${cmd}`);
   }
