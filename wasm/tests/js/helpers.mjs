@@ -20,7 +20,10 @@ export function buildPackage() {
   return out.toString().trim().split("\n").pop();
 }
 
-/** Runs `node` on `file` in `cwd` and returns its standard output. */
+/**
+ * Runs `node` on `file` in `cwd` and returns its standard output; a run that takes over
+ * two minutes (a hang) is killed and throws.
+ */
 export function runNode(args, cwd) {
-  return execFileSync("node", args, { cwd, stdio: ["ignore", "pipe", "pipe"] }).toString();
+  return execFileSync("node", args, { cwd, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 }).toString();
 }
