@@ -208,58 +208,58 @@ export class SharedRing {
 
     /** The SharedArrayBuffer: post it to the other thread, which calls `attach`. */
     this.buffer = buffer;
-    this.i32 = new Int32Array(buffer);
-    this.i64 = new BigInt64Array(buffer, 0, buffer.byteLength / 8);
-    this.u8 = new Uint8Array(buffer);
-    this.f64 = new Float64Array(buffer, 0, buffer.byteLength / 8);
-    this.cap = capacity;
-    this.mask = capacity - 1;
-    this.max = maxMessage;
-    this.dropOldest = policy === DROP_OLDEST;
+    this._i32 = new Int32Array(buffer);
+    this._i64 = new BigInt64Array(buffer, 0, buffer.byteLength / 8);
+    this._u8 = new Uint8Array(buffer);
+    this._f64 = new Float64Array(buffer, 0, buffer.byteLength / 8);
+    this._cap = capacity;
+    this._mask = capacity - 1;
+    this._max = maxMessage;
+    this._dropOldest = policy === DROP_OLDEST;
     // The producer's state, read from the buffer at its first insert.
-    this.producing = false;
-    this.writePos = 0;
-    this.newest = 0;
-    this.oldest = 0;
-    this.oldestSeq = 0;
-    this.seq = 0;
-    this.readCache = 0;
+    this._producing = false;
+    this._writePos = 0;
+    this._newest = 0;
+    this._oldest = 0;
+    this._oldestSeq = 0;
+    this._seq = 0;
+    this._readCache = 0;
     // The consumer's state, read from the buffer at its first consume.
-    this.consuming = false;
-    this.readPos = 0;
-    this.readSeq = 0;
-    this.readCount = 0;
-    this.writeCache = 0;
-    this.writtenCache = 0;
-    this.pending = false;
-    this.into = null; // consumeInto's output array, during the call
-    this.intoArray = null; // the last one, and an Int32Array view of it
-    this.intoWords = null;
+    this._consuming = false;
+    this._readPos = 0;
+    this._readSeq = 0;
+    this._readCount = 0;
+    this._writeCache = 0;
+    this._writtenCache = 0;
+    this._pending = false;
+    this._into = null; // consumeInto's output array, during the call
+    this._intoArray = null; // the last one, and an Int32Array view of it
+    this._intoWords = null;
   }
 
   /** The data area's size in bytes. */
   get capacity() {
-    return this.cap;
+    return this._cap;
   }
 
   /** The largest message `insert` accepts: capacity / 2 - 16 bytes. */
   get maxMessage() {
-    return this.max;
+    return this._max;
   }
 
   /** "dropOldest" or "reject". */
   get policy() {
-    return this.dropOldest ? "dropOldest" : "reject";
+    return this._dropOldest ? "dropOldest" : "reject";
   }
 
   /** Messages written since the ring was created. */
   get written() {
-    return this.load64(I_WRITTEN);
+    return this._load64(I_WRITTEN);
   }
 
   /** Messages consumed since the ring was created. */
   get read() {
-    return this.load64(I_READ);
+    return this._load64(I_READ);
   }
 
   /**
@@ -267,23 +267,23 @@ export class SharedRing {
    * those evicted since it last read (a snapshot).
    */
   get dropped() {
-    const readSeq = this.load64(I_READ_SEQ);
-    const skipped = Math.max(0, readSeq - this.load64(I_READ));
-    const pending = this.dropOldest ? Math.max(0, this.load64(I_OLDEST_SEQ) - readSeq) : 0;
+    const readSeq = this._load64(I_READ_SEQ);
+    const skipped = Math.max(0, readSeq - this._load64(I_READ));
+    const pending = this._dropOldest ? Math.max(0, this._load64(I_OLDEST_SEQ) - readSeq) : 0;
     return skipped + pending;
   }
 
   /** Messages waiting to be read (a snapshot). */
   get length() {
-    const written = this.load64(I_WRITTEN);
-    const readSeq = this.load64(I_READ_SEQ);
-    const oldestSeq = this.dropOldest ? this.load64(I_OLDEST_SEQ) : 0;
+    const written = this._load64(I_WRITTEN);
+    const readSeq = this._load64(I_READ_SEQ);
+    const oldestSeq = this._dropOldest ? this._load64(I_OLDEST_SEQ) : 0;
     return Math.max(0, written - Math.max(readSeq, oldestSeq));
   }
 
   /** Whether the producer has called `close()`. */
   get closed() {
-    return Atomics.load(this.i32, I_CLOSED) !== 0;
+    return Atomics.load(this._i32, I_CLOSED) !== 0;
   }
 
   /**
@@ -301,15 +301,15 @@ export class SharedRing {
       bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
     }
     const len = bytes.length;
-    if (len > this.max) throw this.tooLarge("insert", len);
-    const at = this.reserve(len);
+    if (len > this._max) throw this._tooLarge("insert", len);
+    const at = this._reserve(len);
     if (at < 0) return false;
-    const start = HEADER_SIZE + (at & this.mask) + RECORD_HEADER;
-    const u8 = this.u8;
+    const start = HEADER_SIZE + (at & this._mask) + RECORD_HEADER;
+    const u8 = this._u8;
     u8.set(bytes, start);
     // The last word's padding is zero, as mmring_core writes it.
     for (let i = len, end = (len + 7) & ~7; i < end; i++) u8[start + i] = 0;
-    this.commit(at, len);
+    this._commit(at, len);
     return true;
   }
 
@@ -318,10 +318,10 @@ export class SharedRing {
     if (typeof value !== "number") {
       throw new TypeError(`SharedRing.insertF64: expected a number (got ${describe(value)})`);
     }
-    const at = this.reserve(8);
+    const at = this._reserve(8);
     if (at < 0) return false;
-    this.f64[(HEADER_SIZE + (at & this.mask) + RECORD_HEADER) / 8] = value;
-    this.commit(at, 8);
+    this._f64[(HEADER_SIZE + (at & this._mask) + RECORD_HEADER) / 8] = value;
+    this._commit(at, 8);
     return true;
   }
 
@@ -330,14 +330,14 @@ export class SharedRing {
    * return undefined once the ring is empty, and sleeping ones wake up.
    */
   close() {
-    Atomics.store(this.i32, I_CLOSED, 1);
-    Atomics.store(this.i32, I_PARKED, 0);
-    Atomics.notify(this.i32, I_PARKED);
+    Atomics.store(this._i32, I_CLOSED, 1);
+    Atomics.store(this._i32, I_PARKED, 0);
+    Atomics.notify(this._i32, I_PARKED);
   }
 
   /** Removes and returns the oldest message as a new Uint8Array; undefined if none. */
   tryConsume() {
-    const r = this.next(SINK_COPY);
+    const r = this._next(SINK_COPY);
     return r === NONE ? undefined : r;
   }
 
@@ -350,10 +350,10 @@ export class SharedRing {
     if (!(out instanceof Uint8Array)) {
       throw new TypeError(`SharedRing.consumeInto: expected a Uint8Array (got ${describe(out)})`);
     }
-    if (this.readPos !== this.writeCache && !this.dropOldest) return this.takeInto(out);
-    this.into = out;
-    const r = this.next(SINK_INTO);
-    this.into = null;
+    if (this._readPos !== this._writeCache && !this._dropOldest) return this._takeInto(out);
+    this._into = out;
+    const r = this._next(SINK_INTO);
+    this._into = null;
     return r === NONE ? -1 : r;
   }
 
@@ -362,26 +362,26 @@ export class SharedRing {
    * cached write position that is a whole message which fits `out`, numbered as
    * expected. Anything else goes to `next`, which makes the same checks and more.
    */
-  takeInto(out) {
-    const i32 = this.i32;
-    const pos = this.readPos;
-    const offset = pos & this.mask;
+  _takeInto(out) {
+    const i32 = this._i32;
+    const pos = this._readPos;
+    const offset = pos & this._mask;
     const w = I_DATA + (offset >> 2);
     const len = i32[w] >>> 0;
-    if (i32[w + 1] !== KIND_MESSAGE || len > this.max || len > out.length) return this.slowInto(out);
+    if (i32[w + 1] !== KIND_MESSAGE || len > this._max || len > out.length) return this._slowInto(out);
     const next = pos + RECORD_HEADER + ((len + 7) & ~7);
-    if (offset + (next - pos) > this.cap || next > this.writeCache) return this.slowInto(out);
+    if (offset + (next - pos) > this._cap || next > this._writeCache) return this._slowInto(out);
     const seq = (i32[w + 3] >>> 0) * TWO_32 + (i32[w + 2] >>> 0);
-    if (seq < this.readSeq || seq >= this.writtenCache) return this.slowInto(out);
-    this.copyOut(out, HEADER_SIZE + offset + RECORD_HEADER, len);
-    this.publishRead(next, seq + 1, this.readCount + 1);
+    if (seq < this._readSeq || seq >= this._writtenCache) return this._slowInto(out);
+    this._copyOut(out, HEADER_SIZE + offset + RECORD_HEADER, len);
+    this._publishRead(next, seq + 1, this._readCount + 1);
     return len;
   }
 
-  slowInto(out) {
-    this.into = out;
-    const r = this.next(SINK_INTO);
-    this.into = null;
+  _slowInto(out) {
+    this._into = out;
+    const r = this._next(SINK_INTO);
+    this._into = null;
     return r === NONE ? -1 : r;
   }
 
@@ -391,7 +391,7 @@ export class SharedRing {
    * TypeError and stays in the ring.
    */
   tryConsumeF64() {
-    const r = this.next(SINK_F64);
+    const r = this._next(SINK_F64);
     return r === NONE ? undefined : r;
   }
 
@@ -402,14 +402,14 @@ export class SharedRing {
    * `consume()` there).
    */
   consumeBlocking(timeoutMs = Infinity) {
-    const deadline = this.deadline("consumeBlocking", timeoutMs);
-    const i32 = this.i32;
+    const deadline = this._deadline("consumeBlocking", timeoutMs);
+    const i32 = this._i32;
     for (;;) {
-      const r = this.next(SINK_COPY);
+      const r = this._next(SINK_COPY);
       if (r !== NONE) return r;
       const left = deadline - performance.now();
       if (this.closed || left <= 0) return undefined;
-      if (this.park()) {
+      if (this._park()) {
         Atomics.wait(i32, I_PARKED, 1, left);
         Atomics.store(i32, I_PARKED, 0);
       }
@@ -423,19 +423,19 @@ export class SharedRing {
    * time.
    */
   async consume(timeoutMs = Infinity) {
-    const deadline = this.deadline("consume", timeoutMs);
-    if (this.pending) throw new Error("SharedRing.consume: another consume() is still pending");
-    this.pending = true;
+    const deadline = this._deadline("consume", timeoutMs);
+    if (this._pending) throw new Error("SharedRing.consume: another consume() is still pending");
+    this._pending = true;
     try {
-      const i32 = this.i32;
+      const i32 = this._i32;
       let backoff = 0;
       for (;;) {
-        const r = this.next(SINK_COPY);
+        const r = this._next(SINK_COPY);
         if (r !== NONE) return r;
         const left = deadline - performance.now();
         if (this.closed || left <= 0) return undefined;
         if (typeof Atomics.waitAsync === "function") {
-          if (this.park()) {
+          if (this._park()) {
             const wait = Math.min(left, 2 ** 31 - 1);
             const { async, value } = Atomics.waitAsync(i32, I_PARKED, 1, wait);
             if (async) {
@@ -454,14 +454,14 @@ export class SharedRing {
         }
       }
     } finally {
-      this.pending = false;
+      this._pending = false;
     }
   }
 
-  // ---- internals -------------------------------------------------------------------
+  // ---- internals: every name starting with `_` is this file's own, not API --------
 
   /** The deadline (performance.now() time) of a wait of `timeoutMs`. */
-  deadline(method, timeoutMs) {
+  _deadline(method, timeoutMs) {
     if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || timeoutMs < 0) {
       throw new RangeError(`SharedRing.${method}: timeoutMs must be a number ≥ 0 (got ${describe(timeoutMs)})`);
     }
@@ -472,30 +472,30 @@ export class SharedRing {
    * Announces that the consumer is about to sleep and re-checks for data (the producer
    * notifies only when it sees the announcement). True: sleep now on `parked == 1`.
    */
-  park() {
-    Atomics.store(this.i32, I_PARKED, 1);
-    if (this.hasData() || this.closed) {
-      Atomics.store(this.i32, I_PARKED, 0);
+  _park() {
+    Atomics.store(this._i32, I_PARKED, 1);
+    if (this._hasData() || this.closed) {
+      Atomics.store(this._i32, I_PARKED, 0);
       return false;
     }
     return true;
   }
 
   /** Whether a committed record may be there to read (as Control::has_data). */
-  hasData() {
-    if (!this.consuming) this.startConsumer();
-    const writePos = this.load64(I_WRITE_POS);
-    const oldest = this.dropOldest ? this.load64(I_OLDEST) : 0;
-    return writePos > Math.max(this.readPos, oldest);
+  _hasData() {
+    if (!this._consuming) this._startConsumer();
+    const writePos = this._load64(I_WRITE_POS);
+    const oldest = this._dropOldest ? this._load64(I_OLDEST) : 0;
+    return writePos > Math.max(this._readPos, oldest);
   }
 
-  tooLarge(method, len) {
+  _tooLarge(method, len) {
     return new RangeError(
-      `SharedRing.${method}: a message of ${len} bytes can never fit this ring (largest message ${this.max} bytes)`,
+      `SharedRing.${method}: a message of ${len} bytes can never fit this ring (largest message ${this._max} bytes)`,
     );
   }
 
-  corrupt(position, reason) {
+  _corrupt(position, reason) {
     return new SharedRingError("CORRUPT", `SharedRing: corrupt record at position ${position}: ${reason}`);
   }
 
@@ -505,94 +505,94 @@ export class SharedRing {
    * (a plain load, kept after the second by its acquire); retried when the high words
    * differ.
    */
-  load64(i) {
-    const i32 = this.i32;
+  _load64(i) {
+    const i32 = this._i32;
     for (let tries = 0; tries < MAX_LOAD_TRIES; tries++) {
       const hi = Atomics.load(i32, i + 1);
       const lo = Atomics.load(i32, i);
       if (i32[i + 1] === hi) return (hi >>> 0) * TWO_32 + (lo >>> 0);
     }
-    throw this.corrupt(0, "a 64-bit index keeps changing");
+    throw this._corrupt(0, "a 64-bit index keeps changing");
   }
 
   /** Stores own u64 field `i` (currently `old`) as a release (Atomics). */
-  store64(i, value, old) {
+  _store64(i, value, old) {
     // Same high word: `x - (x >>> 0)` is x without its low 32 bits.
     if (value - (value >>> 0) === old - (old >>> 0)) {
-      Atomics.store(this.i32, i, value | 0);
+      Atomics.store(this._i32, i, value | 0);
     } else {
-      Atomics.store(this.i64, i >> 1, BigInt(value));
+      Atomics.store(this._i64, i >> 1, BigInt(value));
     }
   }
 
   /** Stores own u64 field `i` (currently `old`) as a relaxed store (plain, tear-free). */
-  storeRelaxed64(i, value, old) {
+  _storeRelaxed64(i, value, old) {
     if (value - (value >>> 0) === old - (old >>> 0)) {
-      this.i32[i] = value | 0;
+      this._i32[i] = value | 0;
     } else {
-      Atomics.store(this.i64, i >> 1, BigInt(value));
+      Atomics.store(this._i64, i >> 1, BigInt(value));
     }
   }
 
   /** Reads the producer's indices from the buffer, checked as mmring_core's Producer::new. */
-  startProducer() {
-    const writePos = this.load64(I_WRITE_POS);
-    const oldest = this.load64(I_OLDEST);
-    const readPos = this.load64(I_READ_POS);
-    const bad = (reason) => this.corrupt(writePos, reason);
+  _startProducer() {
+    const writePos = this._load64(I_WRITE_POS);
+    const oldest = this._load64(I_OLDEST);
+    const readPos = this._load64(I_READ_POS);
+    const bad = (reason) => this._corrupt(writePos, reason);
     if ((writePos & 7) !== 0 || (oldest & 7) !== 0 || (readPos & 7) !== 0) throw bad("a position is not a multiple of 8");
     if (writePos > MAX_POSITION) throw bad("write position past the largest stream position");
-    if (oldest > writePos || writePos - oldest > this.cap) throw bad("oldest record outside the ring");
+    if (oldest > writePos || writePos - oldest > this._cap) throw bad("oldest record outside the ring");
     if (readPos > writePos) throw bad("consumer position ahead of the producer");
-    const seq = this.load64(I_WRITTEN);
-    const oldestSeq = this.load64(I_OLDEST_SEQ);
+    const seq = this._load64(I_WRITTEN);
+    const oldestSeq = this._load64(I_OLDEST_SEQ);
     if (seq > writePos / RECORD_HEADER) throw bad("more messages written than the stream has bytes for");
     if (oldestSeq > seq) throw bad("the oldest record is numbered past the last one written");
-    this.writePos = writePos;
-    this.newest = this.load64(I_NEWEST);
-    this.oldest = oldest;
-    this.oldestSeq = oldestSeq;
-    this.seq = seq;
-    this.readCache = readPos;
-    this.producing = true;
+    this._writePos = writePos;
+    this._newest = this._load64(I_NEWEST);
+    this._oldest = oldest;
+    this._oldestSeq = oldestSeq;
+    this._seq = seq;
+    this._readCache = readPos;
+    this._producing = true;
   }
 
   /** Reads the consumer's indices from the buffer, checked as mmring_core's Consumer::new. */
-  startConsumer() {
-    const writtenBefore = this.load64(I_WRITTEN);
-    const writePos = this.load64(I_WRITE_POS);
-    const written = this.load64(I_WRITTEN);
-    const readPos = this.load64(I_READ_POS);
-    const readSeq = this.load64(I_READ_SEQ);
-    const read = this.load64(I_READ);
-    const bad = (reason) => this.corrupt(readPos, reason);
+  _startConsumer() {
+    const writtenBefore = this._load64(I_WRITTEN);
+    const writePos = this._load64(I_WRITE_POS);
+    const written = this._load64(I_WRITTEN);
+    const readPos = this._load64(I_READ_POS);
+    const readSeq = this._load64(I_READ_SEQ);
+    const read = this._load64(I_READ);
+    const bad = (reason) => this._corrupt(readPos, reason);
     if ((writePos & 7) !== 0 || (readPos & 7) !== 0) throw bad("a position is not a multiple of 8");
     if (readPos > writePos) throw bad("consumer position ahead of the producer");
     if (writePos > MAX_POSITION) throw bad("write position past the largest stream position");
-    if (!this.dropOldest && writePos - readPos > this.cap) throw bad("more unread bytes than the ring holds");
-    if (writtenBefore > (writePos + this.cap) / RECORD_HEADER) {
+    if (!this._dropOldest && writePos - readPos > this._cap) throw bad("more unread bytes than the ring holds");
+    if (writtenBefore > (writePos + this._cap) / RECORD_HEADER) {
       throw bad("more messages written than the stream has bytes for");
     }
     if (readSeq > written) throw bad("the consumer expects a message that was never written");
     if (read > readSeq) throw bad("more messages read than the consumer has passed");
-    this.readPos = readPos;
-    this.readSeq = readSeq;
-    this.readCount = read;
-    this.writeCache = writePos;
-    this.writtenCache = written;
-    this.consuming = true;
+    this._readPos = readPos;
+    this._readSeq = readSeq;
+    this._readCount = read;
+    this._writeCache = writePos;
+    this._writtenCache = written;
+    this._consuming = true;
   }
 
   /**
    * Makes room for a record of `len` bytes: its position, or -1 when a "reject" ring
    * is full. Writes the padding marker when the record starts the next lap.
    */
-  reserve(len) {
-    if (!this.producing) this.startProducer();
+  _reserve(len) {
+    if (!this._producing) this._startProducer();
     const record = RECORD_HEADER + ((len + 7) & ~7);
-    const pos = this.writePos;
-    const offset = pos & this.mask;
-    const at = offset + record > this.cap ? pos - offset + this.cap : pos;
+    const pos = this._writePos;
+    const offset = pos & this._mask;
+    const at = offset + record > this._cap ? pos - offset + this._cap : pos;
     const end = at + record;
     if (end > MAX_POSITION) {
       throw new SharedRingError(
@@ -600,40 +600,40 @@ export class SharedRing {
         `SharedRing.insert: the stream reached ${MAX_POSITION} bytes, the most a JavaScript ring addresses exactly`,
       );
     }
-    if (this.dropOldest) {
-      if (end - this.oldest > this.cap) this.evictUpTo(end);
-    } else if (end - this.readCache > this.cap) {
-      const readPos = this.load64(I_READ_POS);
+    if (this._dropOldest) {
+      if (end - this._oldest > this._cap) this._evictUpTo(end);
+    } else if (end - this._readCache > this._cap) {
+      const readPos = this._load64(I_READ_POS);
       // A consumer position outside [readCache, writePos] is corrupt; treating it as
       // "nothing more was read" keeps unread records safe.
-      if (readPos >= this.readCache && readPos <= pos) this.readCache = readPos;
-      if (end - this.readCache > this.cap) return -1;
+      if (readPos >= this._readCache && readPos <= pos) this._readCache = readPos;
+      if (end - this._readCache > this._cap) return -1;
     }
     if (at !== pos) {
       const w = I_DATA + (offset >> 2);
-      this.i32[w] = 0;
-      this.i32[w + 1] = KIND_PADDING;
+      this._i32[w] = 0;
+      this._i32[w + 1] = KIND_PADDING;
     }
     return at;
   }
 
   /** Writes the header of the record at `at` (its payload is in place) and publishes it. */
-  commit(at, len) {
-    const i32 = this.i32;
-    const w = I_DATA + ((at & this.mask) >> 2);
-    const seq = this.seq;
+  _commit(at, len) {
+    const i32 = this._i32;
+    const w = I_DATA + ((at & this._mask) >> 2);
+    const seq = this._seq;
     i32[w] = len;
     i32[w + 1] = KIND_MESSAGE;
     i32[w + 2] = seq | 0;
     i32[w + 3] = (seq - (seq >>> 0)) / TWO_32;
     const end = at + RECORD_HEADER + ((len + 7) & ~7);
-    this.seq = seq + 1;
+    this._seq = seq + 1;
     // `written` before `write_pos` (release), `newest` after it, as mmring_core does.
-    this.storeRelaxed64(I_WRITTEN, seq + 1, seq);
-    this.store64(I_WRITE_POS, end, this.writePos);
-    this.storeRelaxed64(I_NEWEST, at, this.newest);
-    this.writePos = end;
-    this.newest = at;
+    this._storeRelaxed64(I_WRITTEN, seq + 1, seq);
+    this._store64(I_WRITE_POS, end, this._writePos);
+    this._storeRelaxed64(I_NEWEST, at, this._newest);
+    this._writePos = end;
+    this._newest = at;
     // Wake a sleeping consumer; one load when none sleeps. With both sides' Atomics
     // sequentially consistent, either the consumer sees the new write_pos before it
     // sleeps or this load sees its `parked`.
@@ -644,41 +644,41 @@ export class SharedRing {
   }
 
   /** DropOldest: evicts whole oldest records until the stream can reach `end`. */
-  evictUpTo(end) {
-    const i32 = this.i32;
-    const cap = this.cap;
-    const before = this.oldest;
-    const beforeSeq = this.oldestSeq;
-    while (end - this.oldest > cap) {
-      const offset = this.oldest & this.mask;
+  _evictUpTo(end) {
+    const i32 = this._i32;
+    const cap = this._cap;
+    const before = this._oldest;
+    const beforeSeq = this._oldestSeq;
+    while (end - this._oldest > cap) {
+      const offset = this._oldest & this._mask;
       const w = I_DATA + (offset >> 2);
       const len = i32[w] >>> 0;
       const kind = i32[w + 1];
       let next;
       if (kind === KIND_MESSAGE) {
-        this.oldestSeq += 1;
-        next = this.oldest + RECORD_HEADER + Math.ceil(len / 8) * 8;
+        this._oldestSeq += 1;
+        next = this._oldest + RECORD_HEADER + Math.ceil(len / 8) * 8;
       } else if (kind === KIND_PADDING) {
-        next = this.oldest - offset + cap;
+        next = this._oldest - offset + cap;
       } else {
         // Our own records were changed by someone else: evict everything.
-        next = this.writePos;
+        next = this._writePos;
       }
-      this.oldest = Math.min(next, this.writePos);
-      if (this.oldest === this.writePos) this.oldestSeq = this.seq;
+      this._oldest = Math.min(next, this._writePos);
+      if (this._oldest === this._writePos) this._oldestSeq = this._seq;
     }
-    this.store64(I_OLDEST, this.oldest, before);
-    this.store64(I_OLDEST_SEQ, this.oldestSeq, beforeSeq);
+    this._store64(I_OLDEST, this._oldest, before);
+    this._store64(I_OLDEST_SEQ, this._oldestSeq, beforeSeq);
     // Loaded back: keeps the plain stores that overwrite the evicted records after
     // the store of `oldest` (see the file comment).
     Atomics.load(i32, I_OLDEST);
   }
 
   /** Whether the record at `pos` was not evicted while it was copied (seqlock check). */
-  intact(pos) {
-    if (!this.dropOldest) return true;
-    Atomics.store(this.i32, I_FENCE, 0);
-    return this.load64(I_OLDEST) <= pos;
+  _intact(pos) {
+    if (!this._dropOldest) return true;
+    Atomics.store(this._i32, I_FENCE, 0);
+    return this._load64(I_OLDEST) <= pos;
   }
 
   /**
@@ -686,11 +686,11 @@ export class SharedRing {
    * is re-read only when a record's number reaches the cached count: every record below
    * write_pos is numbered below the `written` stored before it.)
    */
-  refreshWrite(pos) {
-    const writePos = this.load64(I_WRITE_POS);
-    if (writePos > MAX_POSITION) throw this.corrupt(pos, "write position past the largest stream position");
-    if (writePos < pos || (writePos & 7) !== 0) throw this.corrupt(pos, "write position behind the read position");
-    this.writeCache = writePos;
+  _refreshWrite(pos) {
+    const writePos = this._load64(I_WRITE_POS);
+    if (writePos > MAX_POSITION) throw this._corrupt(pos, "write position past the largest stream position");
+    if (writePos < pos || (writePos & 7) !== 0) throw this._corrupt(pos, "write position behind the read position");
+    this._writeCache = writePos;
   }
 
   /**
@@ -698,18 +698,18 @@ export class SharedRing {
    * a time where it is aligned (through an Int32Array view of it, kept while the same
    * array comes back), then the rest bytewise.
    */
-  copyOut(out, start, len) {
-    const u8 = this.u8;
+  _copyOut(out, start, len) {
+    const u8 = this._u8;
     if ((out.byteOffset & 3) !== 0 || len < 16) {
       for (let i = 0; i < len; i++) out[i] = u8[start + i];
       return;
     }
-    if (this.intoArray !== out) {
-      this.intoArray = out;
-      this.intoWords = new Int32Array(out.buffer, out.byteOffset, out.length >> 2);
+    if (this._intoArray !== out) {
+      this._intoArray = out;
+      this._intoWords = new Int32Array(out.buffer, out.byteOffset, out.length >> 2);
     }
-    const words = this.intoWords;
-    const i32 = this.i32;
+    const words = this._intoWords;
+    const i32 = this._i32;
     const from = start >> 2;
     const n = len >> 2;
     for (let k = 0; k < n; k++) words[k] = i32[from + k];
@@ -717,13 +717,13 @@ export class SharedRing {
   }
 
   /** Publishes the consumer's progress: read_pos first (release), then the counters. */
-  publishRead(readPos, readSeq, read) {
-    this.store64(I_READ_POS, readPos, this.readPos);
-    this.storeRelaxed64(I_READ_SEQ, readSeq, this.readSeq);
-    this.storeRelaxed64(I_READ, read, this.readCount);
-    this.readPos = readPos;
-    this.readSeq = readSeq;
-    this.readCount = read;
+  _publishRead(readPos, readSeq, read) {
+    this._store64(I_READ_POS, readPos, this._readPos);
+    this._storeRelaxed64(I_READ_SEQ, readSeq, this._readSeq);
+    this._storeRelaxed64(I_READ, read, this._readCount);
+    this._readPos = readPos;
+    this._readSeq = readSeq;
+    this._readCount = read;
   }
 
   /**
@@ -731,29 +731,29 @@ export class SharedRing {
    * for now. As mmring_core's Consumer::next: bounded, every number read from the
    * buffer checked before use.
    */
-  next(sink) {
-    if (!this.consuming) this.startConsumer();
-    const i32 = this.i32;
-    const cap = this.cap;
-    let pos = this.readPos;
+  _next(sink) {
+    if (!this._consuming) this._startConsumer();
+    const i32 = this._i32;
+    const cap = this._cap;
+    let pos = this._readPos;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      if (pos === this.writeCache) {
-        this.refreshWrite(pos);
-        if (pos === this.writeCache) return NONE;
+      if (pos === this._writeCache) {
+        this._refreshWrite(pos);
+        if (pos === this._writeCache) return NONE;
       }
-      if (this.dropOldest) {
-        const oldest = this.load64(I_OLDEST);
+      if (this._dropOldest) {
+        const oldest = this._load64(I_OLDEST);
         if (oldest > pos) {
-          if (oldest > this.writeCache) this.refreshWrite(pos);
-          if (oldest > this.writeCache || (oldest & 7) !== 0) {
-            throw this.corrupt(pos, "oldest position outside the written stream");
+          if (oldest > this._writeCache) this._refreshWrite(pos);
+          if (oldest > this._writeCache || (oldest & 7) !== 0) {
+            throw this._corrupt(pos, "oldest position outside the written stream");
           }
           pos = oldest;
           continue;
         }
       }
-      if (this.writeCache - pos > cap) throw this.corrupt(pos, "more unread bytes than the ring holds");
-      const offset = pos & this.mask;
+      if (this._writeCache - pos > cap) throw this._corrupt(pos, "more unread bytes than the ring holds");
+      const offset = pos & this._mask;
       const w = I_DATA + (offset >> 2);
       const len = i32[w] >>> 0;
       const kind = i32[w + 1];
@@ -763,60 +763,60 @@ export class SharedRing {
           problem = "padding at the start of a lap";
         } else {
           const next = pos - offset + cap;
-          if (next <= this.writeCache) {
-            if (this.intact(pos)) pos = next;
+          if (next <= this._writeCache) {
+            if (this._intact(pos)) pos = next;
             continue;
           }
           problem = "padding runs past the write position";
         }
       } else if (kind === KIND_MESSAGE) {
         // At most maxMessage + 1 < 2^30: the bit operations are exact.
-        const record = RECORD_HEADER + ((Math.min(len, this.max + 1) + 7) & ~7);
-        if (len > this.max) {
+        const record = RECORD_HEADER + ((Math.min(len, this._max + 1) + 7) & ~7);
+        if (len > this._max) {
           problem = "length exceeds the largest message";
         } else if (offset + record > cap) {
           problem = "record crosses the end of the data area";
-        } else if (pos + record > this.writeCache) {
+        } else if (pos + record > this._writeCache) {
           problem = "record runs past the write position";
         } else {
           const seq = (i32[w + 3] >>> 0) * TWO_32 + (i32[w + 2] >>> 0);
           const start = HEADER_SIZE + offset + RECORD_HEADER;
           let value;
           if (sink === SINK_COPY) {
-            value = this.u8.slice(start, start + len);
+            value = this._u8.slice(start, start + len);
           } else if (sink === SINK_INTO) {
-            const out = this.into;
+            const out = this._into;
             if (len > out.length) {
-              if (!this.intact(pos)) continue;
+              if (!this._intact(pos)) continue;
               throw new RangeError(
                 `SharedRing.consumeInto: the next message is ${len} bytes, longer than the ${out.length}-byte array`,
               );
             }
-            this.copyOut(out, start, len);
+            this._copyOut(out, start, len);
             value = len;
           } else {
             if (len !== 8) {
-              if (!this.intact(pos)) continue;
+              if (!this._intact(pos)) continue;
               throw new TypeError(
                 `SharedRing.tryConsumeF64: the next record is ${len} bytes, not a number (8 bytes)`,
               );
             }
-            value = this.f64[start / 8];
+            value = this._f64[start / 8];
           }
-          if (!this.intact(pos)) continue;
-          if (seq < this.readSeq) throw this.corrupt(pos, "sequence number went backwards");
-          if (seq >= this.writtenCache) {
-            this.writtenCache = this.load64(I_WRITTEN);
-            if (seq >= this.writtenCache) throw this.corrupt(pos, "sequence number not yet written");
+          if (!this._intact(pos)) continue;
+          if (seq < this._readSeq) throw this._corrupt(pos, "sequence number went backwards");
+          if (seq >= this._writtenCache) {
+            this._writtenCache = this._load64(I_WRITTEN);
+            if (seq >= this._writtenCache) throw this._corrupt(pos, "sequence number not yet written");
           }
-          this.publishRead(pos + record, seq + 1, this.readCount + 1);
+          this._publishRead(pos + record, seq + 1, this._readCount + 1);
           return value;
         }
       } else {
         problem = "unknown record kind";
       }
       // What looked wrong may only be the producer writing over it.
-      if (this.intact(pos)) throw this.corrupt(pos, problem);
+      if (this._intact(pos)) throw this._corrupt(pos, problem);
     }
     // The producer kept evicting the record being read; try again later.
     return NONE;
