@@ -712,7 +712,14 @@ export class SharedRing {
     const i32 = this._i32;
     const from = start >> 2;
     const n = len >> 2;
-    for (let k = 0; k < n; k++) words[k] = i32[from + k];
+    let k = 0;
+    for (; k + 4 <= n; k += 4) {
+      words[k] = i32[from + k];
+      words[k + 1] = i32[from + k + 1];
+      words[k + 2] = i32[from + k + 2];
+      words[k + 3] = i32[from + k + 3];
+    }
+    for (; k < n; k++) words[k] = i32[from + k];
     for (let i = n << 2; i < len; i++) out[i] = u8[start + i];
   }
 
