@@ -407,8 +407,9 @@ export class SharedRing {
     for (;;) {
       const r = this._next(SINK_COPY);
       if (r !== NONE) return r;
+      if (this.closed) return this._drained();
       const left = deadline - performance.now();
-      if (this.closed || left <= 0) return undefined;
+      if (left <= 0) return undefined;
       if (this._park()) {
         Atomics.wait(i32, I_PARKED, 1, left);
         Atomics.store(i32, I_PARKED, 0);
@@ -432,8 +433,9 @@ export class SharedRing {
       for (;;) {
         const r = this._next(SINK_COPY);
         if (r !== NONE) return r;
+        if (this.closed) return this._drained();
         const left = deadline - performance.now();
-        if (this.closed || left <= 0) return undefined;
+        if (left <= 0) return undefined;
         if (typeof Atomics.waitAsync === "function") {
           if (this._park()) {
             const wait = Math.min(left, 2 ** 31 - 1);
@@ -459,6 +461,16 @@ export class SharedRing {
   }
 
   // ---- internals: every name starting with `_` is this file's own, not API --------
+
+  /**
+   * After `closed` was seen: a message committed before `close()` but after the look
+   * that found none is still there (the producer stores `closed` after its last
+   * commit), so look once more.
+   */
+  _drained() {
+    const r = this._next(SINK_COPY);
+    return r === NONE ? undefined : r;
+  }
 
   /** The deadline (performance.now() time) of a wait of `timeoutMs`. */
   _deadline(method, timeoutMs) {

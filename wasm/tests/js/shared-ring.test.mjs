@@ -361,3 +361,39 @@ test("corrupt indices are a SharedRingError, not a hang or a wrong message", T, 
   assert.throws(() => SharedRing.attach(copy).tryConsume(), { code: "CORRUPT" });
   assert.throws(() => SharedRing.attach(copy).insert(new Uint8Array(1)), { code: "CORRUPT" });
 });
+
+test("a message committed just before close() is never lost to the closed check", T, async () => {
+  // The producer's insert and close() land while the consumer is between its look
+  // for a message and its look at `closed`: over many rounds, some land there.
+  const rounds = 3000;
+  const rings = Array.from({ length: rounds }, () => SharedRing.create({ capacityBytes: 64, policy: "reject" }));
+  const control = new Int32Array(new SharedArrayBuffer(4));
+  const w = worker(
+    rings[0].buffer,
+    `async (_, { buffers, control, moduleUrl }) => {
+      const { SharedRing } = await import(moduleUrl);
+      const flag = new Int32Array(control);
+      for (let i = 0; i < buffers.length; i++) {
+        while (Atomics.load(flag, 0) <= i) Atomics.wait(flag, 0, i, 1000);
+        const ring = SharedRing.attach(buffers[i]);
+        ring.insert(new Uint8Array([i & 255]));
+        ring.close();
+      }
+    }`,
+    { buffers: rings.map((r) => r.buffer), control: control.buffer, moduleUrl },
+  );
+  try {
+    let lost = 0;
+    for (let i = 0; i < rounds; i++) {
+      Atomics.store(control, 0, i + 1);
+      Atomics.notify(control, 0);
+      const first = rings[i].consumeBlocking(5000);
+      if (first === undefined) lost++;
+      else assert.equal(rings[i].consumeBlocking(5000), undefined);
+    }
+    assert.equal(lost, 0, "rounds whose message was lost");
+    await w.result;
+  } finally {
+    await w.done();
+  }
+});
