@@ -9,10 +9,12 @@
 //! stdin and stdout themselves; its control lines are written between data phases, which
 //! never overlap.
 //!
-//! Modes: `sink` receives `BATCHES` batches of `COUNT` messages and prints `done` after
+//! Modes (besides `source` for fan-in and `sub` for broadcast, see those runs): `sink` receives `BATCHES` batches of `COUNT` messages and prints `done` after
 //! each (throughput); `echo` sends every message back (round trip); `latency` records
 //! `now − stamp` of each message into a histogram and prints its percentiles as JSON
 //! (fixed-rate one-way latency across processes, stamps from `CLOCK_MONOTONIC`).
+
+mod broadcast;
 
 use std::error::Error;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -225,6 +227,8 @@ fn run_pinned(ctx: &Ctx) -> Body {
             entries,
         ));
     }
+
+    broadcast::run(ctx, &mut body, &reps);
 
     targets(&mut body);
     body.notes.push(
@@ -1165,6 +1169,9 @@ pub fn child_main(args: &[String]) -> Result<(), Box<dyn Error>> {
     pin_current(CONSUMER_CORE);
     if mode == "source" {
         return source_child(kind, size, count, batches, addr_a);
+    }
+    if mode == "sub" {
+        return broadcast::sub_child(kind, size, count, batches, addr_a, addr_b.parse()?);
     }
     let echo = mode == "echo";
     let mut control = std::io::stdout();
