@@ -312,6 +312,10 @@ fn ice_broadcast_service(node: &IceNode, name: &str, subscribers: usize) -> Res<
         .open_or_create()?)
 }
 
+/// Receives what is there (up to a batch), lending each message to the callback;
+/// returns how many.
+type NextMessages = dyn FnMut(&mut dyn FnMut(&[u8])) -> Res<usize>;
+
 /// A reader (`sub` mode): attaches to the producer at `addr`, says `ready`, then for
 /// each `go` line receives `count` messages of `size` bytes, checking their order, and
 /// says `done`; exits when its stdin closes.
@@ -323,7 +327,7 @@ pub(super) fn sub_child(
     addr: &str,
     readers: usize,
 ) -> Res<()> {
-    let mut next_message: Box<dyn FnMut(&mut dyn FnMut(&[u8])) -> Res<usize>> = match kind {
+    let mut next_message: Box<NextMessages> = match kind {
         Kind::Shm => {
             let mut rx = ShmConsumer::open(&ShmConfig::new(addr, 0))?;
             let mut buf = Vec::with_capacity(size);
