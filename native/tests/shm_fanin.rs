@@ -227,7 +227,21 @@ fn spawn_producer(role: &str, path: &Path, n: u64) -> ChildProc {
 /// arrive, each stream in order and intact, and the dead one blocks nobody.
 #[test]
 fn four_producer_processes_one_killed() {
-    let dir = TempDir::new("fanin-procs");
+    four_producers(false);
+}
+
+/// The same, read with `consume_batch` (up to 64 messages from one ring per call).
+#[test]
+fn four_producer_processes_one_killed_read_in_batches() {
+    four_producers(true);
+}
+
+fn four_producers(batched: bool) {
+    let dir = TempDir::new(if batched {
+        "fanin-batch"
+    } else {
+        "fanin-procs"
+    });
     let n = stress_messages(100_000) / 4;
     let mut children: Vec<ChildProc> = (0..3)
         .map(|i| spawn_producer("producer", &dir.0.join(format!("p-{i}")), n))
@@ -255,12 +269,28 @@ fn four_producer_processes_one_killed() {
             started.elapsed() < Duration::from_secs(120),
             "stalled: {checkers:?}"
         );
-        let Some((from, message)) = fan_in.consume_timeout(Duration::from_secs(10)).unwrap() else {
-            continue;
-        };
-        let name = file_name(&fan_in, from);
-        let checker = checkers.entry(name).or_default();
-        checker.see(&message);
+        let mut taken = Vec::new();
+        if batched {
+            let mut buf = Vec::new();
+            let n = fan_in
+                .consume_batch(&mut buf, 64, |from, m| taken.push((from, m.to_vec())))
+                .unwrap();
+            assert_eq!(n, taken.len());
+            let from = taken.first().map(|(from, _)| *from);
+            assert!(
+                taken.iter().all(|(f, _)| Some(*f) == from),
+                "one ring per call"
+            );
+            if n == 0 {
+                std::thread::yield_now();
+            }
+        } else if let Some(one) = fan_in.consume_timeout(Duration::from_secs(10)).unwrap() {
+            taken.push(one);
+        }
+        for (from, message) in taken {
+            let name = file_name(&fan_in, from);
+            checkers.entry(name).or_default().see(&message);
+        }
         if !killed
             && checkers
                 .get("p-doomed")

@@ -233,8 +233,9 @@ fn run_pinned(ctx: &Ctx) -> Body {
     targets(&mut body);
     body.notes.push(
         "Fan-in: each producer process writes its own shm ring (`ShmProducer`, Reject) \
-         and the consumer reads them all with one `ShmFanIn` (round robin, polling on its \
-         own core; the producers share the other core); ZeroMQ's producers PUSH to one \
+         and the consumer reads them all with one `ShmFanIn` (`consume_batch`: up to 64 \
+         messages from one ring, then the next ring, round robin; polling on its own core; \
+         the producers share the other core); ZeroMQ's producers PUSH to one \
          PULL socket over ipc://, which fair-queues them."
             .into(),
     );
@@ -1089,23 +1090,30 @@ fn fan_in_batches(
         while got < total {
             match (fan_in.as_mut(), pull) {
                 (Some(fan_in), _) => {
-                    if fan_in.try_consume_into(&mut buf)?.is_none() {
+                    let mut wrong = 0;
+                    let taken = fan_in.consume_batch(&mut buf, BATCH, |_, m| {
+                        wrong += usize::from(m.len() != size);
+                    })?;
+                    if wrong > 0 {
+                        return Err(format!("{wrong} messages of the wrong size").into());
+                    }
+                    if taken == 0 {
                         pause(&mut waits);
                         continue;
                     }
                     waits = 0;
+                    got += taken as u64;
                 }
                 (None, Some(pull)) => {
                     buf.resize(size, 0);
                     let len = pull.recv_into(&mut buf, 0)?;
-                    buf.truncate(len);
+                    if len != size {
+                        return Err(format!("message of {len} bytes, expected {size}").into());
+                    }
+                    got += 1;
                 }
                 (None, None) => return Err("no consumer".into()),
             }
-            if buf.len() != size {
-                return Err(format!("message of {} bytes, expected {size}", buf.len()).into());
-            }
-            got += 1;
         }
         let elapsed = start.elapsed();
         for source in sources.iter_mut() {

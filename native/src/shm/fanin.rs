@@ -329,16 +329,71 @@ impl ShmFanIn {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_consume_into(&mut self, out: &mut Vec<u8>) -> Result<Option<SourceId>, FanInError> {
+        Ok(self
+            .take_polling(out, 1, &mut |_, _| {})?
+            .map(|(from, _)| from))
+    }
+
+    /// Takes up to `max` waiting messages from the next ring in turn that has any,
+    /// lending each to `each` with the ring it came from (in `out`, whose contents it
+    /// replaces); returns how many (0 when every ring is empty). One call reads one
+    /// ring, the next call starts at the ring after it: rings are served in turn, each
+    /// with up to `max` messages, so none starves, and a busy consumer pays the cost of
+    /// moving to another ring (and of publishing its read position) once per batch
+    /// instead of once per message.
+    ///
+    /// # Errors
+    /// As [`try_consume`](Self::try_consume); the messages taken before the error are
+    /// published first.
+    ///
+    /// ```
+    /// use mmring_native::shm::{ShmConfig, ShmFanIn, ShmProducer};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("mmring-doc-fbatch-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let mut a = ShmProducer::create(&ShmConfig::at_path(dir.join("b-a"), 4096))?;
+    /// let mut b = ShmProducer::create(&ShmConfig::at_path(dir.join("b-b"), 4096))?;
+    /// let mut fan_in = ShmFanIn::in_dir(&dir, "b-")?;
+    /// a.insert_batch(&[b"a1", b"a2", b"a3"])?;
+    /// b.insert(b"b1")?;
+    /// let mut buf = Vec::new();
+    /// let mut got = Vec::new();
+    /// while fan_in.consume_batch(&mut buf, 2, |_, m| got.push(m.to_vec()))? > 0 {}
+    /// assert_eq!(got.len(), 4);
+    /// assert_eq!(got[..2], [b"a1".to_vec(), b"a2".to_vec()]); // two from one ring,
+    /// assert_eq!(got[2], b"b1");                              // then the next ring
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn consume_batch(
+        &mut self,
+        out: &mut Vec<u8>,
+        max: usize,
+        mut each: impl FnMut(SourceId, &[u8]),
+    ) -> Result<usize, FanInError> {
+        Ok(self
+            .take_polling(out, max, &mut each)?
+            .map_or(0, |(_, taken)| taken))
+    }
+
+    /// [`take`](Self::take), looking for new rings now and then, and when every ring
+    /// is empty.
+    fn take_polling(
+        &mut self,
+        out: &mut Vec<u8>,
+        max: usize,
+        each: &mut dyn FnMut(SourceId, &[u8]),
+    ) -> Result<Option<(SourceId, usize)>, FanInError> {
         self.since_clock += 1;
         if self.since_clock >= CLOCK_EVERY {
             self.rescan_if_due();
         }
-        if let Some(from) = self.take_one(out)? {
-            return Ok(Some(from));
+        if let Some(taken) = self.take(out, max, each)? {
+            return Ok(Some(taken));
         }
         // Every ring was empty: a good moment to look for new ones.
         if self.rescan_if_due() {
-            return self.take_one(out);
+            return self.take(out, max, each);
         }
         Ok(None)
     }
@@ -354,8 +409,14 @@ impl ShmFanIn {
         true
     }
 
-    /// One message from the rings in turn, starting after the last one read from.
-    fn take_one(&mut self, out: &mut Vec<u8>) -> Result<Option<SourceId>, FanInError> {
+    /// Up to `max` messages from the first ring in turn that has any, starting after
+    /// the last one read from: the ring and how many.
+    fn take(
+        &mut self,
+        out: &mut Vec<u8>,
+        max: usize,
+        each: &mut dyn FnMut(SourceId, &[u8]),
+    ) -> Result<Option<(SourceId, usize)>, FanInError> {
         let count = self.sources.len();
         for step in 0..count {
             let at = (self.next + step) % count;
@@ -363,18 +424,18 @@ impl ShmFanIn {
             let Some(consumer) = source.consumer.as_mut() else {
                 continue;
             };
-            match consumer.consume_into(out) {
-                Ok(true) => {
-                    source.read += 1;
-                    self.next = at + 1;
-                    return Ok(Some(SourceId(at)));
-                }
-                Ok(false) => {
+            match consumer.consume_batch(out, max, |m| each(SourceId(at), m)) {
+                Ok(0) => {
                     if source.gone {
                         // Drained after its file went away: let it go.
                         source.dropped = consumer.dropped();
                         source.consumer = None;
                     }
+                }
+                Ok(taken) => {
+                    source.read += taken as u64;
+                    self.next = at + 1;
+                    return Ok(Some((SourceId(at), taken)));
                 }
                 Err(error) => {
                     self.next = at + 1;
