@@ -6,31 +6,19 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
+mod support;
+
 use mmring_core::spsc::{
     self, AttachError, Consumer, HeapRegion, InsertError, Policy, Producer, StartAt,
 };
+use support::{check, message};
 
-/// A message whose bytes can be checked: its sequence number, then bytes derived from
-/// it, of a length derived from it (up to `max_len` more).
-fn message(seq: u64, max_len: usize) -> Vec<u8> {
-    let len = (seq.wrapping_mul(2_654_435_761) % (max_len as u64 + 1)) as usize;
-    let mut out = seq.to_le_bytes().to_vec();
-    out.extend((0..len).map(|i| (seq as u8).wrapping_mul(31).wrapping_add(i as u8)));
-    out
-}
-
-/// Checks a message built by [`message`] and returns its sequence number.
-fn check(bytes: &[u8], max_len: usize) -> u64 {
-    assert!(bytes.len() >= 8, "torn message: {bytes:?}");
-    let seq = u64::from_le_bytes(bytes[..8].try_into().unwrap());
-    assert_eq!(bytes, message(seq, max_len), "torn message {seq}");
-    seq
-}
-
+/// Attaches a reader to `region` at `start`, with the producer's policy and limits.
 fn attach(region: &HeapRegion, tx: &Producer<HeapRegion>, start: StartAt) -> Consumer<HeapRegion> {
     Consumer::attach(region.clone(), tx.policy(), tx.max_message(), start).unwrap()
 }
 
+/// Every message waiting for `rx`.
 fn drain(rx: &mut Consumer<HeapRegion>) -> Vec<Vec<u8>> {
     std::iter::from_fn(|| rx.try_consume().unwrap()).collect()
 }

@@ -10,23 +10,9 @@ use mmring_core::spsc::{
     record_bytes,
 };
 use proptest::prelude::*;
+use support::{check, message};
 
-/// A message whose bytes can be checked: its sequence number, then a byte pattern
-/// derived from it, of a length derived from it.
-fn message(seq: u64, max_len: usize) -> Vec<u8> {
-    let len = (seq.wrapping_mul(2_654_435_761) % (max_len as u64 + 1)) as usize;
-    let mut out = seq.to_le_bytes().to_vec();
-    out.extend((0..len).map(|i| (seq as u8).wrapping_mul(31).wrapping_add(i as u8)));
-    out
-}
-
-/// Checks a message built by [`message`] and returns its sequence number.
-fn check(bytes: &[u8], max_len: usize) -> u64 {
-    assert!(bytes.len() >= 8, "torn message: {bytes:?}");
-    let seq = u64::from_le_bytes(bytes[..8].try_into().unwrap());
-    assert_eq!(bytes, message(seq, max_len), "torn message {seq}");
-    seq
-}
+mod support;
 
 /// Reference model: what a ring of `capacity` bytes holds, placed exactly as the
 /// protocol places records (padding at the wrap), with evictions counted.

@@ -133,16 +133,34 @@ impl<M: Region> Consumer<M> {
         if read > read_seq {
             return indices("more messages read than the consumer has passed");
         }
-        Ok(Self {
+        let mut consumer = Self::blank(region, policy, capacity, max_message, None);
+        consumer.read_pos = read_pos;
+        consumer.read_seq = read_seq;
+        consumer.read = read;
+        consumer.write_cache = write_pos;
+        consumer.written_cache = written;
+        Ok(consumer)
+    }
+
+    /// A reader of `region` at stream position 0 that has read nothing, on broadcast
+    /// reader line `slot` (`None`: the one consumer).
+    fn blank(
+        region: M,
+        policy: Policy,
+        capacity: u64,
+        max_message: usize,
+        slot: Option<usize>,
+    ) -> Self {
+        Self {
             policy,
             mask: capacity - 1,
             max_message,
-            read_pos,
-            read_seq,
-            read,
-            write_cache: write_pos,
-            written_cache: written,
-            slot: None,
+            read_pos: 0,
+            read_seq: 0,
+            read: 0,
+            write_cache: 0,
+            written_cache: 0,
+            slot,
             base: 0,
             synced: true,
             region,
@@ -150,7 +168,7 @@ impl<M: Region> Consumer<M> {
             skip_seqlock_check: false,
             #[cfg(any(test, loom))]
             crash_after_stores: None,
-        })
+        }
     }
 
     /// Attaches a broadcast reader to `region` (made with reader lines, e.g. by
@@ -206,24 +224,7 @@ impl<M: Region> Consumer<M> {
         // pairs with the producer's barrier between publishing an eviction and
         // looking for holds (see `Producer::make_room_for_readers`).
         fence(SeqCst);
-        let mut reader = Self {
-            policy,
-            mask: capacity - 1,
-            max_message,
-            read_pos: 0,
-            read_seq: 0,
-            read: 0,
-            write_cache: 0,
-            written_cache: 0,
-            slot: Some(slot),
-            base: 0,
-            synced: true,
-            region,
-            #[cfg(loom)]
-            skip_seqlock_check: false,
-            #[cfg(any(test, loom))]
-            crash_after_stores: None,
-        };
+        let mut reader = Self::blank(region, policy, capacity, max_message, Some(slot));
         // From here on, an error drops `reader`, which detaches it.
         let (pos, seq) = reader.start_point(start)?;
         // Not known: the producer had evicted everything and not yet committed the

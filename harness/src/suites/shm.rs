@@ -959,24 +959,67 @@ fn fan_in_name(kind: Kind) -> &'static str {
     }
 }
 
-/// One producer process of a fan-in run: its control lines and its stdin.
-struct Source {
+/// A child process of a fan-in or broadcast run, driven over its stdin (a `go` line a
+/// batch; closed to stop it) and answering with control lines on its stdout.
+struct Worker {
     child: Child,
     stdin: Option<ChildStdin>,
     lines: BufReader<ChildStdout>,
 }
 
-impl Source {
+impl Worker {
+    /// Starts the harness binary as a child with `--child` and `args`.
+    fn spawn(ctx: &Ctx, args: &[String]) -> Res<Self> {
+        let mut child = Command::new(&ctx.exe)
+            .arg("--child")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or("no child stdin")?;
+        let lines = BufReader::new(child.stdout.take().ok_or("no child stdout")?);
+        Ok(Self {
+            child,
+            stdin: Some(stdin),
+            lines,
+        })
+    }
+
     fn expect_line(&mut self, want: &str) -> Res<()> {
         let mut line = String::new();
         if self.lines.read_line(&mut line)? == 0 {
-            return Err(format!("producer exited before `{want}`").into());
+            return Err(format!("child exited before `{want}`").into());
         }
         if line.trim() != want {
-            return Err(format!("producer said `{}`, expected `{want}`", line.trim()).into());
+            return Err(format!("child said `{}`, expected `{want}`", line.trim()).into());
         }
         Ok(())
     }
+
+    /// Sends the go-ahead line of a batch.
+    fn go(&mut self) -> Res<()> {
+        let stdin = self.stdin.as_mut().ok_or("stdin closed")?;
+        stdin.write_all(b"go\n")?;
+        stdin.flush()?;
+        Ok(())
+    }
+}
+
+/// Stops `workers` (closing their stdin; killing them too after a failed run) and, after
+/// a run that went well, checks that each exited successfully.
+fn stop_all(workers: Vec<Worker>, run_ok: bool) -> Res<()> {
+    for mut worker in workers {
+        drop(worker.stdin.take());
+        if !run_ok {
+            let _ = worker.child.kill();
+        }
+        let status = worker.child.wait()?;
+        if run_ok && !status.success() {
+            return Err(format!("child failed: {status}").into());
+        }
+    }
+    Ok(())
 }
 
 /// `producers` child processes each send `n` messages of `size` bytes per batch, all
@@ -1009,41 +1052,13 @@ fn fan_in(
             Kind::Shm => format!("{prefix}-{i}"),
             _ => endpoint.clone(),
         };
-        let mut child = Command::new(&ctx.exe)
-            .arg("--child")
-            .args([
-                kind.arg(),
-                "source",
-                &size.to_string(),
-                &n.to_string(),
-                &batches.to_string(),
-                &addr,
-                "-",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdin = child.stdin.take().ok_or("no child stdin")?;
-        let lines = BufReader::new(child.stdout.take().ok_or("no child stdout")?);
-        sources.push(Source {
-            child,
-            stdin: Some(stdin),
-            lines,
-        });
+        let args = [kind.arg(), "source", &size.to_string(), &n.to_string()];
+        let args = args.map(String::from);
+        let rest = [batches.to_string(), addr, "-".to_string()];
+        sources.push(Worker::spawn(ctx, &[&args[..], &rest[..]].concat())?);
     }
     let result = fan_in_batches(kind, pull.as_ref(), &prefix, &mut sources, size, n, s);
-    for mut source in sources {
-        // A closed stdin tells a producer to exit; one that does not is stopped.
-        drop(source.stdin.take());
-        if result.is_err() {
-            let _ = source.child.kill();
-        }
-        let status = source.child.wait()?;
-        if result.is_ok() && !status.success() {
-            return Err(format!("producer failed: {status}").into());
-        }
-    }
+    stop_all(sources, result.is_ok())?;
     let _ = std::fs::remove_file(socket_file);
     result
 }
@@ -1053,7 +1068,7 @@ fn fan_in_batches(
     kind: Kind,
     pull: Option<&zmq::Socket>,
     prefix: &str,
-    sources: &mut [Source],
+    sources: &mut [Worker],
     size: usize,
     n: u64,
     s: &Settings,
@@ -1081,9 +1096,7 @@ fn fan_in_batches(
         }
         let start = Instant::now();
         for source in sources.iter_mut() {
-            let stdin = source.stdin.as_mut().ok_or("stdin closed")?;
-            stdin.write_all(b"go\n")?;
-            stdin.flush()?;
+            source.go()?;
         }
         let mut got = 0;
         let mut waits = 0u32;

@@ -473,12 +473,7 @@ fn try_lock_byte(file: &File, at: u64) -> io::Result<bool> {
     // closes any descriptor of the file.
     #[cfg(not(target_os = "linux"))]
     const SET_LOCK: libc::c_int = libc::F_SETLK;
-    // SAFETY: `flock` is a plain C struct for which all zeros is a valid value.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = libc::F_WRLCK as _;
-    lock.l_whence = libc::SEEK_SET as _;
-    lock.l_start = at as libc::off_t;
-    lock.l_len = 1;
+    let lock = write_lock_of_byte(at);
     loop {
         // SAFETY: `lock` is a valid, initialised `flock` that outlives the call, which
         // only reads it for F_(OFD_)SETLK.
@@ -494,6 +489,17 @@ fn try_lock_byte(file: &File, at: u64) -> io::Result<bool> {
     }
 }
 
+/// An exclusive lock request on byte `at`.
+fn write_lock_of_byte(at: u64) -> libc::flock {
+    // SAFETY: `flock` is a plain C struct for which all zeros is a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as _;
+    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_start = at as libc::off_t;
+    lock.l_len = 1;
+    lock
+}
+
 /// Whether an open file other than `file` holds a lock on byte `at` (an "open file
 /// description" lock query on Linux; elsewhere a classic one, which cannot see locks
 /// of this process).
@@ -502,12 +508,7 @@ fn lock_held_elsewhere(file: &File, at: u64) -> io::Result<bool> {
     const GET_LOCK: libc::c_int = libc::F_OFD_GETLK;
     #[cfg(not(target_os = "linux"))]
     const GET_LOCK: libc::c_int = libc::F_GETLK;
-    // SAFETY: `flock` is a plain C struct for which all zeros is a valid value.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = libc::F_WRLCK as _;
-    lock.l_whence = libc::SEEK_SET as _;
-    lock.l_start = at as libc::off_t;
-    lock.l_len = 1;
+    let mut lock = write_lock_of_byte(at);
     // SAFETY: `lock` is a valid, initialised `flock` that outlives the call, which
     // writes the conflicting lock (or F_UNLCK) into it.
     if unsafe { libc::fcntl(file.as_raw_fd(), GET_LOCK, &mut lock as *mut libc::flock) } != 0 {

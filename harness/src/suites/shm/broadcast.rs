@@ -10,15 +10,14 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 use mmring_native::shm::{ShmConfig, ShmConsumer, ShmProducer};
 use mmring_native::spsc::Policy;
 
 use super::{
-    BATCH, Body, Ctx, IceNode, IceService, Kind, Res, SHM_CAPACITY, Stuck, budget, ice_node, pause,
-    unique, zmq_context,
+    BATCH, Body, Ctx, IceNode, IceService, Kind, Res, SHM_CAPACITY, Stuck, Worker, budget,
+    ice_node, pause, stop_all, unique, zmq_context,
 };
 use crate::measure::{Settings, Stats, per_second};
 use crate::results::{Entry, Group, Target};
@@ -109,26 +108,6 @@ enum Pub {
     Ice(Box<IceBroadcaster>),
 }
 
-/// One reader process: its stdin (closed to stop it) and its control lines.
-struct Reader {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: BufReader<ChildStdout>,
-}
-
-impl Reader {
-    fn expect_line(&mut self, want: &str) -> Res<()> {
-        let mut line = String::new();
-        if self.lines.read_line(&mut line)? == 0 {
-            return Err(format!("reader exited before `{want}`").into());
-        }
-        if line.trim() != want {
-            return Err(format!("reader said `{}`, expected `{want}`", line.trim()).into());
-        }
-        Ok(())
-    }
-}
-
 /// `readers` reader processes each receive `n` messages of `size` bytes per batch from
 /// this process; each figure is one batch's messages per second per reader.
 fn broadcast(
@@ -169,42 +148,13 @@ fn broadcast(
             tag.clone(),
         ),
     };
-    let mut children = Vec::new();
-    for _ in 0..readers {
-        let mut child = Command::new(&ctx.exe)
-            .arg("--child")
-            .args([
-                kind.arg(),
-                "sub",
-                &size.to_string(),
-                &n.to_string(),
-                &batches.to_string(),
-                &addr,
-                &readers.to_string(),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdin = child.stdin.take().ok_or("no child stdin")?;
-        let lines = BufReader::new(child.stdout.take().ok_or("no child stdout")?);
-        children.push(Reader {
-            child,
-            stdin: Some(stdin),
-            lines,
-        });
-    }
+    let args = [kind.arg(), "sub", &size.to_string(), &n.to_string()].map(String::from);
+    let rest = [batches.to_string(), addr, readers.to_string()];
+    let mut children = (0..readers)
+        .map(|_| Worker::spawn(ctx, &[&args[..], &rest[..]].concat()))
+        .collect::<Res<Vec<_>>>()?;
     let result = run_batches(&mut publisher, &mut children, size, n, s);
-    for mut child in children {
-        drop(child.stdin.take());
-        if result.is_err() {
-            let _ = child.child.kill();
-        }
-        let status = child.child.wait()?;
-        if result.is_ok() && !status.success() {
-            return Err(format!("reader failed: {status}").into());
-        }
-    }
+    stop_all(children, result.is_ok())?;
     let _ = std::fs::remove_file(socket_file);
     result
 }
@@ -212,7 +162,7 @@ fn broadcast(
 /// The batches of a [`broadcast`] run, once its readers are started.
 fn run_batches(
     publisher: &mut Pub,
-    readers: &mut [Reader],
+    readers: &mut [Worker],
     size: usize,
     n: u64,
     s: &Settings,
@@ -235,9 +185,7 @@ fn run_batches(
             break;
         }
         for reader in readers.iter_mut() {
-            let stdin = reader.stdin.as_mut().ok_or("stdin closed")?;
-            stdin.write_all(b"go\n")?;
-            stdin.flush()?;
+            reader.go()?;
         }
         let start = Instant::now();
         for i in 0..n {
