@@ -429,11 +429,12 @@ impl NumericRingBuffer {
     /// Returns the element index in wasm memory (the byte address divided by the
     /// dtype's size) where all `n` go when they fit in one piece; -2 when
     /// they do not (they wrap around the end of the storage, or `n` exceeds the
-    /// capacity), with the two slices' byte addresses and lengths in the scratch block;
+    /// capacity, or the index exceeds `i32`), with the two slices' byte addresses and
+    /// lengths in the scratch block;
     /// or -1, having done nothing (another dtype, a pending `aconsume()`,
     /// a busy ring, handle 0).
     #[wasm_bindgen(js_name = __append, skip_typescript)]
-    pub fn fast_append(handle: u32, kind: u32, n: u32) -> f64 {
+    pub fn fast_append(handle: u32, kind: u32, n: u32) -> i32 {
         with_handle(
             handle,
             || APPEND_SLOW,
@@ -448,8 +449,10 @@ impl NumericRingBuffer {
                         return APPEND_SLOW;
                     }
                     let (first, second) = r.ring.append_slots(n as usize);
-                    if first.len() == n as usize {
-                        return element_index(first);
+                    if first.len() == n as usize
+                        && let Some(index) = element_index(first)
+                    {
+                        return index;
                     }
                     // wasm32 addresses and lengths fit `u32`.
                     let place = |s: &[_]| (s.as_ptr() as usize as u32, s.len() as u32);
@@ -554,14 +557,16 @@ impl NumericRingBuffer {
 }
 
 /// `__append`: nothing was done; take the checked path.
-const APPEND_SLOW: f64 = -1.0;
+const APPEND_SLOW: i32 = -1;
 /// `__append`: the values go in two pieces, reported in the scratch block.
-const APPEND_SPLIT: f64 = -2.0;
+const APPEND_SPLIT: i32 = -2;
 
 /// The index of `slice`'s first element in wasm memory viewed as `T`s (its byte
-/// address divided by `T`'s size; exact in an `f64`, as wasm32 addresses fit `u32`).
-fn element_index<T>(slice: &[T]) -> f64 {
-    (slice.as_ptr() as usize / size_of::<T>()) as f64
+/// address divided by `T`'s size), if it fits an `i32` (an `i32` result crosses into
+/// JavaScript more cheaply than an `f64`; past 2 GiB of memory a byte ring's index
+/// does not fit, and the caller reports the place in the scratch block instead).
+fn element_index<T>(slice: &[T]) -> Option<i32> {
+    i32::try_from(slice.as_ptr() as usize / size_of::<T>()).ok()
 }
 
 /// Runs `f` on the shared state that `handle` (from `__handle()`) addresses, or

@@ -29,6 +29,7 @@ impl<T: Copy + Default> GenericRingBuffer<T> {
     /// assert_eq!(ring.overwritten(), 1);
     /// # Ok::<(), mmring_core::CapacityError>(())
     /// ```
+    #[inline]
     pub fn append_slots(&mut self, n: usize) -> (&mut [T], &mut [T]) {
         let capacity = self.capacity();
         let len = self.len();

@@ -20,6 +20,7 @@ impl<T: Numeric> NumericRingBuffer<T> {
     /// assert_eq!(ring.unwrapped(), [2.0, 3.0]);
     /// # Ok::<(), mmring_core::CapacityError>(())
     /// ```
+    #[inline]
     pub fn append_slots(&mut self, n: usize) -> (&mut [T], &mut [T]) {
         self.ring.append_slots(n)
     }
