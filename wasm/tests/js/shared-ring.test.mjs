@@ -397,3 +397,18 @@ test("a message committed just before close() is never lost to the closed check"
     await w.done();
   }
 });
+
+test("consumeInto copies every length into aligned and unaligned arrays", T, () => {
+  const ring = SharedRing.create({ capacityBytes: 1024, policy: "reject" });
+  const backing = new Uint8Array(80);
+  for (const out of [backing.subarray(0, 64), backing.subarray(1, 65), backing.subarray(4, 68), new Uint8Array(64)]) {
+    for (let len = 0; len <= 64; len++) {
+      const message = stamped(len * 3 + 1, len);
+      assert.equal(ring.insert(message), true);
+      out.fill(0xee);
+      assert.equal(ring.consumeInto(out), len);
+      assert.deepEqual([...out.subarray(0, len)], [...message], `length ${len}, offset ${out.byteOffset}`);
+      assert.ok(out.subarray(len).every((b) => b === 0xee), "nothing written past the message");
+    }
+  }
+});
