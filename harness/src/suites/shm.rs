@@ -204,7 +204,7 @@ fn run_pinned(ctx: &Ctx) -> Body {
     let size = SIZES[0];
     for producers in FANIN_PRODUCERS {
         ctx.step(format!("fan-in, {producers} producer processes, {size} B"));
-        let n = s.ops(250_000, 2_000);
+        let n = s.ops(1_000_000, 2_000);
         let mut entries = Vec::new();
         for kind in [Kind::Shm, Kind::Zmq] {
             let name = fan_in_name(kind);

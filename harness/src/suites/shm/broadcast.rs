@@ -44,7 +44,7 @@ pub(super) fn run(ctx: &Ctx, body: &mut Body, s: &Settings) {
     for size in SIZES {
         for readers in READERS {
             ctx.step(format!("broadcast, {readers} readers, {size} B"));
-            let n = s.ops(if size == 64 { 400_000 } else { 200_000 }, 2_000);
+            let n = s.ops(if size == 64 { 1_000_000 } else { 400_000 }, 2_000);
             let mut entries = Vec::new();
             for kind in KINDS {
                 ctx.step(format!("  {}", name(kind)));
