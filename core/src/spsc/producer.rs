@@ -240,8 +240,11 @@ impl<M: Region> Producer<M> {
         let mut stats = Vec::new();
         for (slot, line) in lines.iter().enumerate() {
             let state = line.state.load(Acquire);
-            let dead = self.dead.get(slot) == Some(&state) || !self.region.reader_alive(slot);
-            if state & 1 == 0 || dead {
+            // Free lines first: the liveness question may cost the region a system call.
+            if state & 1 == 0
+                || self.dead.get(slot) == Some(&state)
+                || !self.region.reader_alive(slot)
+            {
                 continue;
             }
             // From the reader's line: saturating, they may be anything.

@@ -426,8 +426,8 @@ type IceService = iceoryx2::service::port_factory::publish_subscribe::PortFactor
 const ICE_BUFFER: usize = 1024;
 
 /// The iceoryx2 service named after `name`, for `[u8]` samples, lossless (no safe
-/// overflow), one publisher and one subscriber.
-fn ice_service(node: &IceNode, name: &str) -> Res<IceService> {
+/// overflow), one publisher and `subscribers` subscribers.
+fn ice_service(node: &IceNode, name: &str, subscribers: usize) -> Res<IceService> {
     let name = format!("mmring-bench/{name}");
     Ok(node
         .service_builder(&name.as_str().try_into()?)
@@ -436,7 +436,7 @@ fn ice_service(node: &IceNode, name: &str) -> Res<IceService> {
         .subscriber_max_buffer_size(ICE_BUFFER)
         .history_size(0)
         .max_publishers(1)
-        .max_subscribers(1)
+        .max_subscribers(subscribers)
         .open_or_create()?)
 }
 
@@ -462,7 +462,7 @@ impl IcePublisher {
     fn new(name: &str, size: usize) -> Res<Self> {
         use iceoryx2::port::backpressure_strategy::BackpressureStrategy;
         let node = ice_node()?;
-        let service = ice_service(&node, name)?;
+        let service = ice_service(&node, name, 1)?;
         let publisher = service
             .publisher_builder()
             .initial_max_slice_len(size)
@@ -500,7 +500,7 @@ struct IceSubscriber {
 impl IceSubscriber {
     fn new(name: &str) -> Res<Self> {
         let node = ice_node()?;
-        let service = ice_service(&node, name)?;
+        let service = ice_service(&node, name, 1)?;
         let subscriber = service.subscriber_builder().create()?;
         Ok(Self {
             subscriber,

@@ -17,7 +17,7 @@ use mmring_native::spsc::Policy;
 
 use super::{
     BATCH, Body, Ctx, IceNode, IceService, Kind, Res, SHM_CAPACITY, Stuck, Worker, budget,
-    ice_node, pause, stop_all, unique, zmq_context,
+    ice_node, ice_service, pause, stop_all, unique, zmq_context,
 };
 use crate::measure::{Settings, Stats, per_second};
 use crate::results::{Entry, Group, Target};
@@ -225,7 +225,7 @@ impl IceBroadcaster {
     fn new(name: &str, size: usize, subscribers: usize) -> Res<Self> {
         use iceoryx2::port::backpressure_strategy::BackpressureStrategy;
         let node = ice_node()?;
-        let service = ice_broadcast_service(&node, name, subscribers)?;
+        let service = ice_service(&node, name, subscribers)?;
         let publisher = service
             .publisher_builder()
             .initial_max_slice_len(size)
@@ -243,21 +243,6 @@ impl IceBroadcaster {
         sample.write_from_slice(msg).send()?;
         Ok(())
     }
-}
-
-/// The iceoryx2 service of a broadcast run: `[u8]` samples, lossless, one publisher,
-/// `subscribers` subscribers.
-fn ice_broadcast_service(node: &IceNode, name: &str, subscribers: usize) -> Res<IceService> {
-    let name = format!("mmring-bench/{name}");
-    Ok(node
-        .service_builder(&name.as_str().try_into()?)
-        .publish_subscribe::<[u8]>()
-        .enable_safe_overflow(false)
-        .subscriber_max_buffer_size(super::ICE_BUFFER)
-        .history_size(0)
-        .max_publishers(1)
-        .max_subscribers(subscribers)
-        .open_or_create()?)
 }
 
 /// Receives what is there (up to a batch), lending each message to the callback;
@@ -296,7 +281,7 @@ pub(super) fn sub_child(
         }
         _ => {
             let node = ice_node()?;
-            let service = ice_broadcast_service(&node, addr, readers)?;
+            let service = ice_service(&node, addr, readers)?;
             let subscriber = service.subscriber_builder().create()?;
             Box::new(move |each| {
                 let _keep = (&node, &service);
